@@ -1,4 +1,10 @@
 //! Sans-IO implementation of the Hazelcast Open Binary Client Protocol 2.x.
 #![forbid(unsafe_code)]
 
+pub mod codec;
+pub mod compact;
 pub mod data;
+pub mod frame;
+pub mod hash;
+pub mod message;
+pub mod predicate;
