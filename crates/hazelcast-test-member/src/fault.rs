@@ -1,0 +1,113 @@
+//! Fault injection for client tests: per-member switches the wire layer obeys.
+//!
+//! Modelled on `scylla-proxy`'s idea of rules applied to live traffic, kept small:
+//! - delay every response by a fixed time, or stall responses until released;
+//! - refuse new connections (accepted then closed at once, like a dead port);
+//! - crash the member when it receives a request of a given message type, either before
+//!   or after executing it (the client then sees its connection vanish mid-call);
+//! - dropping connections and crashing or stopping members are actions on the cluster
+//!   handle, not switches.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+/// When a "crash on request" fault fires relative to executing the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// Crash without executing the request.
+    BeforeExecute,
+    /// Execute the request (and replicate it), then crash before answering.
+    AfterExecute,
+}
+
+#[derive(Debug, Default, Clone)]
+struct State {
+    delay: Option<Duration>,
+    refuse_connections: bool,
+    crash_on: Option<(i32, CrashPoint)>,
+}
+
+/// The fault switches of one member. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Faults {
+    state: Arc<Mutex<State>>,
+    stalled: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        let (tx, _) = watch::channel(false);
+        Self {
+            state: Arc::default(),
+            stalled: Arc::new(tx),
+        }
+    }
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Delays every response (None = no delay).
+    pub fn set_response_delay(&self, delay: Option<Duration>) {
+        self.lock().delay = delay;
+    }
+
+    /// Current response delay.
+    pub fn response_delay(&self) -> Option<Duration> {
+        self.lock().delay
+    }
+
+    /// Holds every response back until [`Faults::release`] (requests still execute).
+    pub fn stall(&self) {
+        self.stalled.send_replace(true);
+    }
+
+    /// Lets stalled responses go.
+    pub fn release(&self) {
+        self.stalled.send_replace(false);
+    }
+
+    /// Waits while responses are stalled.
+    pub async fn wait_unstalled(&self) {
+        let mut rx = self.stalled.subscribe();
+        // An error means the sender is gone, which cannot happen while `self` lives.
+        let _ = rx.wait_for(|stalled| !*stalled).await;
+    }
+
+    /// Refuses (closes at once) new client connections while set.
+    pub fn set_refuse_connections(&self, refuse: bool) {
+        self.lock().refuse_connections = refuse;
+    }
+
+    /// Whether new connections are refused.
+    pub fn refuses_connections(&self) -> bool {
+        self.lock().refuse_connections
+    }
+
+    /// Crashes the member at the next request of `message_type` (one shot).
+    pub fn crash_on_request(&self, message_type: i32, point: CrashPoint) {
+        self.lock().crash_on = Some((message_type, point));
+    }
+
+    /// Takes the crash fault if it matches `message_type`.
+    pub fn take_crash(&self, message_type: i32) -> Option<CrashPoint> {
+        let mut s = self.lock();
+        match s.crash_on {
+            Some((t, point)) if t == message_type => {
+                s.crash_on = None;
+                Some(point)
+            }
+            _ => None,
+        }
+    }
+
+    /// Clears every switch (and releases stalled responses).
+    pub fn reset(&self) {
+        *self.lock() = State::default();
+        self.release();
+    }
+}
