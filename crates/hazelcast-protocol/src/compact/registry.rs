@@ -1,0 +1,181 @@
+//! The schema registry: every schema this process has written or read, and which of them
+//! the cluster already has.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use super::schema::Schema;
+use crate::serialization::SerializationError;
+
+#[derive(Debug)]
+struct Entry {
+    schema: Arc<Schema>,
+    replicated: bool,
+}
+
+/// A thread-safe map from schema id to [`Schema`], tracking replication to the cluster.
+///
+/// Writers register the schemas they use as *not replicated*; the client sends those
+/// (`Client.SendSchema`) before sending data that uses them, then calls
+/// [`mark_replicated`](Self::mark_replicated). Schemas fetched from the cluster are
+/// registered as replicated. After connecting to another cluster, call
+/// [`mark_all_unreplicated`](Self::mark_all_unreplicated) and send them all again.
+#[derive(Debug, Default)]
+pub struct SchemaRegistry {
+    map: RwLock<HashMap<i64, Entry>>,
+    unreplicated: AtomicUsize,
+}
+
+impl SchemaRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The schema with this id.
+    pub fn get(&self, id: i64) -> Option<Arc<Schema>> {
+        self.map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .map(|e| Arc::clone(&e.schema))
+    }
+
+    fn insert(&self, schema: Schema, replicated: bool) -> Result<Arc<Schema>, SerializationError> {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = map.get_mut(&schema.id()) {
+            if *e.schema != schema {
+                return Err(SerializationError::SchemaConflict(schema.id()));
+            }
+            if replicated && !e.replicated {
+                e.replicated = true;
+                self.unreplicated.fetch_sub(1, Ordering::Relaxed);
+            }
+            return Ok(Arc::clone(&e.schema));
+        }
+        let schema = Arc::new(schema);
+        if !replicated {
+            self.unreplicated.fetch_add(1, Ordering::Relaxed);
+        }
+        map.insert(
+            schema.id(),
+            Entry {
+                schema: Arc::clone(&schema),
+                replicated,
+            },
+        );
+        Ok(schema)
+    }
+
+    /// Registers a schema this process uses, not yet known to be on the cluster.
+    /// Registering an equal schema again returns the existing one.
+    ///
+    /// # Errors
+    /// [`SerializationError::SchemaConflict`] when another schema has the same id.
+    pub fn register(&self, schema: Schema) -> Result<Arc<Schema>, SerializationError> {
+        self.insert(schema, false)
+    }
+
+    /// Registers a schema that the cluster already has (e.g. from `Client.FetchSchema`).
+    ///
+    /// # Errors
+    /// [`SerializationError::SchemaConflict`] when another schema has the same id.
+    pub fn register_replicated(&self, schema: Schema) -> Result<Arc<Schema>, SerializationError> {
+        self.insert(schema, true)
+    }
+
+    /// Whether the cluster is known to have this schema.
+    pub fn is_replicated(&self, id: i64) -> bool {
+        self.map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .is_some_and(|e| e.replicated)
+    }
+
+    /// Records that the cluster has the schema. Unknown ids are ignored.
+    pub fn mark_replicated(&self, id: i64) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(e) = map.get_mut(&id)
+            && !e.replicated
+        {
+            e.replicated = true;
+            self.unreplicated.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets replication state, e.g. after switching to another cluster.
+    pub fn mark_all_unreplicated(&self) {
+        let mut map = self.map.write().unwrap_or_else(PoisonError::into_inner);
+        for e in map.values_mut() {
+            e.replicated = false;
+        }
+        self.unreplicated.store(map.len(), Ordering::Relaxed);
+    }
+
+    /// Whether some schema still has to be sent to the cluster (one atomic load).
+    pub fn has_unreplicated(&self) -> bool {
+        self.unreplicated.load(Ordering::Relaxed) > 0
+    }
+
+    /// The schemas not yet sent to the cluster, in id order.
+    pub fn unreplicated(&self) -> Vec<Arc<Schema>> {
+        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
+        let mut v: Vec<_> = map
+            .values()
+            .filter(|e| !e.replicated)
+            .map(|e| Arc::clone(&e.schema))
+            .collect();
+        v.sort_by_key(|s| s.id());
+        v
+    }
+
+    /// Every registered schema, in id order (for `Client.SendAllSchemas`).
+    pub fn all(&self) -> Vec<Arc<Schema>> {
+        let map = self.map.read().unwrap_or_else(PoisonError::into_inner);
+        let mut v: Vec<_> = map.values().map(|e| Arc::clone(&e.schema)).collect();
+        v.sort_by_key(|s| s.id());
+        v
+    }
+
+    /// Number of registered schemas.
+    pub fn len(&self) -> usize {
+        self.map.read().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether no schema is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compact::{FieldDescriptor, FieldKind};
+
+    fn schema(kind: FieldKind) -> Schema {
+        Schema::new("T", vec![FieldDescriptor::new("x", kind)]).expect("valid")
+    }
+
+    #[test]
+    fn replication_tracking() {
+        let r = SchemaRegistry::new();
+        let a = r.register(schema(FieldKind::Int32)).expect("new");
+        let b = r.register_replicated(schema(FieldKind::Int64)).expect("new");
+        assert_eq!(r.len(), 2);
+        assert!(r.has_unreplicated());
+        assert_eq!(r.unreplicated(), vec![Arc::clone(&a)]);
+        r.mark_replicated(a.id());
+        assert!(!r.has_unreplicated());
+        assert!(r.is_replicated(b.id()));
+        r.register(schema(FieldKind::Int32)).expect("same schema again");
+        assert!(!r.has_unreplicated());
+        r.mark_all_unreplicated();
+        assert_eq!(r.unreplicated().len(), 2);
+        r.register_replicated(schema(FieldKind::Int32))
+            .expect("fetched");
+        assert_eq!(r.unreplicated().len(), 1);
+    }
+}
