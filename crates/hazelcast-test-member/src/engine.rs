@@ -154,6 +154,9 @@ struct KeyCtx {
 enum Change {
     None,
     Upsert(Record),
+    /// A read access at the given time, applied to each copy that holds the key (so a
+    /// primary-only record is not copied to backups by reading it).
+    Access(i64),
     Remove,
 }
 
@@ -435,7 +438,7 @@ impl Engine {
             other => other,
         };
         let (value, change, events) = op(&ctx, current.as_ref(), now)?;
-        let wrote = !matches!(change, Change::None);
+        let wrote = matches!(change, Change::Upsert(_) | Change::Remove);
         s.apply(&ctx, map, &kid, &change);
         for (t, new, old) in events {
             s.fire(&ctx, map, key, t, new.as_ref(), old.as_ref());
@@ -458,12 +461,7 @@ impl Engine {
     /// Only for an unusable cluster (no members).
     pub fn get(&self, map: &str, key: &Data) -> Result<Outcome<Option<Data>>, MemberError> {
         self.key_op(map, key, |_, rec, now| match rec {
-            Some(r) => {
-                let mut r = r.clone();
-                r.access(now);
-                let v = r.value.clone();
-                Ok((Some(v), Change::Upsert(r), Vec::new()))
-            }
+            Some(r) => Ok((Some(r.value.clone()), Change::Access(now), Vec::new())),
             None => Ok((None, Change::None, Vec::new())),
         })
         .map(|o| Outcome::none(o.value))
@@ -509,10 +507,8 @@ impl Engine {
             let proceed = match (&mode, rec) {
                 (WriteMode::IfAbsent, Some(r)) => {
                     // putIfAbsent on an existing key: an access; its ttl is ignored (facts 1.4, 2.2).
-                    let mut r = r.clone();
-                    r.access(now);
                     let old = r.value.clone();
-                    return Ok((WriteResult::Old(Some(old)), Change::Upsert(r), Vec::new()));
+                    return Ok((WriteResult::Old(Some(old)), Change::Access(now), Vec::new()));
                 }
                 (WriteMode::IfPresent, None) | (WriteMode::IfSame(_), None) => {
                     return Ok((WriteResult::NotDone, Change::None, Vec::new()));
@@ -1040,6 +1036,11 @@ impl State {
                 Change::None => {}
                 Change::Upsert(r) => {
                     store.insert(kid.to_vec(), r.clone());
+                }
+                Change::Access(now) => {
+                    if let Some(r) = store.get_mut(kid) {
+                        r.access(*now);
+                    }
                 }
                 Change::Remove => {
                     store.remove(kid);

@@ -103,9 +103,11 @@ impl Record {
         self.hits += 1;
     }
 
-    /// `setTtl` at `now`: the TTL restarts, max-idle goes back to the map config.
+    /// `setTtl` at `now`: the TTL restarts, max-idle goes back to the map config and also
+    /// counts from the call (facts 3.4: gone 4 s after a `setTtl` at t=1 on an `idle-*` map).
     pub fn set_ttl(&mut self, now: i64, ttl: Option<i64>, config_max_idle: Option<i64>) {
         self.ttl_base = now;
+        self.last_access_time = now;
         self.ttl = ttl;
         self.max_idle = config_max_idle;
     }
