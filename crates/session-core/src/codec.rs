@@ -1,0 +1,200 @@
+//! Pluggable encoding of attribute values.
+//!
+//! A session keeps each attribute as the bytes its codec produced and decodes them only
+//! when [`Session::get`](crate::Session::get) asks for a type. The codec trait is
+//! object-safe: it encodes from a type-erased [`erased_serde::Serialize`] and decodes by
+//! handing a type-erased [`erased_serde::Deserializer`] to a callback that builds the
+//! requested type. A repository crate can so bring its own format (the Hazelcast
+//! repository writes strings and numbers with Hazelcast's own type ids) without the
+//! session knowing it.
+//!
+//! Two codecs ship here: [`JsonCodec`], the default (readable from any language), and
+//! [`PostcardCodec`], compact binary (not self-describing: a value decodes only into the
+//! type that wrote it, or one with the same shape).
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::CodecError;
+
+/// The callback a codec hands its deserializer to.
+pub type DecodeFn<'a> =
+    dyn FnMut(&mut dyn erased_serde::Deserializer<'_>) -> Result<(), erased_serde::Error> + 'a;
+
+/// Encodes attribute values to bytes and decodes them back.
+///
+/// Implementations must not panic on any input bytes: malformed bytes are a
+/// [`CodecError::Decode`].
+pub trait AttributeCodec: Send + Sync + fmt::Debug {
+    /// A short name for errors and logs (`"json"`, `"postcard"`).
+    fn name(&self) -> &'static str;
+
+    /// Encodes one value.
+    fn encode(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError>;
+
+    /// Decodes `bytes`: builds a deserializer over them, passes it to `visit` (which
+    /// deserializes the requested type), then checks that all input was consumed.
+    fn decode(&self, bytes: &[u8], visit: &mut DecodeFn<'_>) -> Result<(), CodecError>;
+}
+
+/// Encodes `value` with `codec`.
+pub fn encode_value<T: Serialize + ?Sized>(
+    codec: &dyn AttributeCodec,
+    value: &T,
+) -> Result<Bytes, CodecError> {
+    let erased: &dyn erased_serde::Serialize = &value;
+    codec.encode(erased).map(Bytes::from)
+}
+
+/// Decodes `bytes` with `codec` into a `T`.
+pub fn decode_value<T: DeserializeOwned>(
+    codec: &dyn AttributeCodec,
+    bytes: &[u8],
+) -> Result<T, CodecError> {
+    let mut out: Option<T> = None;
+    codec.decode(bytes, &mut |de| {
+        out = Some(erased_serde::deserialize::<T>(de)?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| CodecError::Decode {
+        codec: codec.name(),
+        source: "the codec did not call its decode callback".into(),
+    })
+}
+
+/// JSON attribute values (`serde_json`). The default codec: other languages (a Spring
+/// service with Jackson, a Python script) can read the values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonCodec;
+
+impl AttributeCodec for JsonCodec {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn encode(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError> {
+        serde_json::to_vec(value).map_err(|e| CodecError::Encode {
+            codec: "json",
+            source: e.into(),
+        })
+    }
+
+    fn decode(&self, bytes: &[u8], visit: &mut DecodeFn<'_>) -> Result<(), CodecError> {
+        let fail = |source: crate::error::BoxError| CodecError::Decode {
+            codec: "json",
+            source,
+        };
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        {
+            let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(&mut de);
+            visit(&mut erased).map_err(|e| fail(e.into()))?;
+        }
+        de.end().map_err(|e| fail(e.into()))
+    }
+}
+
+/// Compact binary attribute values (`postcard`).
+///
+/// Smaller and faster than JSON, but not self-describing: only Rust code with the same
+/// types can read the values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostcardCodec;
+
+impl AttributeCodec for PostcardCodec {
+    fn name(&self) -> &'static str {
+        "postcard"
+    }
+
+    fn encode(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError> {
+        postcard::to_stdvec(value).map_err(|e| CodecError::Encode {
+            codec: "postcard",
+            source: e.into(),
+        })
+    }
+
+    fn decode(&self, bytes: &[u8], visit: &mut DecodeFn<'_>) -> Result<(), CodecError> {
+        let fail = |source: crate::error::BoxError| CodecError::Decode {
+            codec: "postcard",
+            source,
+        };
+        let mut de = postcard::Deserializer::from_bytes(bytes);
+        {
+            let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(&mut de);
+            visit(&mut erased).map_err(|e| fail(e.into()))?;
+        }
+        let rest = de.finalize().map_err(|e| fail(e.into()))?;
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(fail(
+                format!("{} bytes left over after the value", rest.len()).into(),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Basket {
+        items: Vec<u32>,
+        total_cents: u64,
+        note: Option<String>,
+    }
+
+    fn round_trip(codec: &dyn AttributeCodec) {
+        let basket = Basket {
+            items: vec![1, 2, 3],
+            total_cents: 12_345,
+            note: Some("gift".into()),
+        };
+        let bytes = encode_value(codec, &basket).unwrap();
+        assert_eq!(decode_value::<Basket>(codec, &bytes).unwrap(), basket);
+        let s = encode_value(codec, "hello").unwrap();
+        assert_eq!(decode_value::<String>(codec, &s).unwrap(), "hello");
+        let n = encode_value(codec, &42u64).unwrap();
+        assert_eq!(decode_value::<u64>(codec, &n).unwrap(), 42);
+    }
+
+    #[test]
+    fn json_round_trips() {
+        round_trip(&JsonCodec);
+        let bytes = encode_value(&JsonCodec, &vec![1, 2]).unwrap();
+        assert_eq!(&bytes[..], b"[1,2]");
+    }
+
+    #[test]
+    fn postcard_round_trips() {
+        round_trip(&PostcardCodec);
+    }
+
+    #[test]
+    fn wrong_type_is_a_typed_error() {
+        for codec in [&JsonCodec as &dyn AttributeCodec, &PostcardCodec] {
+            let bytes = encode_value(codec, "not a number").unwrap();
+            let err = decode_value::<Basket>(codec, &bytes).unwrap_err();
+            assert!(matches!(err, CodecError::Decode { .. }), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn garbage_and_trailing_bytes_are_errors() {
+        assert!(decode_value::<u64>(&JsonCodec, b"12 13").is_err());
+        assert!(decode_value::<u64>(&JsonCodec, b"\xff\xfe").is_err());
+        assert!(decode_value::<u64>(&JsonCodec, b"").is_err());
+        assert!(decode_value::<u8>(&PostcardCodec, &[1, 2]).is_err());
+        assert!(decode_value::<String>(&PostcardCodec, &[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());
+        // A huge announced length must not allocate it.
+        assert!(
+            decode_value::<Vec<u64>>(&PostcardCodec, &[0xff, 0xff, 0xff, 0xff, 0x0f, 1]).is_err()
+        );
+        let deep = "[".repeat(100_000);
+        assert!(decode_value::<serde_json::Value>(&JsonCodec, deep.as_bytes()).is_err());
+    }
+}

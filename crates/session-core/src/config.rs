@@ -1,0 +1,149 @@
+//! Settings shared by a repository and the sessions it hands out.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::codec::{AttributeCodec, JsonCodec};
+use crate::error::IdGenerationError;
+use crate::id::{RandomIdGenerator, SessionIdGenerator};
+use crate::modes::{FlushMode, SaveMode};
+use crate::record::SessionRecord;
+use crate::session::Session;
+
+/// Spring Session's default max inactive interval: 30 minutes.
+pub const DEFAULT_MAX_INACTIVE_INTERVAL: Duration = Duration::from_secs(30 * 60);
+
+/// How a repository makes sessions: default max inactive interval, flush and save modes,
+/// attribute codec and id generator.
+///
+/// Cheap to clone. Custom repositories use [`SessionConfig::new_session`] and
+/// [`SessionConfig::load_session`] to build [`Session`]s.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_core::{PostcardCodec, SaveMode, SessionConfig};
+///
+/// let config = SessionConfig::default()
+///     .with_max_inactive_interval(Some(Duration::from_secs(600)))
+///     .with_save_mode(SaveMode::Always)
+///     .with_codec(PostcardCodec);
+/// assert_eq!(config.save_mode(), SaveMode::Always);
+/// ```
+#[derive(Clone)]
+pub struct SessionConfig {
+    max_inactive_interval: Option<Duration>,
+    flush_mode: FlushMode,
+    save_mode: SaveMode,
+    codec: Arc<dyn AttributeCodec>,
+    id_generator: Arc<dyn SessionIdGenerator>,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            max_inactive_interval: Some(DEFAULT_MAX_INACTIVE_INTERVAL),
+            flush_mode: FlushMode::default(),
+            save_mode: SaveMode::default(),
+            codec: Arc::new(JsonCodec),
+            id_generator: Arc::new(RandomIdGenerator::default()),
+        }
+    }
+}
+
+impl fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("max_inactive_interval", &self.max_inactive_interval)
+            .field("flush_mode", &self.flush_mode)
+            .field("save_mode", &self.save_mode)
+            .field("codec", &self.codec.name())
+            .field("id_generator", &self.id_generator)
+            .finish()
+    }
+}
+
+impl SessionConfig {
+    /// The defaults: 30 minutes max inactive interval, [`FlushMode::OnSave`],
+    /// [`SaveMode::OnSetAttribute`], [`JsonCodec`], UUID ids from the OS CSPRNG.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the max inactive interval of new sessions (`None` = never expire).
+    pub fn with_max_inactive_interval(mut self, interval: Option<Duration>) -> Self {
+        self.max_inactive_interval = interval;
+        self
+    }
+
+    /// Sets the flush mode.
+    pub fn with_flush_mode(mut self, mode: FlushMode) -> Self {
+        self.flush_mode = mode;
+        self
+    }
+
+    /// Sets the save mode.
+    pub fn with_save_mode(mut self, mode: SaveMode) -> Self {
+        self.save_mode = mode;
+        self
+    }
+
+    /// Sets the attribute codec.
+    pub fn with_codec(mut self, codec: impl AttributeCodec + 'static) -> Self {
+        self.codec = Arc::new(codec);
+        self
+    }
+
+    /// Sets the attribute codec from a shared one.
+    pub fn with_shared_codec(mut self, codec: Arc<dyn AttributeCodec>) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// Sets the id generator.
+    pub fn with_id_generator(mut self, generator: impl SessionIdGenerator + 'static) -> Self {
+        self.id_generator = Arc::new(generator);
+        self
+    }
+
+    /// The max inactive interval of new sessions.
+    pub fn max_inactive_interval(&self) -> Option<Duration> {
+        self.max_inactive_interval
+    }
+
+    /// The flush mode.
+    pub fn flush_mode(&self) -> FlushMode {
+        self.flush_mode
+    }
+
+    /// The save mode.
+    pub fn save_mode(&self) -> SaveMode {
+        self.save_mode
+    }
+
+    /// The attribute codec.
+    pub fn codec(&self) -> &Arc<dyn AttributeCodec> {
+        &self.codec
+    }
+
+    /// The id generator.
+    pub fn id_generator(&self) -> &Arc<dyn SessionIdGenerator> {
+        &self.id_generator
+    }
+
+    /// A new session with a fresh id, created and last accessed at `now`. Nothing is
+    /// stored.
+    pub fn new_session(&self, now: SystemTime) -> Result<Session, IdGenerationError> {
+        let id = self.id_generator.generate()?;
+        Ok(Session::from_parts(
+            SessionRecord::new(id, now, self.max_inactive_interval),
+            true,
+            self,
+        ))
+    }
+
+    /// A session for a record read from the store.
+    pub fn load_session(&self, record: SessionRecord) -> Session {
+        Session::from_parts(record, false, self)
+    }
+}

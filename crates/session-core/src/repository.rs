@@ -1,0 +1,99 @@
+//! The repository traits every session store implements.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::RepositoryError;
+use crate::events::SessionEventStream;
+use crate::session::Session;
+
+/// A store of sessions, as Spring Session's `SessionRepository`.
+///
+/// Object-safe (`Arc<dyn SessionRepository>` works) and `Send + Sync`. The contract, which
+/// [`conformance`](crate::conformance) (feature `testing`) checks:
+///
+/// - [`create`](Self::create) returns a fresh session with a new id and the repository's
+///   configuration; nothing is stored until it is saved.
+/// - [`save`](Self::save) writes [`Session::delta`]: a new session is stored whole (and
+///   a [`SessionEvent::Created`](crate::SessionEvent::Created) published; an id already in
+///   the store is never overwritten); a stored session gets only its changed attributes
+///   and metadata, so concurrent saves of *different* attributes of one session all
+///   survive (for one attribute, the last save wins); after [`Session::change_id`] the
+///   session moves to its new id, the old id is gone, and no created/deleted events are
+///   published for the move; an invalidated session is deleted. Changes to a session that
+///   is no longer stored (deleted or expired meanwhile) are dropped, not resurrected. On
+///   success the repository calls [`Session::mark_saved`].
+/// - [`find_by_id`](Self::find_by_id) never returns an expired session, and answers
+///   `Ok(None)` without touching the store for an id that fails
+///   [`is_valid_session_id`](crate::is_valid_session_id) (empty, huge, malformed).
+/// - [`delete_by_id`](Self::delete_by_id) removes the session (publishing
+///   [`SessionEvent::Deleted`](crate::SessionEvent::Deleted) if it existed); deleting an
+///   unknown id is not an error.
+/// - A session expires `max_inactive_interval` after its last accessed time, without
+///   anyone calling the repository; expired sessions stop using memory.
+/// - [`subscribe`](Self::subscribe) streams created, deleted and expired events to any
+///   number of subscribers.
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// A new session with a fresh id; nothing is stored until [`save`](Self::save).
+    async fn create(&self) -> Result<Session, RepositoryError>;
+
+    /// Writes the session's pending changes (see the trait docs).
+    async fn save(&self, session: &Session) -> Result<(), RepositoryError>;
+
+    /// The stored, unexpired session with this id.
+    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError>;
+
+    /// Deletes the session with this id, if any.
+    async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError>;
+
+    /// A stream of this repository's session events from now on.
+    fn subscribe(&self) -> SessionEventStream;
+
+    /// This repository as an [`IndexedSessionRepository`], if it can find sessions by
+    /// principal name (lets code holding a `dyn SessionRepository` discover the index).
+    fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
+        None
+    }
+}
+
+/// A repository that can also find the sessions of one principal (user), as Spring's
+/// `FindByIndexNameSessionRepository`. Used for "my sessions" pages and
+/// concurrent-session control.
+#[async_trait]
+pub trait IndexedSessionRepository: SessionRepository {
+    /// The unexpired sessions whose principal name is `principal_name`, by id.
+    async fn find_by_principal_name(
+        &self,
+        principal_name: &str,
+    ) -> Result<HashMap<String, Session>, RepositoryError>;
+}
+
+#[async_trait]
+impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
+    async fn create(&self) -> Result<Session, RepositoryError> {
+        (**self).create().await
+    }
+
+    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+        (**self).save(session).await
+    }
+
+    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+        (**self).find_by_id(id).await
+    }
+
+    async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {
+        (**self).delete_by_id(id).await
+    }
+
+    fn subscribe(&self) -> SessionEventStream {
+        (**self).subscribe()
+    }
+
+    fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
+        (**self).as_indexed()
+    }
+}

@@ -1,0 +1,620 @@
+//! The session handle application code works with.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use crate::codec::{AttributeCodec, decode_value, encode_value};
+use crate::config::SessionConfig;
+use crate::error::SessionError;
+use crate::id::SessionIdGenerator;
+use crate::modes::{FlushMode, SaveMode};
+use crate::record::{SessionDelta, SessionRecord};
+
+/// The longest attribute name accepted by [`Session::insert`], in bytes.
+pub const MAX_ATTRIBUTE_NAME_LEN: usize = 1024;
+
+/// One HTTP session: id, timestamps, max inactive interval, principal name and typed
+/// attributes, with change tracking so that a repository writes only what changed.
+///
+/// A `Session` is a handle: clones share the same state (an `Arc` inside), it is
+/// `Send + Sync`, and its methods are synchronous, so it can be used from axum and actix
+/// handlers alike. Changes stay in memory until a repository saves the session.
+///
+/// Attribute values go through the repository's [`AttributeCodec`]: [`Session::insert`]
+/// encodes at once (so encoding errors surface there), [`Session::get`] decodes the stored
+/// bytes into the type asked for each time, and a value that does not decode into that type
+/// is a [`SessionError::Attribute`], never a panic.
+///
+/// After [`Session::invalidate`] the session reads as empty and every change returns
+/// [`SessionError::Invalidated`]; saving it deletes it from the store.
+///
+/// ```
+/// use session_core::SessionConfig;
+/// use std::time::SystemTime;
+///
+/// let session = SessionConfig::default().new_session(SystemTime::now()).unwrap();
+/// session.insert("cart", &vec![1, 2, 3]).unwrap();
+/// assert_eq!(session.get::<Vec<u32>>("cart").unwrap(), Some(vec![1, 2, 3]));
+/// assert!(session.get::<String>("cart").is_err()); // wrong type: a typed error
+/// assert!(session.has_changes());
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    codec: Arc<dyn AttributeCodec>,
+    id_generator: Arc<dyn SessionIdGenerator>,
+    flush_mode: FlushMode,
+    generation: watch::Sender<u64>,
+}
+
+struct State {
+    record: SessionRecord,
+    original_id: String,
+    is_new: bool,
+    invalidated: bool,
+    save_mode: SaveMode,
+    /// Sequence number of the latest change; every change takes the next one.
+    seq: u64,
+    /// Unsaved changes, each with the sequence number of its latest change.
+    upserted: BTreeMap<String, u64>,
+    removed: BTreeMap<String, u64>,
+    read: BTreeMap<String, u64>,
+    principal_changed: Option<u64>,
+    max_inactive_interval_changed: Option<u64>,
+    last_accessed_time_changed: Option<u64>,
+}
+
+impl State {
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+}
+
+impl Session {
+    pub(crate) fn from_parts(record: SessionRecord, is_new: bool, config: &SessionConfig) -> Self {
+        let original_id = record.id.clone();
+        Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    record,
+                    original_id,
+                    is_new,
+                    invalidated: false,
+                    save_mode: config.save_mode(),
+                    seq: 0,
+                    upserted: BTreeMap::new(),
+                    removed: BTreeMap::new(),
+                    read: BTreeMap::new(),
+                    principal_changed: None,
+                    max_inactive_interval_changed: None,
+                    last_accessed_time_changed: None,
+                }),
+                codec: Arc::clone(config.codec()),
+                id_generator: Arc::clone(config.id_generator()),
+                flush_mode: config.flush_mode(),
+                generation: watch::Sender::new(0),
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-written in a way that
+        // breaks invariants (every change is a single assignment), so poisoning is ignored.
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `change` on the state and tells watchers a change happened.
+    fn change<R>(&self, change: impl FnOnce(&mut State) -> R) -> R {
+        let result = change(&mut self.state());
+        self.inner.generation.send_modify(|g| *g += 1);
+        result
+    }
+
+    /// Like [`Session::change`], but refuses to change an invalidated session (checked
+    /// under the same lock as the change).
+    fn live_change<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R, SessionError> {
+        let result = {
+            let mut state = self.state();
+            if state.invalidated {
+                return Err(SessionError::Invalidated);
+            }
+            change(&mut state)
+        };
+        self.inner.generation.send_modify(|g| *g += 1);
+        Ok(result)
+    }
+
+    /// The session id.
+    pub fn id(&self) -> String {
+        self.state().record.id.clone()
+    }
+
+    /// The id the session is stored under: the id it was loaded or created with, until a
+    /// save after [`Session::change_id`] stores it under the new one.
+    pub fn original_id(&self) -> String {
+        self.state().original_id.clone()
+    }
+
+    /// Whether the session was created and never saved.
+    pub fn is_new(&self) -> bool {
+        self.state().is_new
+    }
+
+    /// Whether [`Session::invalidate`] was called.
+    pub fn is_invalidated(&self) -> bool {
+        self.state().invalidated
+    }
+
+    /// When the session was created.
+    pub fn creation_time(&self) -> SystemTime {
+        self.state().record.creation_time
+    }
+
+    /// When the session was last accessed.
+    pub fn last_accessed_time(&self) -> SystemTime {
+        self.state().record.last_accessed_time
+    }
+
+    /// Records an access at `time` (the request lifecycle calls this once per request).
+    pub fn set_last_accessed_time(&self, time: SystemTime) {
+        self.change(|s| {
+            s.record.last_accessed_time = time;
+            s.last_accessed_time_changed = Some(s.next_seq());
+        });
+    }
+
+    /// How long the session may stay unused before it expires; `None` = never.
+    pub fn max_inactive_interval(&self) -> Option<Duration> {
+        self.state().record.max_inactive_interval
+    }
+
+    /// Sets the max inactive interval (`None` = never expires).
+    pub fn set_max_inactive_interval(&self, interval: Option<Duration>) {
+        self.change(|s| {
+            s.record.max_inactive_interval = interval;
+            s.max_inactive_interval_changed = Some(s.next_seq());
+        });
+    }
+
+    /// Whether the session is expired at `now` (last access + max inactive interval has
+    /// passed).
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.state().record.is_expired(now)
+    }
+
+    /// The logged-in user's name, if any.
+    pub fn principal_name(&self) -> Option<String> {
+        self.state().record.principal_name.clone()
+    }
+
+    /// Sets or clears the logged-in user's name (indexed by
+    /// [`IndexedSessionRepository::find_by_principal_name`](crate::IndexedSessionRepository::find_by_principal_name)).
+    /// To protect against session fixation, also call [`Session::change_id`] on login.
+    pub fn set_principal_name(&self, name: Option<&str>) -> Result<(), SessionError> {
+        self.live_change(|s| {
+            s.record.principal_name = name.map(str::to_owned);
+            s.principal_changed = Some(s.next_seq());
+        })
+    }
+
+    /// The value of attribute `name` as a `T`, or `None` if there is no such attribute.
+    ///
+    /// Fails with [`SessionError::Attribute`] when the stored value does not decode into
+    /// `T`. With [`SaveMode::OnGetAttribute`] the attribute is written on the next save.
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, SessionError> {
+        let bytes = {
+            let mut state = self.state();
+            let Some(bytes) = state.record.attributes.get(name).cloned() else {
+                return Ok(None);
+            };
+            if state.save_mode == SaveMode::OnGetAttribute {
+                let seq = state.next_seq();
+                state.read.insert(name.to_owned(), seq);
+            }
+            bytes
+        };
+        decode_value(self.inner.codec.as_ref(), &bytes)
+            .map(Some)
+            .map_err(|source| SessionError::Attribute {
+                name: name.to_owned(),
+                source,
+            })
+    }
+
+    /// Sets attribute `name` to `value`, encoded with the session's codec.
+    pub fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), SessionError> {
+        check_name(name)?;
+        let bytes = encode_value(self.inner.codec.as_ref(), value).map_err(|source| {
+            SessionError::Attribute {
+                name: name.to_owned(),
+                source,
+            }
+        })?;
+        self.insert_bytes(name, bytes)
+    }
+
+    /// Sets attribute `name` to already encoded bytes (for repositories and codecs that
+    /// move values between stores; the bytes must be in the session's codec's format).
+    pub fn insert_bytes(&self, name: &str, bytes: Bytes) -> Result<(), SessionError> {
+        check_name(name)?;
+        self.live_change(|s| {
+            let seq = s.next_seq();
+            s.record.attributes.insert(name.to_owned(), bytes);
+            s.removed.remove(name);
+            s.upserted.insert(name.to_owned(), seq);
+        })
+    }
+
+    /// Removes attribute `name`; returns whether it was present. The removal is written on
+    /// the next save even if the attribute was not present here (another request may have
+    /// added it).
+    pub fn remove(&self, name: &str) -> Result<bool, SessionError> {
+        self.live_change(|s| {
+            let seq = s.next_seq();
+            let was_present = s.record.attributes.remove(name).is_some();
+            s.upserted.remove(name);
+            s.read.remove(name);
+            s.removed.insert(name.to_owned(), seq);
+            was_present
+        })
+    }
+
+    /// The encoded bytes of attribute `name` (no read is recorded).
+    pub fn attribute_bytes(&self, name: &str) -> Option<Bytes> {
+        self.state().record.attributes.get(name).cloned()
+    }
+
+    /// Whether attribute `name` exists.
+    pub fn contains(&self, name: &str) -> bool {
+        self.state().record.attributes.contains_key(name)
+    }
+
+    /// The attribute names, in sorted order.
+    pub fn attribute_names(&self) -> Vec<String> {
+        self.state().record.attributes.keys().cloned().collect()
+    }
+
+    /// Gives the session a new id (protection against session fixation, e.g. on login) and
+    /// returns it. The next save stores the session under the new id and removes the old
+    /// one.
+    pub fn change_id(&self) -> Result<String, SessionError> {
+        if self.is_invalidated() {
+            return Err(SessionError::Invalidated);
+        }
+        let new_id = self.inner.id_generator.generate()?;
+        self.live_change(|s| s.record.id.clone_from(&new_id))?;
+        Ok(new_id)
+    }
+
+    /// Invalidates the session (logout): its attributes and principal are dropped here, and
+    /// the next save deletes it from the store. Further changes fail with
+    /// [`SessionError::Invalidated`].
+    pub fn invalidate(&self) {
+        self.change(|s| {
+            s.invalidated = true;
+            s.record.attributes.clear();
+            s.record.principal_name = None;
+            s.next_seq();
+        });
+    }
+
+    /// Whether a save has anything to write.
+    pub fn has_changes(&self) -> bool {
+        let s = self.state();
+        s.is_new
+            || s.invalidated
+            || s.record.id != s.original_id
+            || !s.upserted.is_empty()
+            || !s.removed.is_empty()
+            || !s.read.is_empty()
+            || s.principal_changed.is_some()
+            || s.max_inactive_interval_changed.is_some()
+            || s.last_accessed_time_changed.is_some()
+            || (s.save_mode == SaveMode::Always && !s.record.attributes.is_empty())
+    }
+
+    /// The flush mode of the repository that made this session.
+    pub fn flush_mode(&self) -> FlushMode {
+        self.inner.flush_mode
+    }
+
+    /// The save mode (from the repository's configuration unless overridden).
+    pub fn save_mode(&self) -> SaveMode {
+        self.state().save_mode
+    }
+
+    /// Overrides the save mode for this session.
+    pub fn set_save_mode(&self, mode: SaveMode) {
+        self.state().save_mode = mode;
+    }
+
+    /// The attribute codec.
+    pub fn codec(&self) -> &Arc<dyn AttributeCodec> {
+        &self.inner.codec
+    }
+
+    /// A counter that grows on every change; watch it to save after each change
+    /// ([`FlushMode::Immediate`]) or to tell whether a handler modified the session.
+    pub fn generation(&self) -> u64 {
+        *self.inner.generation.borrow()
+    }
+
+    /// A receiver that is notified on every change (see [`Session::generation`]).
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.inner.generation.subscribe()
+    }
+
+    /// The full current state, without change tracking.
+    pub fn snapshot(&self) -> SessionRecord {
+        self.state().record.clone()
+    }
+
+    /// What the next save must write (see [`SessionDelta`]). Does not clear anything: call
+    /// [`Session::mark_saved`] once the write succeeded.
+    pub fn delta(&self) -> SessionDelta {
+        let s = self.state();
+        let upserted: Vec<String> = if s.is_new || s.save_mode == SaveMode::Always {
+            s.record.attributes.keys().cloned().collect()
+        } else {
+            let mut names: Vec<String> = s.upserted.keys().cloned().collect();
+            names.extend(
+                s.read
+                    .keys()
+                    .filter(|n| {
+                        !s.upserted.contains_key(*n) && s.record.attributes.contains_key(*n)
+                    })
+                    .cloned(),
+            );
+            names
+        };
+        SessionDelta {
+            record: s.record.clone(),
+            original_id: s.original_id.clone(),
+            is_new: s.is_new,
+            invalidated: s.invalidated,
+            upserted,
+            removed: s.removed.keys().cloned().collect(),
+            principal_changed: s.principal_changed.is_some(),
+            max_inactive_interval_changed: s.max_inactive_interval_changed.is_some(),
+            last_accessed_time_changed: s.last_accessed_time_changed.is_some(),
+            seq: s.seq,
+        }
+    }
+
+    /// Records that `delta` was written: the session now counts as stored under
+    /// `delta.record.id`, and the changes it contained are cleared. Changes made after the
+    /// delta was taken stay pending.
+    pub fn mark_saved(&self, delta: &SessionDelta) {
+        let mut guard = self.state();
+        let s = &mut *guard;
+        let done = delta.seq;
+        s.upserted.retain(|_, seq| *seq > done);
+        s.removed.retain(|_, seq| *seq > done);
+        s.read.retain(|_, seq| *seq > done);
+        for flag in [
+            &mut s.principal_changed,
+            &mut s.max_inactive_interval_changed,
+            &mut s.last_accessed_time_changed,
+        ] {
+            if flag.is_some_and(|seq| seq <= done) {
+                *flag = None;
+            }
+        }
+        if !delta.invalidated {
+            s.is_new = false;
+            s.original_id.clone_from(&delta.record.id);
+        }
+    }
+}
+
+fn check_name(name: &str) -> Result<(), SessionError> {
+    if name.is_empty() || name.len() > MAX_ATTRIBUTE_NAME_LEN {
+        Err(SessionError::InvalidAttributeName {
+            max: MAX_ATTRIBUTE_NAME_LEN,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.state();
+        f.debug_struct("Session")
+            .field("record", &s.record)
+            .field("is_new", &s.is_new)
+            .field("invalidated", &s.invalidated)
+            .field("save_mode", &s.save_mode)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::PostcardCodec;
+
+    fn new_session() -> Session {
+        SessionConfig::default()
+            .new_session(SystemTime::now())
+            .unwrap()
+    }
+
+    fn loaded(config: &SessionConfig) -> Session {
+        let mut record = SessionRecord::new("stored-id", SystemTime::now(), None);
+        for (k, v) in [("a", 1), ("b", 2)] {
+            record
+                .attributes
+                .insert(k.into(), encode_value(config.codec().as_ref(), &v).unwrap());
+        }
+        config.load_session(record)
+    }
+
+    #[test]
+    fn session_is_send_sync_and_shared_between_clones() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Session>();
+        let s = new_session();
+        let c = s.clone();
+        c.insert("x", "y").unwrap();
+        assert_eq!(s.get::<String>("x").unwrap().as_deref(), Some("y"));
+    }
+
+    #[test]
+    fn new_session_delta_writes_everything() {
+        let s = new_session();
+        assert!(s.is_new());
+        assert_eq!(s.id(), s.original_id());
+        s.insert("a", &1).unwrap();
+        s.insert("b", &2).unwrap();
+        let d = s.delta();
+        assert!(d.is_new);
+        assert_eq!(d.upserted, ["a", "b"]);
+        s.mark_saved(&d);
+        assert!(!s.is_new());
+        assert!(!s.has_changes());
+        assert!(s.delta().is_empty());
+    }
+
+    #[test]
+    fn loaded_session_tracks_only_changes() {
+        let config = SessionConfig::default();
+        let s = loaded(&config);
+        assert!(!s.has_changes());
+        assert_eq!(s.get::<i32>("a").unwrap(), Some(1));
+        assert!(
+            !s.has_changes(),
+            "a read is not a change with OnSetAttribute"
+        );
+        s.insert("c", &3).unwrap();
+        assert!(s.remove("b").unwrap());
+        assert!(!s.remove("zzz").unwrap());
+        let d = s.delta();
+        assert_eq!(d.upserted, ["c"]);
+        assert_eq!(d.removed, ["b", "zzz"]);
+        assert!(!d.principal_changed && !d.last_accessed_time_changed);
+    }
+
+    #[test]
+    fn save_modes_choose_what_is_written() {
+        let config = SessionConfig::default().with_save_mode(SaveMode::OnGetAttribute);
+        let s = loaded(&config);
+        s.get::<i32>("a").unwrap();
+        s.get::<i32>("missing").unwrap();
+        assert_eq!(s.delta().upserted, ["a"]);
+        let s = loaded(&config.clone().with_save_mode(SaveMode::Always));
+        assert!(s.has_changes());
+        assert_eq!(s.delta().upserted, ["a", "b"]);
+    }
+
+    #[test]
+    fn changes_after_a_delta_survive_mark_saved() {
+        let s = loaded(&SessionConfig::default());
+        s.insert("a", &10).unwrap();
+        let d = s.delta();
+        s.insert("a", &11).unwrap();
+        s.set_principal_name(Some("alice")).unwrap();
+        s.mark_saved(&d);
+        let d2 = s.delta();
+        assert_eq!(d2.upserted, ["a"]);
+        assert!(d2.principal_changed);
+    }
+
+    #[test]
+    fn change_id_keeps_original_until_saved() {
+        let s = loaded(&SessionConfig::default());
+        let g = s.generation();
+        let new_id = s.change_id().unwrap();
+        assert!(s.generation() > g);
+        assert_ne!(new_id, "stored-id");
+        assert_eq!(s.original_id(), "stored-id");
+        let d = s.delta();
+        assert!(d.id_changed());
+        s.mark_saved(&d);
+        assert_eq!(s.original_id(), new_id);
+        assert!(!s.delta().id_changed());
+    }
+
+    #[test]
+    fn invalidated_session_reads_empty_and_refuses_changes() {
+        let s = loaded(&SessionConfig::default());
+        s.invalidate();
+        assert!(s.is_invalidated());
+        assert_eq!(s.get::<i32>("a").unwrap(), None);
+        assert!(matches!(s.insert("a", &1), Err(SessionError::Invalidated)));
+        assert!(matches!(s.change_id(), Err(SessionError::Invalidated)));
+        assert!(s.delta().invalidated);
+    }
+
+    #[test]
+    fn bad_values_and_names_are_typed_errors() {
+        let s = new_session();
+        s.insert("n", "text").unwrap();
+        assert!(matches!(
+            s.get::<u64>("n"),
+            Err(SessionError::Attribute { ref name, .. }) if name == "n"
+        ));
+        assert!(matches!(
+            s.insert("", &1),
+            Err(SessionError::InvalidAttributeName { .. })
+        ));
+        let long = "x".repeat(MAX_ATTRIBUTE_NAME_LEN + 1);
+        assert!(s.insert(&long, &1).is_err());
+        // A map with non-string keys cannot be JSON: encoding error, not a panic.
+        let mut m = std::collections::HashMap::new();
+        m.insert((1, 2), 3);
+        assert!(matches!(
+            s.insert("m", &m),
+            Err(SessionError::Attribute { .. })
+        ));
+    }
+
+    #[test]
+    fn postcard_sessions_round_trip() {
+        let config = SessionConfig::default().with_codec(PostcardCodec);
+        let s = config.new_session(SystemTime::now()).unwrap();
+        s.insert("v", &(1u8, "two".to_string())).unwrap();
+        assert_eq!(
+            s.get::<(u8, String)>("v").unwrap(),
+            Some((1, "two".to_string()))
+        );
+    }
+
+    #[test]
+    fn expiry_follows_springs_rule() {
+        let now = SystemTime::now();
+        let s = new_session();
+        s.set_last_accessed_time(now);
+        s.set_max_inactive_interval(Some(Duration::from_secs(10)));
+        assert!(!s.is_expired(now + Duration::from_secs(9)));
+        assert!(s.is_expired(now + Duration::from_secs(10)));
+        s.set_max_inactive_interval(None);
+        assert!(!s.is_expired(now + Duration::from_secs(1_000_000)));
+        s.set_max_inactive_interval(Some(Duration::MAX));
+        assert!(!s.is_expired(now + Duration::from_secs(1_000_000)));
+    }
+
+    #[test]
+    fn debug_output_hides_id_and_values() {
+        let s = new_session();
+        s.insert("secret", "hunter2").unwrap();
+        let text = format!("{s:?}");
+        assert!(!text.contains(&s.id()));
+        assert!(!text.contains("hunter2"));
+    }
+}
