@@ -929,6 +929,7 @@ fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     ));
 
     let mut requests: Vec<(u32, String, bool, String)> = Vec::new();
+    let mut all_parts: Vec<(u32, String)> = Vec::new();
     let mut cases = String::new();
     for (s, module) in &services {
         let mut rs = String::new();
@@ -1026,6 +1027,7 @@ fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
                     "        Case {{ label: {:?}, kind: Kind::{kind}, message_type: {:#08x}, since: {:?}, check: |m, ver, null| super::check_part(m, {fn_name}(ver, null), {fn_name}(LATEST, null)) }},",
                     p.label, p.message_type, p.since
                 );
+                all_parts.push((p.message_type, format!("{module}::{}", p.struct_name)));
                 if p.kind == Kind::Request {
                     requests.push((
                         p.message_type,
@@ -1053,14 +1055,23 @@ fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     requests.sort_by_key(|r| r.0);
     let mut meta = String::new();
     meta.push_str(HEADER);
-    meta.push_str("//! Per-request metadata, sorted by message type.\n\nuse crate::codec::RequestInfo;\n\n/// Every generated request type, sorted by message type.\npub(crate) static REQUESTS: &[RequestInfo] = &[\n");
+    meta.push_str("//! Per-request metadata, sorted by message type, and decoding by message type.\n\nuse crate::codec::{RequestInfo, client, dynamic_config, map};\nuse crate::error::DecodeError;\nuse crate::message::Message;\n\n/// Every generated request type, sorted by message type.\npub(crate) static REQUESTS: &[RequestInfo] = &[\n");
     for (t, name, retry, pid) in &requests {
         let _ = writeln!(
             meta,
             "    RequestInfo {{ message_type: {t:#08x}, name: {name:?}, retryable: {retry}, partition_identifier: {pid:?} }},"
         );
     }
-    meta.push_str("];\n");
+    meta.push_str("];\n\n");
+    all_parts.sort_by_key(|p| p.0);
+    meta.push_str("/// Decodes `message` with the generated codec of its message type and returns the\n/// value's `Debug` text; `None` when no generated codec has that type. Meant for\n/// diagnostics and fuzzing: `Data` values print only their size.\npub fn decode_debug(message: &Message) -> Option<Result<String, DecodeError>> {\n    Some(match message.message_type() {\n");
+    for (t, path) in &all_parts {
+        let _ = writeln!(
+            meta,
+            "        {t:#08x} => {path}::decode(message).map(|v| format!(\"{{v:?}}\")),"
+        );
+    }
+    meta.push_str("        _ => return None,\n    })\n}\n");
     files.push((
         "crates/hazelcast-protocol/src/codec/metadata.rs".to_owned(),
         meta,

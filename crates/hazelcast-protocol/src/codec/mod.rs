@@ -19,6 +19,8 @@ pub mod error_response;
 pub mod map;
 mod metadata;
 
+pub use metadata::decode_debug;
+
 /// A message codec: a typed request, response or event.
 pub trait Codec: Sized {
     /// The message type this codec encodes and decodes.
