@@ -71,6 +71,11 @@ impl Faults {
         self.stalled.send_replace(false);
     }
 
+    /// Whether responses are stalled now.
+    pub fn is_stalled(&self) -> bool {
+        *self.stalled.borrow()
+    }
+
     /// Waits while responses are stalled.
     pub async fn wait_unstalled(&self) {
         let mut rx = self.stalled.subscribe();

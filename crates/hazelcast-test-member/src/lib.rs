@@ -32,6 +32,8 @@
 pub mod clock;
 pub mod compact_read;
 pub mod config;
+mod connection;
+mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod events;
@@ -39,3 +41,5 @@ pub mod fault;
 pub mod partition;
 pub mod query;
 pub mod record;
+pub mod server;
+mod views;
