@@ -119,7 +119,8 @@ impl Data {
 
     /// Whether this stands for null: empty, or a header with type id 0 and no payload.
     pub fn is_null(&self) -> bool {
-        self.bytes.is_empty() || (self.type_id() == Some(type_id::NULL) && self.payload().is_empty())
+        self.bytes.is_empty()
+            || (self.type_id() == Some(type_id::NULL) && self.payload().is_empty())
     }
 
     /// The serializer type id, or `None` when the bytes are too short for a header.
@@ -193,7 +194,10 @@ mod tests {
     #[test]
     fn header_accessors() {
         let d = Data::new(type_id::INTEGER, &42i32.to_be_bytes());
-        assert_eq!(d.as_bytes(), &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf9, 0, 0, 0, 42]);
+        assert_eq!(
+            d.as_bytes(),
+            &[0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf9, 0, 0, 0, 42]
+        );
         assert_eq!(d.type_id(), Some(-7));
         assert_eq!(d.payload(), &[0, 0, 0, 42]);
         assert!(!d.is_null());

@@ -373,7 +373,9 @@ impl Predicate {
         let string = |input: &mut DataInput<'_>| input.read_str().map(str::to_owned);
         let list = |input: &mut DataInput<'_>| -> Result<Vec<Predicate>, SerializationError> {
             // Each nested predicate takes at least 13 bytes.
-            let n = input.read_len(13)?.ok_or(SerializationError::UnexpectedNull)?;
+            let n = input
+                .read_len(13)?
+                .ok_or(SerializationError::UnexpectedNull)?;
             let mut ps = Vec::with_capacity(n);
             for _ in 0..n {
                 ps.push(Self::read_object_at(input, depth + 1)?);
@@ -413,7 +415,9 @@ impl Predicate {
             }
             class_id::IN => {
                 let attribute = string(input)?;
-                let n = input.read_len(4)?.ok_or(SerializationError::UnexpectedNull)?;
+                let n = input
+                    .read_len(4)?
+                    .ok_or(SerializationError::UnexpectedNull)?;
                 let mut values = Vec::with_capacity(n);
                 for _ in 0..n {
                     values.push(Value::read_object(input)?);

@@ -428,7 +428,8 @@ impl<'a> DataInput<'a> {
     /// # Errors
     /// As [`read_opt_str`](Self::read_opt_str), plus [`SerializationError::UnexpectedNull`].
     pub fn read_str(&mut self) -> Result<&'a str> {
-        self.read_opt_str()?.ok_or(SerializationError::UnexpectedNull)
+        self.read_opt_str()?
+            .ok_or(SerializationError::UnexpectedNull)
     }
 }
 
@@ -582,9 +583,10 @@ impl Value {
                     .to_vec(),
             ),
             type_id::UUID => Value::Uuid(Uuid(u128::from_be_bytes(
-                input.read_bytes(16)?.try_into().map_err(|_| {
-                    SerializationError::InvalidValue("uuid is not 16 bytes".into())
-                })?,
+                input
+                    .read_bytes(16)?
+                    .try_into()
+                    .map_err(|_| SerializationError::InvalidValue("uuid is not 16 bytes".into()))?,
             ))),
             type_id::JSON => Value::Json(JsonValue(input.read_str()?.to_owned())),
             other => return Err(SerializationError::UnsupportedType(other)),

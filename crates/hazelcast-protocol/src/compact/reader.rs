@@ -105,7 +105,9 @@ fn fixed_array<T, const N: usize>(
     input: &mut DataInput<'_>,
     conv: fn([u8; N]) -> T,
 ) -> Result<Vec<T>> {
-    let n = input.read_len(N)?.ok_or(SerializationError::UnexpectedNull)?;
+    let n = input
+        .read_len(N)?
+        .ok_or(SerializationError::UnexpectedNull)?;
     let bytes = input.read_bytes(n * N)?;
     Ok(bytes
         .chunks_exact(N)
@@ -526,7 +528,8 @@ impl<'a> CompactReader<'a> {
         f: &impl Fn(&CompactReader<'a>) -> Result<T>,
     ) -> Result<T> {
         let rest = input.buffer();
-        let (r, _) = CompactReader::parse(self.registry, &rest[input.position()..], self.depth + 1)?;
+        let (r, _) =
+            CompactReader::parse(self.registry, &rest[input.position()..], self.depth + 1)?;
         f(&r)
     }
 

@@ -141,7 +141,10 @@ impl SchemaRegistry {
 
     /// Number of registered schemas.
     pub fn len(&self) -> usize {
-        self.map.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.map
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Whether no schema is registered.
@@ -163,14 +166,17 @@ mod tests {
     fn replication_tracking() {
         let r = SchemaRegistry::new();
         let a = r.register(schema(FieldKind::Int32)).expect("new");
-        let b = r.register_replicated(schema(FieldKind::Int64)).expect("new");
+        let b = r
+            .register_replicated(schema(FieldKind::Int64))
+            .expect("new");
         assert_eq!(r.len(), 2);
         assert!(r.has_unreplicated());
         assert_eq!(r.unreplicated(), vec![Arc::clone(&a)]);
         r.mark_replicated(a.id());
         assert!(!r.has_unreplicated());
         assert!(r.is_replicated(b.id()));
-        r.register(schema(FieldKind::Int32)).expect("same schema again");
+        r.register(schema(FieldKind::Int32))
+            .expect("same schema again");
         assert!(!r.has_unreplicated());
         r.mark_all_unreplicated();
         assert_eq!(r.unreplicated().len(), 2);

@@ -219,7 +219,10 @@ mod tests {
     #[test]
     fn python_client_vectors() {
         // hazelcast-python-client tests/unit/serialization/compact_test.py
-        assert_eq!(fold_str(FINGERPRINT_INIT, "") as i64, -2_316_162_475_121_075_004);
+        assert_eq!(
+            fold_str(FINGERPRINT_INIT, "") as i64,
+            -2_316_162_475_121_075_004
+        );
         let s = Schema::new(
             "SomeType",
             vec![

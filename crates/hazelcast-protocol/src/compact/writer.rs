@@ -371,10 +371,15 @@ impl<'a> CompactWriter<'a> {
     /// Writes a nested COMPACT record (schema id + body).
     pub fn write_compact<T: Compact + ?Sized>(&mut self, name: &'a str, value: Option<&T>) {
         let (registry, depth) = (self.registry, self.depth);
-        self.var_field(name, FieldKind::Compact, value.is_some(), |out| match value {
-            Some(v) => encode_nested(registry, depth, v, out).map(drop),
-            None => Ok(()),
-        });
+        self.var_field(
+            name,
+            FieldKind::Compact,
+            value.is_some(),
+            |out| match value {
+                Some(v) => encode_nested(registry, depth, v, out).map(drop),
+                None => Ok(()),
+            },
+        );
     }
 
     /// Writes an ARRAY_OF_COMPACT whose items are all present.
@@ -438,8 +443,7 @@ impl<'a> CompactWriter<'a> {
             Some(s) => {
                 let same = s.type_name() == type_name
                     && s.fields().len() == order.len()
-                    && s
-                        .fields()
+                    && s.fields()
                         .iter()
                         .zip(&order)
                         .all(|(f, &i)| f.name == entries[i].name && f.kind == entries[i].kind);
