@@ -1,0 +1,463 @@
+//! Wire behaviour with a raw client built from the protocol crate's codecs: authentication,
+//! bad clients, error codes, backup acks, cluster views, events and fault injection.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use hazelcast_protocol::codec::client::*;
+use hazelcast_protocol::codec::dynamic_config::DynamicConfigAddMapConfigRequest;
+use hazelcast_protocol::codec::error_response::ErrorResponse;
+use hazelcast_protocol::codec::map::*;
+use hazelcast_protocol::data::Data;
+use hazelcast_protocol::decoder::{DecoderConfig, MessageDecoder};
+use hazelcast_protocol::frame::flags;
+use hazelcast_protocol::message::{Message, MessageWriter};
+use hazelcast_test_member::fault::CrashPoint;
+use hazelcast_test_member::server::TestCluster;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn s(v: &str) -> Data {
+    let mut b = vec![0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf5];
+    b.extend_from_slice(&(v.len() as i32).to_be_bytes());
+    b.extend_from_slice(v.as_bytes());
+    Data::from_bytes(b)
+}
+
+struct Raw {
+    stream: TcpStream,
+    decoder: MessageDecoder,
+    next: i64,
+    client: Uuid,
+}
+
+impl Raw {
+    async fn connect(addr: SocketAddr) -> Self {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(b"CP2").await.expect("preamble");
+        Self {
+            stream,
+            decoder: MessageDecoder::new(DecoderConfig::default()),
+            next: 1,
+            client: Uuid::new_v4(),
+        }
+    }
+
+    async fn send(&mut self, mut m: Message) -> i64 {
+        let id = self.next;
+        self.next += 1;
+        m.set_correlation_id(id);
+        self.stream.write_all(m.as_bytes()).await.expect("write");
+        id
+    }
+
+    /// Next message, or None when the member closed the connection.
+    async fn recv(&mut self) -> Option<Message> {
+        let mut buf = vec![0u8; 65536];
+        loop {
+            if let Some(m) = self.decoder.next_message().expect("decodes") {
+                return Some(m);
+            }
+            let n = tokio::time::timeout(WAIT, self.stream.read(&mut buf))
+                .await
+                .expect("member answers in time")
+                .unwrap_or(0);
+            if n == 0 {
+                return None;
+            }
+            self.decoder.feed(&buf[..n]);
+        }
+    }
+
+    /// Next message that is not an event.
+    async fn response(&mut self) -> Option<Message> {
+        loop {
+            let m = self.recv().await?;
+            if !m.is_event() {
+                return Some(m);
+            }
+        }
+    }
+
+    fn auth_request(&self, cluster: &str) -> ClientAuthenticationRequest {
+        ClientAuthenticationRequest {
+            cluster_name: cluster.into(),
+            username: None,
+            password: None,
+            uuid: Some(self.client),
+            client_type: "RST".into(),
+            serialization_version: 1,
+            client_hazelcast_version: "5.4.0".into(),
+            client_name: "raw".into(),
+            labels: vec![],
+            routing_mode: None,
+            cp_direct_to_leader_routing: None,
+        }
+    }
+
+    async fn auth(&mut self, cluster: &str) -> ClientAuthenticationResponse {
+        let req = self.auth_request(cluster).encode();
+        self.send(req).await;
+        let m = self.response().await.expect("auth response");
+        ClientAuthenticationResponse::decode(&m).expect("auth response decodes")
+    }
+
+    async fn closed(&mut self) -> bool {
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(WAIT, self.stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+async fn ping_works(addr: SocketAddr) {
+    let mut c = Raw::connect(addr).await;
+    assert_eq!(c.auth("dev").await.status, 0);
+    c.send(ClientPingRequest {}.encode()).await;
+    let m = c.response().await.expect("pong");
+    assert_eq!(m.message_type(), ClientPingResponse::MESSAGE_TYPE);
+}
+
+#[tokio::test]
+async fn authentication_reports_cluster_partitions_and_members() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let mut a = Raw::connect(cluster.address(0).expect("a")).await;
+    let mut b = Raw::connect(cluster.address(1).expect("b")).await;
+    let ra = a.auth("dev").await;
+    let rb = b.auth("dev").await;
+    assert_eq!(ra.status, 0);
+    assert_eq!(ra.partition_count, 271);
+    assert!(!ra.failover_supported);
+    assert_eq!(ra.serialization_version, 1);
+    assert_eq!(ra.cluster_id, rb.cluster_id);
+    assert_eq!(ra.member_uuid, cluster.member_uuid(0));
+    assert_eq!(ra.member_infos.as_ref().map(Vec::len), Some(2));
+    let owned: usize = ra.partitions.iter().flatten().map(|(_, p)| p.len()).sum();
+    assert_eq!(owned, 271);
+}
+
+#[tokio::test]
+async fn wrong_cluster_name_or_credentials_get_status_1_then_close() {
+    let cluster = TestCluster::builder()
+        .members(1)
+        .credentials("user", "secret")
+        .start()
+        .await
+        .expect("cluster");
+    let addr = cluster.address(0).expect("addr");
+    let mut c = Raw::connect(addr).await;
+    assert_eq!(c.auth("other").await.status, 1);
+    assert!(c.closed().await);
+    let mut c = Raw::connect(addr).await;
+    assert_eq!(c.auth("dev").await.status, 1, "no credentials");
+    assert!(c.closed().await);
+    let mut c = Raw::connect(addr).await;
+    let mut req = c.auth_request("dev");
+    req.username = Some("user".into());
+    req.password = Some("secret".into());
+    c.send(req.encode()).await;
+    let r = ClientAuthenticationResponse::decode(&c.response().await.expect("r")).expect("d");
+    assert_eq!(r.status, 0);
+}
+
+#[tokio::test]
+async fn bad_clients_are_closed_and_the_member_keeps_serving() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let addr = cluster.address(0).expect("addr");
+
+    // Garbage preamble.
+    let mut g = TcpStream::connect(addr).await.expect("connect");
+    g.write_all(b"GET / HTTP/1.1\r\n\r\n").await.expect("write");
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(WAIT, g.read(&mut buf))
+        .await
+        .expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)));
+
+    // Oversized first message (the pre-auth limit is 4096 bytes).
+    let mut c = Raw::connect(addr).await;
+    let big = c.auth_request(&"x".repeat(5000)).encode();
+    assert!(big.len() > 4096);
+    c.send(big).await;
+    assert!(c.closed().await);
+
+    // A message before authentication.
+    let mut c = Raw::connect(addr).await;
+    c.send(ClientPingRequest {}.encode()).await;
+    assert!(c.closed().await);
+
+    // A fragmented message before authentication.
+    let mut c = Raw::connect(addr).await;
+    let auth = c.auth_request("dev").encode();
+    for f in auth.to_fragments(64, 1) {
+        c.stream.write_all(&f).await.expect("write");
+    }
+    assert!(c.closed().await);
+
+    // A connection vanishing mid-frame.
+    let mut v = Raw::connect(addr).await;
+    let auth = v.auth_request("dev").encode();
+    v.stream
+        .write_all(&auth.as_bytes()[..10])
+        .await
+        .expect("write");
+    drop(v);
+
+    ping_works(addr).await;
+    assert!(cluster.is_alive(0));
+}
+
+#[tokio::test]
+async fn unknown_messages_and_config_conflicts_get_real_error_codes() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let mut c = Raw::connect(cluster.address(0).expect("addr")).await;
+    c.auth("dev").await;
+    c.send(MessageWriter::request(0x7f0100, 32).finish()).await;
+    let m = c.response().await.expect("error");
+    let e = ErrorResponse::decode(&m).expect("error decodes");
+    assert_eq!(e.error_code(), Some(61));
+    assert_eq!(
+        e.errors[0].message.as_deref(),
+        Some("Unrecognized client message received with type: 0x7f0100")
+    );
+
+    let config = |max_idle: i32| DynamicConfigAddMapConfigRequest {
+        name: "sessions-dyn".into(),
+        backup_count: 1,
+        async_backup_count: 0,
+        time_to_live_seconds: 0,
+        max_idle_seconds: max_idle,
+        eviction_config: None,
+        read_backup_data: false,
+        cache_deserialized_values: "INDEX_ONLY".into(),
+        merge_policy: "com.hazelcast.spi.merge.PutIfAbsentMergePolicy".into(),
+        merge_batch_size: 100,
+        in_memory_format: "BINARY".into(),
+        listener_configs: None,
+        partition_lost_listener_configs: None,
+        statistics_enabled: true,
+        split_brain_protection_name: None,
+        map_store_config: None,
+        near_cache_config: None,
+        wan_replication_ref: None,
+        index_configs: None,
+        attribute_configs: None,
+        query_cache_configs: None,
+        partitioning_strategy_class_name: None,
+        partitioning_strategy_implementation: None,
+        hot_restart_config: None,
+        event_journal_config: None,
+        merkle_tree_config: None,
+        metadata_policy: 0,
+        per_entry_stats_enabled: Some(false),
+        data_persistence_config: None,
+        tiered_store_config: None,
+        partitioning_attribute_configs: None,
+        user_code_namespace: None,
+    };
+    for _ in 0..2 {
+        c.send(config(1800).encode()).await;
+        let m = c.response().await.expect("ok");
+        assert!(!ErrorResponse::matches(&m), "identical config accepted");
+    }
+    c.send(config(3600).encode()).await;
+    let e = ErrorResponse::decode(&c.response().await.expect("error")).expect("decodes");
+    assert_eq!(e.error_code(), Some(32));
+    assert_eq!(
+        e.errors[0].class_name,
+        "com.hazelcast.config.InvalidConfigurationException"
+    );
+    assert!(
+        e.errors[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("maxIdleSeconds=3600") && m.contains("maxIdleSeconds=1800"))
+    );
+}
+
+fn set_request(cluster: &TestCluster, map: &str, key: &str, value: &str) -> Message {
+    let mut m = MapSetRequest {
+        name: map.into(),
+        key: s(key),
+        value: s(value),
+        thread_id: 1,
+        ttl: -1,
+    }
+    .encode();
+    let p = cluster.engine().partition_of(&s(key));
+    m.set_partition_id(p as i32);
+    m
+}
+
+#[tokio::test]
+async fn backup_aware_writes_get_acks_from_the_backup_member() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let client = Uuid::new_v4();
+    let mut conns = Vec::new();
+    for i in 0..2 {
+        let mut c = Raw::connect(cluster.address(i).expect("addr")).await;
+        c.client = client;
+        c.auth("dev").await;
+        c.send(ClientLocalBackupListenerRequest {}.encode()).await;
+        let r = c.response().await.expect("registered");
+        assert_eq!(
+            r.message_type(),
+            ClientLocalBackupListenerResponse::MESSAGE_TYPE
+        );
+        conns.push(c);
+    }
+    let key = "alice";
+    let owner = cluster
+        .engine()
+        .partition_table()
+        .owner(cluster.engine().partition_of(&s(key)))
+        .expect("owner");
+    let (oi, bi) = if cluster.member_uuid(0) == Some(owner) {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    let mut req = set_request(&cluster, "m", key, "v");
+    req.set_flag(flags::BACKUP_AWARE, true);
+    let corr = conns[oi].send(req).await;
+    let resp = conns[oi].response().await.expect("response");
+    assert_eq!(resp.correlation_id(), corr);
+    assert_eq!(resp.backup_acks(), 1);
+    let ev = conns[bi].recv().await.expect("backup event");
+    assert!(ev.is_backup_event());
+    let ack = ClientLocalBackupListenerBackupEvent::decode(&ev).expect("decodes");
+    assert_eq!(ack.source_invocation_correlation_id, corr);
+    // Without the flag no acks are announced.
+    let req = set_request(&cluster, "m", key, "w");
+    conns[oi].send(req).await;
+    assert_eq!(conns[oi].response().await.expect("r").backup_acks(), 0);
+}
+
+#[tokio::test]
+async fn cluster_view_listener_gets_views_and_updates_after_a_crash() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let mut c = Raw::connect(cluster.address(0).expect("addr")).await;
+    c.auth("dev").await;
+    let corr = c
+        .send(ClientAddClusterViewListenerRequest {}.encode())
+        .await;
+    let mut members = None;
+    let mut partitions = None;
+    while members.is_none() || partitions.is_none() {
+        let m = c.recv().await.expect("message");
+        match m.message_type() {
+            ClientAddClusterViewListenerMembersViewEvent::MESSAGE_TYPE => {
+                assert_eq!(m.correlation_id(), corr);
+                members =
+                    Some(ClientAddClusterViewListenerMembersViewEvent::decode(&m).expect("d"));
+            }
+            ClientAddClusterViewListenerPartitionsViewEvent::MESSAGE_TYPE => {
+                partitions =
+                    Some(ClientAddClusterViewListenerPartitionsViewEvent::decode(&m).expect("d"));
+            }
+            _ => {}
+        }
+    }
+    let before = members.expect("members");
+    assert_eq!(before.member_infos.len(), 2);
+    cluster.crash_member(1);
+    loop {
+        let m = c.recv().await.expect("update");
+        if m.message_type() == ClientAddClusterViewListenerMembersViewEvent::MESSAGE_TYPE {
+            let v = ClientAddClusterViewListenerMembersViewEvent::decode(&m).expect("d");
+            if v.member_infos.len() == 1 {
+                assert!(v.version > before.version);
+                break;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn entry_events_carry_registration_correlation_and_partition() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let mut c = Raw::connect(cluster.address(0).expect("addr")).await;
+    c.auth("dev").await;
+    let reg = c
+        .send(
+            MapAddEntryListenerRequest {
+                name: "m".into(),
+                include_value: true,
+                listener_flags: 1 | 2 | 4,
+                local_only: false,
+            }
+            .encode(),
+        )
+        .await;
+    c.response().await.expect("registered");
+    c.send(set_request(&cluster, "m", "alice", "v")).await;
+    let mut got_event = false;
+    for _ in 0..2 {
+        let m = c.recv().await.expect("message");
+        if m.is_event() {
+            assert_eq!(m.correlation_id(), reg);
+            assert_eq!(m.partition_id(), 7, "partition of \"alice\"");
+            let e = MapAddEntryListenerEntryEvent::decode(&m).expect("event");
+            assert_eq!((e.event_type, e.value), (1, Some(s("v"))));
+            got_event = true;
+        }
+    }
+    assert!(got_event);
+}
+
+#[tokio::test]
+async fn faults_delay_stall_refuse_and_crash_mid_request() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let addr = cluster.address(0).expect("addr");
+    let faults = cluster.faults(0).expect("faults");
+
+    let mut c = Raw::connect(addr).await;
+    c.auth("dev").await;
+    faults.set_response_delay(Some(Duration::from_millis(300)));
+    let t = Instant::now();
+    c.send(ClientPingRequest {}.encode()).await;
+    c.response().await.expect("pong");
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    faults.set_response_delay(None);
+
+    faults.stall();
+    c.send(ClientPingRequest {}.encode()).await;
+    let early = tokio::time::timeout(Duration::from_millis(300), c.recv()).await;
+    assert!(early.is_err(), "stalled response must not arrive");
+    faults.release();
+    c.response().await.expect("released pong");
+
+    faults.set_refuse_connections(true);
+    let mut r = Raw::connect(addr).await;
+    assert!(r.closed().await);
+    faults.set_refuse_connections(false);
+
+    cluster.drop_connections(0);
+    assert!(c.closed().await);
+
+    // Crash after executing a put: the client's connection dies, the write survives on the
+    // backup, which is promoted.
+    let mut c = Raw::connect(addr).await;
+    c.auth("dev").await;
+    faults.crash_on_request(MapSetRequest::MESSAGE_TYPE, CrashPoint::AfterExecute);
+    c.send(set_request(&cluster, "m", "k", "v")).await;
+    assert!(c.closed().await);
+    assert!(!cluster.is_alive(0));
+    assert_eq!(
+        cluster.engine().get("m", &s("k")).expect("get").value,
+        Some(s("v"))
+    );
+    ping_works(cluster.address(1).expect("survivor")).await;
+
+    // A restarted member serves again.
+    cluster.restart_member(0).await.expect("restart");
+    ping_works(cluster.address(0).expect("restarted")).await;
+    assert_eq!(cluster.engine().members().len(), 2);
+}
