@@ -228,6 +228,8 @@ pub(crate) fn encode_entry_event(kind: ListenerKind, e: EntryEvent) -> Message {
 /// The member error to send back instead of a response.
 pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, MemberError> {
     let engine: &Engine = &c.shared.engine;
+    // Key operations run on the partition named in the header, like a real member.
+    let keyed = || -> Result<Engine, MemberError> { engine.on_partition(m.partition_id()) };
     macro_rules! decode {
         ($t:ty) => {
             <$t>::decode(m).map_err(malformed)?
@@ -314,7 +316,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         // ---- IMap: key operations ----
         MapPutRequest::MESSAGE_TYPE => {
             let r = decode!(MapPutRequest);
-            let o = engine.put(&r.name, &r.key, &r.value, r.ttl, -1)?;
+            let o = keyed()?.put(&r.name, &r.key, &r.value, r.ttl, -1)?;
             done(
                 MapPutResponse {
                     response: o.value.clone(),
@@ -325,7 +327,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapPutWithMaxIdleRequest::MESSAGE_TYPE => {
             let r = decode!(MapPutWithMaxIdleRequest);
-            let o = engine.put(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
+            let o = keyed()?.put(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
             done(
                 MapPutWithMaxIdleResponse {
                     response: o.value.clone(),
@@ -336,17 +338,17 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapTryPutRequest::MESSAGE_TYPE => {
             let r = decode!(MapTryPutRequest);
-            let o = engine.set(&r.name, &r.key, &r.value, -1, -1)?;
+            let o = keyed()?.set(&r.name, &r.key, &r.value, -1, -1)?;
             done(MapTryPutResponse { response: true }.encode(), &o)
         }
         MapPutTransientRequest::MESSAGE_TYPE => {
             let r = decode!(MapPutTransientRequest);
-            let o = engine.set(&r.name, &r.key, &r.value, r.ttl, -1)?;
+            let o = keyed()?.set(&r.name, &r.key, &r.value, r.ttl, -1)?;
             done(MapPutTransientResponse {}.encode(), &o)
         }
         MapPutTransientWithMaxIdleRequest::MESSAGE_TYPE => {
             let r = decode!(MapPutTransientWithMaxIdleRequest);
-            let o = engine.put(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
+            let o = keyed()?.put(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
             done(
                 MapPutTransientWithMaxIdleResponse {
                     response: o.value.clone(),
@@ -357,17 +359,17 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapSetRequest::MESSAGE_TYPE => {
             let r = decode!(MapSetRequest);
-            let o = engine.set(&r.name, &r.key, &r.value, r.ttl, -1)?;
+            let o = keyed()?.set(&r.name, &r.key, &r.value, r.ttl, -1)?;
             done(MapSetResponse {}.encode(), &o)
         }
         MapSetWithMaxIdleRequest::MESSAGE_TYPE => {
             let r = decode!(MapSetWithMaxIdleRequest);
-            let o = engine.set(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
+            let o = keyed()?.set(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
             done(MapSetWithMaxIdleResponse { response: None }.encode(), &o)
         }
         MapPutIfAbsentRequest::MESSAGE_TYPE => {
             let r = decode!(MapPutIfAbsentRequest);
-            let o = engine.put_if_absent(&r.name, &r.key, &r.value, r.ttl, -1)?;
+            let o = keyed()?.put_if_absent(&r.name, &r.key, &r.value, r.ttl, -1)?;
             done(
                 MapPutIfAbsentResponse {
                     response: o.value.clone(),
@@ -378,7 +380,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapPutIfAbsentWithMaxIdleRequest::MESSAGE_TYPE => {
             let r = decode!(MapPutIfAbsentWithMaxIdleRequest);
-            let o = engine.put_if_absent(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
+            let o = keyed()?.put_if_absent(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
             done(
                 MapPutIfAbsentWithMaxIdleResponse {
                     response: o.value.clone(),
@@ -389,7 +391,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapGetRequest::MESSAGE_TYPE => {
             let r = decode!(MapGetRequest);
-            let o = engine.get(&r.name, &r.key)?;
+            let o = keyed()?.get(&r.name, &r.key)?;
             done(
                 MapGetResponse {
                     response: o.value.clone(),
@@ -421,12 +423,12 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapContainsKeyRequest::MESSAGE_TYPE => {
             let r = decode!(MapContainsKeyRequest);
-            let o = engine.contains_key(&r.name, &r.key)?;
+            let o = keyed()?.contains_key(&r.name, &r.key)?;
             done(MapContainsKeyResponse { response: o.value }.encode(), &o)
         }
         MapReplaceRequest::MESSAGE_TYPE => {
             let r = decode!(MapReplaceRequest);
-            let o = engine.replace(&r.name, &r.key, &r.value)?;
+            let o = keyed()?.replace(&r.name, &r.key, &r.value)?;
             done(
                 MapReplaceResponse {
                     response: o.value.clone(),
@@ -437,12 +439,12 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapReplaceIfSameRequest::MESSAGE_TYPE => {
             let r = decode!(MapReplaceIfSameRequest);
-            let o = engine.replace_if_same(&r.name, &r.key, &r.test_value, &r.value)?;
+            let o = keyed()?.replace_if_same(&r.name, &r.key, &r.test_value, &r.value)?;
             done(MapReplaceIfSameResponse { response: o.value }.encode(), &o)
         }
         MapRemoveRequest::MESSAGE_TYPE => {
             let r = decode!(MapRemoveRequest);
-            let o = engine.remove(&r.name, &r.key)?;
+            let o = keyed()?.remove(&r.name, &r.key)?;
             done(
                 MapRemoveResponse {
                     response: o.value.clone(),
@@ -453,12 +455,12 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapRemoveIfSameRequest::MESSAGE_TYPE => {
             let r = decode!(MapRemoveIfSameRequest);
-            let o = engine.remove_if_same(&r.name, &r.key, &r.value)?;
+            let o = keyed()?.remove_if_same(&r.name, &r.key, &r.value)?;
             done(MapRemoveIfSameResponse { response: o.value }.encode(), &o)
         }
         MapDeleteRequest::MESSAGE_TYPE => {
             let r = decode!(MapDeleteRequest);
-            let o = engine.delete(&r.name, &r.key)?;
+            let o = keyed()?.delete(&r.name, &r.key)?;
             done(
                 MapDeleteResponse {
                     response: Some(o.value),
@@ -469,17 +471,17 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         MapEvictRequest::MESSAGE_TYPE => {
             let r = decode!(MapEvictRequest);
-            let o = engine.evict(&r.name, &r.key)?;
+            let o = keyed()?.evict(&r.name, &r.key)?;
             done(MapEvictResponse { response: o.value }.encode(), &o)
         }
         MapSetTtlRequest::MESSAGE_TYPE => {
             let r = decode!(MapSetTtlRequest);
-            let o = engine.set_ttl(&r.name, &r.key, r.ttl)?;
+            let o = keyed()?.set_ttl(&r.name, &r.key, r.ttl)?;
             done(MapSetTtlResponse { response: o.value }.encode(), &o)
         }
         MapGetEntryViewRequest::MESSAGE_TYPE => {
             let r = decode!(MapGetEntryViewRequest);
-            let o = engine.get_entry_view(&r.name, &r.key)?;
+            let o = keyed()?.get_entry_view(&r.name, &r.key)?;
             let max_idle = o.value.as_ref().map_or(0, |v| v.max_idle);
             let view = o.value.map(|v| custom::SimpleEntryView {
                 key: v.key,

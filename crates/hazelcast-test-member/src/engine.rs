@@ -129,6 +129,8 @@ pub struct Engine {
     config: Arc<EngineConfig>,
     cluster_id: Uuid,
     views: Arc<watch::Sender<u64>>,
+    /// Partition that key operations run on instead of the key's own (see [`Engine::on_partition`]).
+    partition_override: Option<u32>,
 }
 
 /// Identity of a key inside a store: type + payload, ignoring the partition hash, like
@@ -182,6 +184,7 @@ impl Engine {
             config: Arc::new(config),
             cluster_id: Uuid::new_v4(),
             views: Arc::new(views),
+            partition_override: None,
         }
     }
 
@@ -213,6 +216,38 @@ impl Engine {
     /// Partition of a key.
     pub fn partition_of(&self, key: &Data) -> u32 {
         partition_of(key.as_bytes(), self.config.partition_count)
+    }
+
+    /// A handle whose key operations run on partition `p` whatever the key's hash says.
+    ///
+    /// A real member executes a key operation on the partition id in the request header
+    /// (`AbstractPartitionMessageTask.getPartitionId()`), so a client that routes with a
+    /// wrong partition id stores the entry where it will not find it again. The wire layer
+    /// uses this to behave the same.
+    ///
+    /// # Errors
+    /// ILLEGAL_ARGUMENT for a negative or out-of-range id (message shape not measured).
+    pub fn on_partition(&self, p: i32) -> Result<Engine, MemberError> {
+        if p < 0 {
+            return Err(MemberError::IllegalArgument(
+                "Partition ID cannot be negative!".into(),
+            ));
+        }
+        let p = p as u32;
+        if p >= self.config.partition_count {
+            return Err(MemberError::IllegalArgument(format!(
+                "Partition ID {p} is out of range, partition count is {}",
+                self.config.partition_count
+            )));
+        }
+        let mut e = self.clone();
+        e.partition_override = Some(p);
+        Ok(e)
+    }
+
+    fn target_partition(&self, key: &Data) -> u32 {
+        self.partition_override
+            .unwrap_or_else(|| partition_of(key.as_bytes(), self.config.partition_count))
     }
 
     /// A receiver that changes whenever the member list or partition table changes.
@@ -426,7 +461,7 @@ impl Engine {
     ) -> Result<Outcome<T>, MemberError> {
         let now = self.now();
         let mut s = self.lock();
-        let ctx = s.key_ctx(map, key, self.config.partition_count)?;
+        let ctx = s.key_ctx(map, self.target_partition(key))?;
         let kid = key_id(key);
         let current = s.record(ctx.owner, ctx.partition, map, &kid).cloned();
         let current = match current {
@@ -545,7 +580,7 @@ impl Engine {
         })?;
         if let Some((err, record)) = rejected.take() {
             let mut s = self.lock();
-            let ctx = s.key_ctx(map, key, self.config.partition_count)?;
+            let ctx = s.key_ctx(map, self.target_partition(key))?;
             let kid = key_id(key);
             if let Some(store) = s.store_mut(ctx.owner, ctx.partition, map) {
                 store.insert(kid, record);
@@ -849,8 +884,7 @@ impl Engine {
                     if due.is_empty() {
                         continue;
                     }
-                    let key = due[0].key.clone();
-                    let ctx = match s.key_ctx(&map, &key, self.config.partition_count) {
+                    let ctx = match s.key_ctx(&map, p) {
                         Ok(c) => c,
                         Err(_) => continue,
                     };
@@ -970,9 +1004,8 @@ impl State {
             .or_insert_with(|| MapContainer { config: cfg })
     }
 
-    fn key_ctx(&mut self, map: &str, key: &Data, count: u32) -> Result<KeyCtx, MemberError> {
+    fn key_ctx(&mut self, map: &str, partition: u32) -> Result<KeyCtx, MemberError> {
         let config = self.container(map).config.clone();
-        let partition = partition_of(key.as_bytes(), count);
         let replicas = self
             .table
             .replicas

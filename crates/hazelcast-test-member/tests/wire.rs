@@ -461,3 +461,34 @@ async fn faults_delay_stall_refuse_and_crash_mid_request() {
     ping_works(cluster.address(0).expect("restarted")).await;
     assert_eq!(cluster.engine().members().len(), 2);
 }
+
+#[tokio::test]
+async fn key_operations_run_on_the_header_partition_like_a_real_member() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let mut c = Raw::connect(cluster.address(0).expect("addr")).await;
+    c.auth("dev").await;
+    let get = |p: i32| {
+        let mut m = MapGetRequest {
+            name: "m".into(),
+            key: s("alice"),
+            thread_id: 1,
+        }
+        .encode();
+        m.set_partition_id(p);
+        m
+    };
+    // Written with a wrong partition id (8 instead of 7): only found there again.
+    let mut wrong = set_request(&cluster, "m", "alice", "v");
+    wrong.set_partition_id(8);
+    c.send(wrong).await;
+    c.response().await.expect("set");
+    c.send(get(7)).await;
+    let r = MapGetResponse::decode(&c.response().await.expect("r")).expect("d");
+    assert_eq!(r.response, None);
+    c.send(get(8)).await;
+    let r = MapGetResponse::decode(&c.response().await.expect("r")).expect("d");
+    assert_eq!(r.response, Some(s("v")));
+    c.send(get(-1)).await;
+    let e = ErrorResponse::decode(&c.response().await.expect("r")).expect("error");
+    assert_eq!(e.error_code(), Some(23));
+}
