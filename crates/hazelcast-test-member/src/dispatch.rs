@@ -14,7 +14,9 @@ use hazelcast_protocol::message::Message;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::compact_read::{MAX_FIELDS, Schema};
+use hazelcast_protocol::compact::{FieldDescriptor, FieldKind, Schema};
+
+use crate::compact_read::MAX_FIELDS;
 use crate::config::{EvictionConfig, IndexConfig, IndexType, MapConfig, WanReplicationRef};
 use crate::engine::{Engine, Outcome};
 use crate::error::MemberError;
@@ -157,25 +159,27 @@ fn schema_from(s: &custom::Schema) -> Result<Schema, MemberError> {
             "Schema has too many fields".into(),
         ));
     }
-    Ok(Schema {
-        type_name: s.type_name.clone(),
-        fields: s
-            .fields
-            .iter()
-            .map(|f| (f.field_name.clone(), f.kind))
-            .collect(),
-    })
+    let fields = s
+        .fields
+        .iter()
+        .map(|f| {
+            FieldKind::from_id(f.kind)
+                .map(|k| FieldDescriptor::new(f.field_name.clone(), k))
+                .ok_or_else(|| MemberError::Serialization(format!("Unknown field kind {}", f.kind)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Schema::new(s.type_name.clone(), fields).map_err(|e| MemberError::Serialization(e.to_string()))
 }
 
 fn schema_to(s: &Schema) -> custom::Schema {
     custom::Schema {
-        type_name: s.type_name.clone(),
+        type_name: s.type_name().to_string(),
         fields: s
-            .fields
+            .fields()
             .iter()
-            .map(|(n, k)| custom::FieldDescriptor {
-                field_name: n.clone(),
-                kind: *k,
+            .map(|f| custom::FieldDescriptor {
+                field_name: f.name.clone(),
+                kind: f.kind.id(),
             })
             .collect(),
     }
@@ -277,7 +281,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         }
         ClientSendSchemaRequest::MESSAGE_TYPE => {
             let r = decode!(ClientSendSchemaRequest);
-            let members = engine.add_schema(schema_from(&r.schema)?);
+            let members = engine.add_schema(schema_from(&r.schema)?)?;
             plain(
                 ClientSendSchemaResponse {
                     replicated_members: members,
@@ -289,7 +293,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
             let r = decode!(ClientFetchSchemaRequest);
             plain(
                 ClientFetchSchemaResponse {
-                    schema: engine.schema(r.schema_id).as_ref().map(schema_to),
+                    schema: engine.schema(r.schema_id).as_deref().map(schema_to),
                 }
                 .encode(),
             )
@@ -297,7 +301,7 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
         ClientSendAllSchemasRequest::MESSAGE_TYPE => {
             let r = decode!(ClientSendAllSchemasRequest);
             for s in &r.schemas {
-                engine.add_schema(schema_from(s)?);
+                engine.add_schema(schema_from(s)?)?;
             }
             plain(ClientSendAllSchemasResponse {}.encode())
         }

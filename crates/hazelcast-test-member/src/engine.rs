@@ -19,13 +19,13 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use crate::clock::{Clock, SystemClock};
-use crate::compact_read::{Schema, SchemaRegistry};
 use crate::config::{ConfigRegistry, IndexConfig, MapConfig};
 use crate::error::MemberError;
 use crate::events::{EntryEvent, Listener, ListenerSpec, event_type};
 use crate::partition::{PartitionTable, partition_of};
 use crate::query::{EntryRef, Predicate, java_class};
 use crate::record::{EntryView, Record, resolve_duration};
+use hazelcast_protocol::compact::{Schema, SchemaRegistry};
 
 /// Default period of the background expiry task: 5 s, like
 /// `hazelcast.internal.map.expiration.task.period.seconds` (facts 4.1).
@@ -383,19 +383,24 @@ impl Engine {
     }
 
     /// Registers a Compact schema on every member; returns the members that hold it.
-    pub fn add_schema(&self, schema: Schema) -> Vec<Uuid> {
-        let mut s = self.lock();
-        s.schemas.insert(schema.id(), schema);
-        s.members
+    ///
+    /// # Errors
+    /// A different schema with the same id (a fingerprint collision).
+    pub fn add_schema(&self, schema: Schema) -> Result<Vec<Uuid>, MemberError> {
+        let s = self.lock();
+        s.schemas
+            .register_replicated(schema)
+            .map_err(|e| MemberError::Serialization(e.to_string()))?;
+        Ok(s.members
             .iter()
             .filter(|m| m.alive)
             .map(|m| m.uuid)
-            .collect()
+            .collect())
     }
 
     /// Looks a schema up by id.
-    pub fn schema(&self, id: i64) -> Option<Schema> {
-        self.lock().schemas.get(&id).cloned()
+    pub fn schema(&self, id: i64) -> Option<Arc<Schema>> {
+        self.lock().schemas.get(id)
     }
 
     /// Map.addIndex: the index is added to the map container (queries give the same
@@ -989,7 +994,7 @@ fn index_rejection(config: &MapConfig, value: &Data) -> Option<MemberError> {
     if attr == "this" || attr.starts_with("__key") {
         return None;
     }
-    let type_id = crate::compact_read::be_i32(value.as_bytes(), 4)?;
+    let type_id = value.type_id()?;
     let class = java_class(type_id)?;
     Some(MemberError::Query(format!(
         "java.lang.IllegalArgumentException: There is no suitable accessor for '{attr}' on class '{class}'"

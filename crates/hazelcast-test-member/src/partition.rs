@@ -47,60 +47,14 @@ impl PartitionTable {
     }
 }
 
-/// MurmurHash3 x86 32-bit with Hazelcast's seed, over `data`.
-///
-/// Local copy until `hazelcast_protocol::hash` exposes it; the protocol brief §3.2 and the
-/// facts doc §10 give the rule and the vectors checked in the tests below.
-pub fn murmur3_x86_32(data: &[u8], seed: u32) -> i32 {
-    const C1: u32 = 0xcc9e_2d51;
-    const C2: u32 = 0x1b87_3593;
-    let mut h = seed;
-    let mut chunks = data.chunks_exact(4);
-    for c in &mut chunks {
-        let mut k = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
-        h ^= k;
-        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
-    }
-    let tail = chunks.remainder();
-    let mut k: u32 = 0;
-    for (i, b) in tail.iter().enumerate() {
-        k ^= u32::from(*b) << (8 * i);
-    }
-    if !tail.is_empty() {
-        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
-        h ^= k;
-    }
-    h ^= data.len() as u32;
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85eb_ca6b);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xc2b2_ae35);
-    h ^= h >> 16;
-    h as i32
-}
-
 /// Partition of a serialized key (`Data` bytes): its stored partition hash when non-zero,
 /// else MurmurHash3 (seed 0x01000193) of the payload after the 8-byte header; then
-/// `abs(h) % count` (0 for `i32::MIN`).
+/// `abs(h) % count` (0 for `i32::MIN`). Computed by `hazelcast_protocol`'s `Data`.
 pub fn partition_of(key: &[u8], partition_count: u32) -> u32 {
     if partition_count == 0 {
         return 0;
     }
-    let stored = key
-        .get(..4)
-        .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-        .unwrap_or(0);
-    let h = if stored != 0 {
-        stored
-    } else {
-        murmur3_x86_32(key.get(8..).unwrap_or(&[]), 0x0100_0193)
-    };
-    if h == i32::MIN {
-        0
-    } else {
-        h.unsigned_abs() % partition_count
-    }
+    hazelcast_protocol::data::Data::from_bytes(key.to_vec()).partition_id(partition_count)
 }
 
 #[cfg(test)]
@@ -116,10 +70,6 @@ mod tests {
 
     #[test]
     fn partition_vectors_from_a_real_member() {
-        assert_eq!(
-            murmur3_x86_32(&string_key("alice")[8..], 0x0100_0193),
-            1_901_769_878
-        );
         assert_eq!(partition_of(&string_key("alice"), 271), 7);
         assert_eq!(partition_of(&string_key("bob"), 271), 248);
         assert_eq!(partition_of(&string_key("sess-00007"), 271), 118);

@@ -8,15 +8,28 @@
 //! A predicate on a field of a non-Compact value fails with QueryException, as on a real
 //! member ("There is no suitable accessor for ...", facts 7.4).
 
+use hazelcast_protocol::compact::SchemaRegistry;
 use hazelcast_protocol::data::Data;
+use hazelcast_protocol::predicate::Predicate as WirePredicate;
+use hazelcast_protocol::serialization::{DataInput, Value as WireValue};
 
-use crate::compact_read::{SchemaRegistry, be_i32, be_i64};
+use crate::compact_read::read_field;
 use crate::error::MemberError;
 
-/// Deepest nesting of predicates accepted (bounds recursion on hostile input).
+/// Deepest nesting of SQL parentheses accepted (bounds recursion on hostile input).
 const MAX_DEPTH: usize = 32;
-/// Most items in an AND / OR / IN list accepted.
-const MAX_ITEMS: usize = 10_000;
+
+fn be_i32(b: &[u8], at: usize) -> Option<i32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(i32::from_be_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn be_i64(b: &[u8], at: usize) -> Option<i64> {
+    let s = b.get(at..at.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(s);
+    Some(i64::from_be_bytes(a))
+}
 
 /// A comparable value read from an entry or a predicate.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,17 +201,7 @@ pub fn attribute(
     let payload = bytes.get(8..).unwrap_or(&[]);
     match field {
         None => Ok(simple_value(type_id, payload).unwrap_or(Value::Other)),
-        Some(f) if type_id == -55 => {
-            let schema_id = be_i64(payload, 0)
-                .ok_or_else(|| MemberError::Serialization("Truncated compact data".into()))?;
-            let schema = schemas.get(&schema_id).ok_or_else(|| {
-                MemberError::Serialization(format!(
-                    "The schema can not be found with id {schema_id}"
-                ))
-            })?;
-            // A field the schema lacks reads as null (values of other types, facts 7.4).
-            Ok(schema.read_field(&payload[8..], f).unwrap_or(Value::Null))
-        }
+        Some(f) if type_id == -55 => read_field(schemas, target, f),
         Some(f) => Err(MemberError::Query(format!(
             "java.lang.IllegalArgumentException: There is no suitable accessor for '{f}' on class '{}'",
             java_class(type_id).unwrap_or("java.lang.Object")
@@ -297,16 +300,16 @@ impl Predicate {
         })
     }
 
-    /// Decodes a predicate from its serialized `Data`.
+    /// Decodes a predicate from its serialized `Data` (with the protocol crate's decoder).
     ///
     /// # Errors
     /// [`MemberError::Serialization`] for malformed or unsupported predicates, including SQL
     /// text this member cannot parse (message `Invalid SQL: [...]`).
     pub fn from_data(data: &Data) -> Result<Self, MemberError> {
-        let bytes = data.as_bytes();
-        let type_id = data_type(data).ok_or_else(|| bad("predicate too short"))?;
-        let mut r = Reader { buf: bytes, pos: 8 };
-        r.object_body(type_id, 0)
+        let bytes = data.as_bytes().get(4..).unwrap_or(&[]);
+        let wire = WirePredicate::read_object(&mut DataInput::new(bytes))
+            .map_err(|e| bad(&e.to_string()))?;
+        convert(wire)
     }
 }
 
@@ -314,160 +317,55 @@ fn bad(msg: &str) -> MemberError {
     MemberError::Serialization(format!("Cannot read predicate: {msg}"))
 }
 
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+fn value_from(v: WireValue) -> Value {
+    match v {
+        WireValue::Null => Value::Null,
+        WireValue::Bool(b) => Value::Bool(b),
+        WireValue::Byte(b) => Value::Int(i64::from(b)),
+        WireValue::Char(c) => {
+            char::from_u32(u32::from(c)).map_or(Value::Other, |c| Value::Str(c.to_string()))
+        }
+        WireValue::Short(v) => Value::Int(i64::from(v)),
+        WireValue::Int(v) => Value::Int(i64::from(v)),
+        WireValue::Long(v) => Value::Int(v),
+        WireValue::Float(v) => Value::Float(f64::from(v)),
+        WireValue::Double(v) => Value::Float(v),
+        WireValue::String(s) => Value::Str(s),
+        _ => Value::Other,
+    }
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], MemberError> {
-        let end = self.pos.checked_add(n).ok_or_else(|| bad("length"))?;
-        let s = self
-            .buf
-            .get(self.pos..end)
-            .ok_or_else(|| bad("truncated"))?;
-        self.pos = end;
-        Ok(s)
-    }
-
-    fn i32(&mut self) -> Result<i32, MemberError> {
-        let b = self.take(4)?;
-        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn bool(&mut self) -> Result<bool, MemberError> {
-        Ok(self.take(1)?[0] != 0)
-    }
-
-    fn string(&mut self) -> Result<Option<String>, MemberError> {
-        let len = self.i32()?;
-        if len < 0 {
-            return Ok(None);
+fn convert(p: WirePredicate) -> Result<Predicate, MemberError> {
+    let all = |ps: Vec<WirePredicate>| ps.into_iter().map(convert).collect::<Result<Vec<_>, _>>();
+    Ok(match p {
+        WirePredicate::Sql(sql) => parse_sql(&sql)?,
+        WirePredicate::And(ps) => Predicate::And(all(ps)?),
+        WirePredicate::Or(ps) => Predicate::Or(all(ps)?),
+        WirePredicate::Not(p) => Predicate::Not(Box::new(convert(*p)?)),
+        WirePredicate::Equal { attribute, value } => Predicate::Equal(attribute, value_from(value)),
+        WirePredicate::NotEqual { attribute, value } => {
+            Predicate::NotEqual(attribute, value_from(value))
         }
-        let b = self.take(usize::try_from(len).map_err(|_| bad("length"))?)?;
-        String::from_utf8(b.to_vec())
-            .map(Some)
-            .map_err(|_| bad("invalid UTF-8"))
-    }
-
-    fn count(&mut self) -> Result<usize, MemberError> {
-        let n = self.i32()?;
-        let n = usize::try_from(n).map_err(|_| bad("negative count"))?;
-        if n > MAX_ITEMS {
-            return Err(bad("too many items"));
+        WirePredicate::GreaterLess {
+            attribute,
+            value,
+            equal,
+            less,
+        } => Predicate::GreaterLess(attribute, value_from(value), equal, less),
+        WirePredicate::Between {
+            attribute,
+            from,
+            to,
+        } => Predicate::Between(attribute, value_from(from), value_from(to)),
+        WirePredicate::In { attribute, values } => {
+            Predicate::In(attribute, values.into_iter().map(value_from).collect())
         }
-        Ok(n)
-    }
-
-    /// A `writeObject` value: type id then payload (simple types only).
-    fn value(&mut self) -> Result<Value, MemberError> {
-        let t = self.i32()?;
-        let size = match t {
-            0 => 0,
-            -3 | -4 => 1,
-            -5 | -6 => 2,
-            -7 | -9 => 4,
-            -8 | -10 => 8,
-            -11 => {
-                let start = self.pos;
-                let len = self.i32()?;
-                self.pos = start;
-                4 + usize::try_from(len).unwrap_or(0)
-            }
-            other => {
-                return Err(bad(&format!("unsupported comparison value type {other}")));
-            }
-        };
-        let p = self.take(size)?;
-        simple_value(t, p).ok_or_else(|| bad("value"))
-    }
-
-    fn predicate(&mut self, depth: usize) -> Result<Predicate, MemberError> {
-        let t = self.i32()?;
-        self.object_body(t, depth + 1)
-    }
-
-    fn object_body(&mut self, type_id: i32, depth: usize) -> Result<Predicate, MemberError> {
-        if depth > MAX_DEPTH {
-            return Err(bad("nested too deeply"));
-        }
-        if type_id != -2 {
-            return Err(bad(&format!("not a predicate (type {type_id})")));
-        }
-        let header = self.take(1)?[0];
-        if header & 0x01 == 0 {
-            return Err(bad("not identified"));
-        }
-        if header & 0x02 != 0 {
-            self.take(2)?;
-        }
-        let factory = self.i32()?;
-        let class = self.i32()?;
-        if factory != -20 {
-            return Err(bad(&format!("unknown factory {factory}")));
-        }
-        let attr = |r: &mut Self| -> Result<String, MemberError> {
-            r.string()?.ok_or_else(|| bad("null attribute"))
-        };
-        Ok(match class {
-            0 => {
-                let sql = self.string()?.unwrap_or_default();
-                parse_sql(&sql)?
-            }
-            1 | 11 => {
-                let n = self.count()?;
-                let mut ps = Vec::with_capacity(n.min(64));
-                for _ in 0..n {
-                    ps.push(self.predicate(depth)?);
-                }
-                if class == 1 {
-                    Predicate::And(ps)
-                } else {
-                    Predicate::Or(ps)
-                }
-            }
-            2 => {
-                let a = attr(self)?;
-                let to = self.value()?;
-                let from = self.value()?;
-                Predicate::Between(a, from, to)
-            }
-            3 | 9 => {
-                let a = attr(self)?;
-                let v = self.value()?;
-                if class == 3 {
-                    Predicate::Equal(a, v)
-                } else {
-                    Predicate::NotEqual(a, v)
-                }
-            }
-            4 => {
-                let a = attr(self)?;
-                let v = self.value()?;
-                let equal = self.bool()?;
-                let less = self.bool()?;
-                Predicate::GreaterLess(a, v, equal, less)
-            }
-            5 | 6 => {
-                let a = attr(self)?;
-                let p = self.string()?.unwrap_or_default();
-                Predicate::Like(a, p, class == 6)
-            }
-            7 => {
-                let a = attr(self)?;
-                let n = self.count()?;
-                let mut vs = Vec::with_capacity(n.min(64));
-                for _ in 0..n {
-                    vs.push(self.value()?);
-                }
-                Predicate::In(a, vs)
-            }
-            10 => Predicate::Not(Box::new(self.predicate(depth)?)),
-            13 => Predicate::False,
-            14 => Predicate::True,
-            other => return Err(bad(&format!("unsupported predicate class {other}"))),
-        })
-    }
+        WirePredicate::Like { attribute, pattern } => Predicate::Like(attribute, pattern, false),
+        WirePredicate::ILike { attribute, pattern } => Predicate::Like(attribute, pattern, true),
+        WirePredicate::True => Predicate::True,
+        WirePredicate::False => Predicate::False,
+        other => return Err(bad(&format!("unsupported predicate {other:?}"))),
+    })
 }
 
 // ---- SQL subset -------------------------------------------------------------------

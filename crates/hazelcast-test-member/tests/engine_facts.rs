@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hazelcast_protocol::compact::{FieldDescriptor, FieldKind, Schema};
 use hazelcast_protocol::data::Data;
 use hazelcast_test_member::clock::ManualClock;
-use hazelcast_test_member::compact_read::{Schema, kind};
 use hazelcast_test_member::config::{IndexConfig, IndexType, MapConfig};
 use hazelcast_test_member::engine::{Engine, EngineConfig};
 use hazelcast_test_member::events::{EntryEvent, ListenerSpec, event_channel, event_type};
@@ -414,19 +414,20 @@ fn demo(n: i32, name: &str) -> Data {
 }
 
 fn demo_schema() -> Schema {
-    Schema {
-        type_name: "Demo".into(),
-        fields: vec![
-            ("n".into(), kind::INT32),
-            ("principalName".into(), kind::STRING),
+    Schema::new(
+        "Demo",
+        vec![
+            FieldDescriptor::new("n", FieldKind::Int32),
+            FieldDescriptor::new("principalName", FieldKind::String),
         ],
-    }
+    )
+    .expect("schema")
 }
 
 #[test]
 fn fact_6_predicates_on_compact_fields_with_and_without_index() {
     let (e, _, _) = cluster(3);
-    e.add_schema(demo_schema());
+    e.add_schema(demo_schema()).expect("schema");
     for i in 0..100 {
         e.set(
             "sessions",
@@ -593,7 +594,7 @@ fn backups_reported_for_acks_are_the_sync_ones() {
 #[test]
 fn listener_filters_key_predicate_and_local_only() {
     let (e, _, ids) = cluster(2);
-    e.add_schema(demo_schema());
+    e.add_schema(demo_schema()).expect("schema");
     let mut by_key = listen(
         &e,
         ids[0],
