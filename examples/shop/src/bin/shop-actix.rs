@@ -1,0 +1,2 @@
+//! actix shop.
+fn main() {}

@@ -1,0 +1,2 @@
+//! axum shop.
+fn main() {}
