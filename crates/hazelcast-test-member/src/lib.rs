@@ -1,10 +1,17 @@
 //! **Test infrastructure, never a product.** In-process Hazelcast members for tests of
-//! the client and the session repository, where no Java member can run.
+//! the client and the session repository, where no Java member can run (no Docker, no
+//! Maven on our machines). Nothing here is hardened, persistent or fast enough for real use.
 //!
-//! The [`engine`] is the cluster without the wire: members, a 271-partition table with
-//! owners and backups, replicated record stores, IMap operations with the TTL and
-//! max-idle rules measured on a real Hazelcast 5.4 member (`docs/real-hazelcast-facts.md`),
-//! entry listeners, predicates over Compact fields, map configs and fault switches.
+//! Two layers:
+//! - [`engine`]: the cluster without the wire — members, a 271-partition table with owners
+//!   and backups, replicated record stores, IMap operations with the TTL and max-idle rules
+//!   measured on a real Hazelcast 5.4 member (`docs/real-hazelcast-facts.md`, cited by item
+//!   number next to the code), entry listeners, predicates over Compact fields, map configs.
+//! - [`server`]: members on 127.0.0.1 ephemeral ports speaking the client protocol (`CP2`,
+//!   authentication, cluster views, backup acks, every Map message the protocol crate has a
+//!   codec for, schemas, dynamic map config, real error codes), plus [`fault`] injection:
+//!   delayed or stalled responses, refused connections, dropped connections, a crash in the
+//!   middle of a request, crash / stop / restart of a member, shutdown of the cluster.
 //!
 //! ```
 //! use hazelcast_protocol::data::Data;
@@ -27,6 +34,34 @@
 //! let got = engine.get("sessions", &string("alice")).unwrap().value;
 //! assert_eq!(got, Some(string("v1")));
 //! ```
+//!
+//! Over the wire, with any client (here the clients are only sketched):
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use hazelcast_test_member::config::MapConfig;
+//! use hazelcast_test_member::server::TestCluster;
+//!
+//! let cluster = TestCluster::builder()
+//!     .members(3)
+//!     .map_config(MapConfig::new("idle-*").with_max_idle_seconds(4))
+//!     .expiry(Duration::from_millis(200), 271) // fast background expiry for tests
+//!     .start()
+//!     .await?;
+//! let seeds = cluster.addresses(); // connect a client here
+//! cluster.faults(1).unwrap().set_response_delay(Some(Duration::from_millis(50)));
+//! cluster.crash_member(0); // backups on the others are promoted, nothing acknowledged is lost
+//! cluster.shutdown();
+//! # let _ = seeds;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Known differences from a real member: no locks, entry processors, aggregations, paging
+//! predicates, event journal or near-cache invalidation (those requests get error 61);
+//! members never drop silent clients (a real one does after 300 s); backups are copied
+//! synchronously in-process, so "async" backups are only not counted in backup acks.
 #![forbid(unsafe_code)]
 
 pub mod clock;

@@ -492,3 +492,33 @@ async fn key_operations_run_on_the_header_partition_like_a_real_member() {
     let e = ErrorResponse::decode(&c.response().await.expect("r")).expect("error");
     assert_eq!(e.error_code(), Some(23));
 }
+
+#[tokio::test]
+async fn shutdown_closes_every_connection_and_listener() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let addrs = cluster.addresses();
+    let mut conns = Vec::new();
+    for a in &addrs {
+        let mut c = Raw::connect(*a).await;
+        c.auth("dev").await;
+        conns.push(c);
+    }
+    cluster.shutdown();
+    for c in &mut conns {
+        assert!(c.closed().await);
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    for a in &addrs {
+        match TcpStream::connect(a).await {
+            Err(_) => {}
+            Ok(mut s) => {
+                // The port may be reused by another test; it must not speak for us.
+                let _ = s.write_all(b"CP2").await;
+                let mut buf = [0u8; 1];
+                let r = tokio::time::timeout(WAIT, s.read(&mut buf)).await;
+                assert!(matches!(r, Ok(Ok(0)) | Ok(Err(_)) | Err(_)));
+            }
+        }
+    }
+    assert!(cluster.addresses().is_empty());
+}
