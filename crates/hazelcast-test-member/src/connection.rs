@@ -33,6 +33,7 @@ mod status {
     pub(super) const AUTHENTICATED: u8 = 0;
     pub(super) const CREDENTIALS_FAILED: u8 = 1;
     pub(super) const SERIALIZATION_VERSION_MISMATCH: u8 = 2;
+    pub(super) const NOT_ALLOWED_IN_CLUSTER: u8 = 3;
 }
 
 /// How long a new connection may take to send its preamble.
@@ -171,6 +172,8 @@ fn authenticate(member: &MemberShared, msg: &Message) -> Option<(Message, Uuid, 
                 status::CREDENTIALS_FAILED
             } else if r.serialization_version != 1 {
                 status::SERIALIZATION_VERSION_MISMATCH
+            } else if member.faults.denies_clients() {
+                status::NOT_ALLOWED_IN_CLUSTER
             } else {
                 status::AUTHENTICATED
             };

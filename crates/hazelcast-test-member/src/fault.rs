@@ -3,6 +3,7 @@
 //! Modelled on `scylla-proxy`'s idea of rules applied to live traffic, kept small:
 //! - delay every response by a fixed time, or stall responses until released;
 //! - refuse new connections (accepted then closed at once, like a dead port);
+//! - deny clients at authentication (status NOT_ALLOWED_IN_CLUSTER);
 //! - crash the member when it receives a request of a given message type, either before
 //!   or after executing it (the client then sees its connection vanish mid-call);
 //! - dropping connections and crashing or stopping members are actions on the cluster
@@ -26,6 +27,7 @@ pub enum CrashPoint {
 struct State {
     delay: Option<Duration>,
     refuse_connections: bool,
+    deny_clients: bool,
     crash_on: Option<(i32, CrashPoint)>,
 }
 
@@ -91,6 +93,17 @@ impl Faults {
     /// Whether new connections are refused.
     pub fn refuses_connections(&self) -> bool {
         self.lock().refuse_connections
+    }
+
+    /// Answers authentications with NOT_ALLOWED_IN_CLUSTER (status 3) while set, as a
+    /// member does for a client its client filter rejects.
+    pub fn set_deny_clients(&self, deny: bool) {
+        self.lock().deny_clients = deny;
+    }
+
+    /// Whether authentications are denied.
+    pub fn denies_clients(&self) -> bool {
+        self.lock().deny_clients
     }
 
     /// Crashes the member at the next request of `message_type` (one shot).

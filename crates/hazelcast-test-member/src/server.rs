@@ -166,6 +166,22 @@ async fn start_member(
     Ok(member)
 }
 
+/// Starts a member on `want` (its old address), retrying while the old listener is still
+/// being torn down, else on a fresh ephemeral port.
+async fn start_member_near(
+    cluster: &Arc<ClusterShared>,
+    want: SocketAddr,
+) -> std::io::Result<Arc<MemberShared>> {
+    for _ in 0..50 {
+        match start_member(cluster, want).await {
+            Ok(m) => return Ok(m),
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    tracing::warn!(%want, "old address not free; member starts on a new port");
+    start_member(cluster, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
 /// Builds a [`TestCluster`].
 #[derive(Debug, Clone)]
 pub struct ClusterBuilder {
@@ -246,9 +262,9 @@ impl ClusterBuilder {
         }
         let expiry = engine.spawn_expiry_task();
         Ok(TestCluster {
-            shared,
+            shared: Mutex::new(shared),
             members: Mutex::new(members),
-            expiry: expiry.abort_handle(),
+            expiry: Mutex::new(expiry.abort_handle()),
         })
     }
 }
@@ -256,9 +272,9 @@ impl ClusterBuilder {
 /// A running cluster of in-process members. Dropping it shuts every member down.
 #[derive(Debug)]
 pub struct TestCluster {
-    shared: Arc<ClusterShared>,
+    shared: Mutex<Arc<ClusterShared>>,
     members: Mutex<Vec<Arc<MemberShared>>>,
-    expiry: AbortHandle,
+    expiry: Mutex<AbortHandle>,
 }
 
 impl TestCluster {
@@ -283,9 +299,19 @@ impl TestCluster {
         self.slots().get(i).cloned()
     }
 
+    fn cluster(&self) -> Arc<ClusterShared> {
+        Arc::clone(&self.shared.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
     /// The engine behind the members (to inspect or seed data).
-    pub fn engine(&self) -> &Engine {
-        &self.shared.engine
+    pub fn engine(&self) -> Engine {
+        self.cluster().engine.clone()
+    }
+
+    /// Cluster id members report in authentication responses (changes on
+    /// [`TestCluster::restart_cluster`]).
+    pub fn cluster_id(&self) -> Uuid {
+        self.cluster().engine.cluster_id()
     }
 
     /// Addresses of the live members.
@@ -355,10 +381,7 @@ impl TestCluster {
             m.crash();
         }
         let want = old.map_or(SocketAddr::from(([127, 0, 0, 1], 0)), |m| m.address);
-        let member = match start_member(&self.shared, want).await {
-            Ok(m) => m,
-            Err(_) => start_member(&self.shared, SocketAddr::from(([127, 0, 0, 1], 0))).await?,
-        };
+        let member = start_member_near(&self.cluster(), want).await?;
         let mut slots = self.slots();
         if i < slots.len() {
             slots[i] = member;
@@ -373,15 +396,46 @@ impl TestCluster {
     /// # Errors
     /// When no listener can be bound.
     pub async fn add_member(&self) -> std::io::Result<usize> {
-        let member = start_member(&self.shared, SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let member = start_member(&self.cluster(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
         let mut slots = self.slots();
         slots.push(member);
         Ok(slots.len() - 1)
     }
 
+    /// Restarts the whole cluster: every member stops (all data is lost) and as many fresh
+    /// members start on the same addresses, with a new cluster id, like a cluster restart
+    /// that clients must detect (`onClusterRestart`). Static map configs are kept; dynamic
+    /// ones and schemas are gone.
+    ///
+    /// # Errors
+    /// When no listener can be bound.
+    pub async fn restart_cluster(&self) -> std::io::Result<()> {
+        self.shutdown();
+        let old = self.cluster();
+        let engine = Engine::new(old.engine.config().clone());
+        let shared = Arc::new(ClusterShared {
+            engine: engine.clone(),
+            credentials: old.credentials.clone(),
+            backup_routes: Mutex::new(HashMap::new()),
+        });
+        let addresses: Vec<SocketAddr> = self.slots().iter().map(|m| m.address).collect();
+        let mut members = Vec::new();
+        for a in addresses {
+            members.push(start_member_near(&shared, a).await?);
+        }
+        *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = shared;
+        *self.slots() = members;
+        *self.expiry.lock().unwrap_or_else(|e| e.into_inner()) =
+            engine.spawn_expiry_task().abort_handle();
+        Ok(())
+    }
+
     /// Stops every member at once (their data is gone), like shutting the cluster down.
     pub fn shutdown(&self) {
-        self.expiry.abort();
+        self.expiry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .abort();
         let members: Vec<Arc<MemberShared>> = self.slots().clone();
         for m in members {
             m.crash();

@@ -522,3 +522,42 @@ async fn shutdown_closes_every_connection_and_listener() {
     }
     assert!(cluster.addresses().is_empty());
 }
+
+#[tokio::test]
+async fn serialization_mismatch_and_denied_clients_get_statuses_2_and_3() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let addr = cluster.address(0).expect("addr");
+    let mut c = Raw::connect(addr).await;
+    let mut req = c.auth_request("dev");
+    req.serialization_version = 2;
+    c.send(req.encode()).await;
+    let r = ClientAuthenticationResponse::decode(&c.response().await.expect("r")).expect("d");
+    assert_eq!(r.status, 2);
+    assert!(c.closed().await);
+    cluster.faults(0).expect("faults").set_deny_clients(true);
+    let mut c = Raw::connect(addr).await;
+    assert_eq!(c.auth("dev").await.status, 3);
+    assert!(c.closed().await);
+}
+
+#[tokio::test]
+async fn cluster_restart_keeps_addresses_and_changes_the_cluster_id() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let before = cluster.addresses();
+    let id = cluster.cluster_id();
+    let mut c = Raw::connect(before[0]).await;
+    assert_eq!(c.auth("dev").await.cluster_id, id);
+    c.send(set_request(&cluster, "m", "k", "v")).await;
+    c.response().await.expect("set");
+    cluster.restart_cluster().await.expect("restart");
+    assert!(c.closed().await);
+    assert_eq!(cluster.addresses(), before);
+    assert_ne!(cluster.cluster_id(), id);
+    let mut c = Raw::connect(before[1]).await;
+    assert_eq!(c.auth("dev").await.cluster_id, cluster.cluster_id());
+    assert_eq!(
+        cluster.engine().size("m"),
+        0,
+        "a restarted cluster has no data"
+    );
+}
