@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use hazelcast_test_member::config::MapConfig;
 use hazelcast_test_member::server::TestCluster;
 
 const SCRIPT: &str = r#"
@@ -94,6 +95,13 @@ while time.time() < deadline and not want.issubset(set(events)):
     time.sleep(0.05)
 missing = want - set(events)
 check("events " + repr(sorted(missing, key=repr)), not missing)
+check("no duplicate events %r" % events, len(events) == len(set(events)))
+
+# Map-level max-idle from a static `idle-*` config (facts 3.1).
+idle = client.get_map("idle-x").blocking()
+idle.put("k", "v")
+view = idle.get_entry_view("k")
+check("map max-idle applies", view.max_idle == 4000 and view.ttl > 10**15)
 
 # Compact values, index and predicates.
 s = client.get_map("sessions").blocking()
@@ -130,6 +138,7 @@ print("done", flush=True)
 async fn official_python_client_agrees_with_the_test_cluster() {
     let cluster = TestCluster::builder()
         .members(3)
+        .map_config(MapConfig::new("idle-*").with_max_idle_seconds(4))
         .expiry(Duration::from_millis(200), 271)
         .start()
         .await
