@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use session_core::conformance::{self, Capabilities};
@@ -30,6 +30,9 @@ enum Flaw {
     IgnoresPrincipalChanges,
     /// Ignores the save mode (always writes only changed attributes).
     IgnoresSaveMode,
+    /// Not a flaw: expiry times truncated to the whole second, as a Hazelcast member
+    /// stores them, so sessions may disappear up to 1 s early.
+    SecondResolution,
 }
 
 struct MapRepository {
@@ -54,7 +57,14 @@ impl MapRepository {
     }
 
     fn expired(&self, record: &SessionRecord, now: SystemTime) -> bool {
-        self.flaw != Flaw::ReturnsExpired && record.is_expired(now)
+        match self.flaw {
+            Flaw::ReturnsExpired => false,
+            Flaw::SecondResolution => record.expires_at().is_some_and(|at| {
+                let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+                now >= UNIX_EPOCH + Duration::from_secs(secs)
+            }),
+            _ => record.is_expired(now),
+        }
     }
 }
 
@@ -230,7 +240,7 @@ async fn resurrection_is_caught() {
 #[tokio::test]
 async fn missing_created_events_are_caught() {
     let msg = caught(Flaw::NoCreatedEvents, |r| async move {
-        let caps = Capabilities::default().with_event_delay(std::time::Duration::from_millis(200));
+        let caps = Capabilities::default().with_event_delay(Duration::from_millis(200));
         conformance::check_events(r, &caps).await;
     })
     .await;
@@ -259,4 +269,14 @@ async fn stale_principal_index_is_caught() {
 async fn ignored_save_modes_are_caught() {
     let msg = caught(Flaw::IgnoresSaveMode, |r| conformance::check_save_modes(r)).await;
     assert!(msg.contains("save mode"), "{msg}");
+}
+
+#[tokio::test]
+async fn second_resolution_expiry_passes_with_its_capability() {
+    let repo = MapRepository::new(Flaw::SecondResolution);
+    let caps = Capabilities::default().with_expiry_early(Duration::from_secs(1));
+    tokio::join!(
+        conformance::check_expiry(&repo, &caps),
+        conformance::check_principal_index(&repo, &caps),
+    );
 }
