@@ -1,0 +1,585 @@
+//! The distributed map (`IMap`) API, typed over keys and values.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use hazelcast_protocol::codec::custom::IndexConfig;
+use hazelcast_protocol::codec::map::*;
+use hazelcast_protocol::data::Data;
+use hazelcast_protocol::message::Message;
+use hazelcast_protocol::predicate::Predicate;
+use hazelcast_protocol::serialization::ToData;
+
+use crate::client::{Client, Route};
+use crate::error::ClientError;
+use crate::listener::{EntryListenerOptions, EntryStream, add_entry_listener};
+use crate::serialize::{Deserialize, Serialize};
+
+/// Thread id sent with map operations; only lock ownership uses it and this client takes
+/// no locks.
+const THREAD_ID: i64 = 1;
+
+/// Index types of [`Map::add_index`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IndexType {
+    /// Ordered index (range queries).
+    Sorted,
+    /// Hash index (equality).
+    Hash,
+    /// Bitmap index.
+    Bitmap,
+}
+
+impl IndexType {
+    fn id(self) -> i32 {
+        match self {
+            IndexType::Sorted => 0,
+            IndexType::Hash => 1,
+            IndexType::Bitmap => 2,
+        }
+    }
+}
+
+/// A TTL or max-idle as the protocol wants it: `None` → −1 (map default), zero → 0
+/// (infinite), else milliseconds, at least 1 (Java rounds sub-millisecond values up to 1).
+pub(crate) fn to_millis(d: Option<Duration>) -> i64 {
+    match d {
+        None => -1,
+        Some(d) if d.is_zero() => 0,
+        Some(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1),
+    }
+}
+
+/// A handle on one distributed map. Keys of type `K`, values of type `V`; use
+/// `Map<Data, Data>` to work with serialized bytes directly.
+#[derive(Debug)]
+pub struct Map<K, V> {
+    client: Client,
+    name: String,
+    _types: PhantomData<fn(K) -> V>,
+}
+
+impl<K, V> Clone for Map<K, V> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            name: self.name.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<K, V> Map<K, V> {
+    pub(crate) fn new(client: Client, name: String) -> Self {
+        Self {
+            client,
+            name,
+            _types: PhantomData,
+        }
+    }
+
+    /// The map's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The same map with other key/value types (e.g. `Map<Data, Data>`).
+    pub fn with_types<K2, V2>(&self) -> Map<K2, V2> {
+        Map::new(self.client.clone(), self.name.clone())
+    }
+}
+
+impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
+    async fn key(&self, key: &K) -> Result<Data, ClientError> {
+        self.client.inner.encode(key).await
+    }
+
+    async fn keyed(
+        &self,
+        request: Message,
+        key: &Data,
+        retryable: bool,
+    ) -> Result<Message, ClientError> {
+        self.client
+            .inner
+            .invoke(request, Route::KeyHash(key.partition_hash()), retryable)
+            .await
+    }
+
+    async fn any(&self, request: Message, retryable: bool) -> Result<Message, ClientError> {
+        self.client
+            .inner
+            .invoke(request, Route::Any, retryable)
+            .await
+    }
+
+    async fn value_opt(&self, d: Option<Data>) -> Result<Option<V>, ClientError> {
+        match d {
+            Some(d) if !d.is_null() => Ok(Some(self.client.inner.decode(&d).await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The value of `key`.
+    ///
+    /// # Errors
+    /// Connection, timeout, member or serialization errors.
+    pub async fn get(&self, key: &K) -> Result<Option<V>, ClientError> {
+        let k = self.key(key).await?;
+        let req = MapGetRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapGetRequest::RETRYABLE)
+            .await?;
+        self.value_opt(MapGetResponse::decode(&r)?.response).await
+    }
+
+    /// Stores `value` and returns the old value (map-default TTL and max-idle).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn put(&self, key: &K, value: &V) -> Result<Option<V>, ClientError> {
+        self.put_with(key, value, None, None).await
+    }
+
+    /// Stores `value` with a TTL and/or max-idle (`None` = map default, zero = infinite) and
+    /// returns the old value.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn put_with(
+        &self,
+        key: &K,
+        value: &V,
+        ttl: Option<Duration>,
+        max_idle: Option<Duration>,
+    ) -> Result<Option<V>, ClientError> {
+        let k = self.key(key).await?;
+        let v = self.client.inner.encode(value).await?;
+        let old = match max_idle {
+            None => {
+                let req = MapPutRequest {
+                    name: self.name.clone(),
+                    key: k.clone(),
+                    value: v,
+                    thread_id: THREAD_ID,
+                    ttl: to_millis(ttl),
+                };
+                let r = self
+                    .keyed(req.encode(), &k, MapPutRequest::RETRYABLE)
+                    .await?;
+                MapPutResponse::decode(&r)?.response
+            }
+            Some(_) => {
+                let req = MapPutWithMaxIdleRequest {
+                    name: self.name.clone(),
+                    key: k.clone(),
+                    value: v,
+                    thread_id: THREAD_ID,
+                    ttl: to_millis(ttl),
+                    max_idle: to_millis(max_idle),
+                };
+                let r = self
+                    .keyed(req.encode(), &k, MapPutWithMaxIdleRequest::RETRYABLE)
+                    .await?;
+                MapPutWithMaxIdleResponse::decode(&r)?.response
+            }
+        };
+        self.value_opt(old).await
+    }
+
+    /// Stores `value` without returning the old one.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn set(&self, key: &K, value: &V) -> Result<(), ClientError> {
+        self.set_with(key, value, None, None).await
+    }
+
+    /// Stores `value` with a TTL and/or max-idle, without returning the old one.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn set_with(
+        &self,
+        key: &K,
+        value: &V,
+        ttl: Option<Duration>,
+        max_idle: Option<Duration>,
+    ) -> Result<(), ClientError> {
+        let k = self.key(key).await?;
+        let v = self.client.inner.encode(value).await?;
+        match max_idle {
+            None => {
+                let req = MapSetRequest {
+                    name: self.name.clone(),
+                    key: k.clone(),
+                    value: v,
+                    thread_id: THREAD_ID,
+                    ttl: to_millis(ttl),
+                };
+                self.keyed(req.encode(), &k, MapSetRequest::RETRYABLE)
+                    .await?;
+            }
+            Some(_) => {
+                let req = MapSetWithMaxIdleRequest {
+                    name: self.name.clone(),
+                    key: k.clone(),
+                    value: v,
+                    thread_id: THREAD_ID,
+                    ttl: to_millis(ttl),
+                    max_idle: to_millis(max_idle),
+                };
+                self.keyed(req.encode(), &k, MapSetWithMaxIdleRequest::RETRYABLE)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores `value` only if `key` is absent; returns the existing value otherwise.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn put_if_absent(&self, key: &K, value: &V) -> Result<Option<V>, ClientError> {
+        self.put_if_absent_with(key, value, None, None).await
+    }
+
+    /// [`put_if_absent`](Self::put_if_absent) with TTL and/or max-idle.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn put_if_absent_with(
+        &self,
+        key: &K,
+        value: &V,
+        ttl: Option<Duration>,
+        max_idle: Option<Duration>,
+    ) -> Result<Option<V>, ClientError> {
+        let k = self.key(key).await?;
+        let v = self.client.inner.encode(value).await?;
+        let old = match max_idle {
+            None => {
+                let req = MapPutIfAbsentRequest {
+                    name: self.name.clone(),
+                    key: k.clone(),
+                    value: v,
+                    thread_id: THREAD_ID,
+                    ttl: to_millis(ttl),
+                };
+                let r = self
+                    .keyed(req.encode(), &k, MapPutIfAbsentRequest::RETRYABLE)
+                    .await?;
+                MapPutIfAbsentResponse::decode(&r)?.response
+            }
+            Some(_) => {
+                let req = MapPutIfAbsentWithMaxIdleRequest {
+                    name: self.name.clone(),
+                    key: k.clone(),
+                    value: v,
+                    thread_id: THREAD_ID,
+                    ttl: to_millis(ttl),
+                    max_idle: to_millis(max_idle),
+                };
+                let r = self
+                    .keyed(
+                        req.encode(),
+                        &k,
+                        MapPutIfAbsentWithMaxIdleRequest::RETRYABLE,
+                    )
+                    .await?;
+                MapPutIfAbsentWithMaxIdleResponse::decode(&r)?.response
+            }
+        };
+        self.value_opt(old).await
+    }
+
+    /// Replaces the value of an existing key; returns the old value (`None`: nothing done).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn replace(&self, key: &K, value: &V) -> Result<Option<V>, ClientError> {
+        let k = self.key(key).await?;
+        let v = self.client.inner.encode(value).await?;
+        let req = MapReplaceRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            value: v,
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapReplaceRequest::RETRYABLE)
+            .await?;
+        self.value_opt(MapReplaceResponse::decode(&r)?.response)
+            .await
+    }
+
+    /// Compare-and-set: replaces the value only if it equals `expected` (serialized bytes
+    /// compared by the member).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn replace_if_same(
+        &self,
+        key: &K,
+        expected: &V,
+        value: &V,
+    ) -> Result<bool, ClientError> {
+        let k = self.key(key).await?;
+        let t = self.client.inner.encode(expected).await?;
+        let v = self.client.inner.encode(value).await?;
+        let req = MapReplaceIfSameRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            test_value: t,
+            value: v,
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapReplaceIfSameRequest::RETRYABLE)
+            .await?;
+        Ok(MapReplaceIfSameResponse::decode(&r)?.response)
+    }
+
+    /// Removes `key` and returns its value.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn remove(&self, key: &K) -> Result<Option<V>, ClientError> {
+        let k = self.key(key).await?;
+        let req = MapRemoveRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapRemoveRequest::RETRYABLE)
+            .await?;
+        self.value_opt(MapRemoveResponse::decode(&r)?.response)
+            .await
+    }
+
+    /// Removes `key` without returning its value. Members of protocol 2.7+ say whether
+    /// something was removed (`Some(bool)`); older ones do not (`None`).
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn delete(&self, key: &K) -> Result<Option<bool>, ClientError> {
+        let k = self.key(key).await?;
+        let req = MapDeleteRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapDeleteRequest::RETRYABLE)
+            .await?;
+        Ok(MapDeleteResponse::decode(&r)?.response)
+    }
+
+    /// Whether `key` has a value.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn contains_key(&self, key: &K) -> Result<bool, ClientError> {
+        let k = self.key(key).await?;
+        let req = MapContainsKeyRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapContainsKeyRequest::RETRYABLE)
+            .await?;
+        Ok(MapContainsKeyResponse::decode(&r)?.response)
+    }
+
+    /// Sets the TTL of an existing entry (`None` = map default, zero = infinite); false when
+    /// the key is absent. Note: it also resets a per-entry max-idle to the map default.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn set_ttl(&self, key: &K, ttl: Option<Duration>) -> Result<bool, ClientError> {
+        let k = self.key(key).await?;
+        let req = MapSetTtlRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            ttl: to_millis(ttl),
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapSetTtlRequest::RETRYABLE)
+            .await?;
+        Ok(MapSetTtlResponse::decode(&r)?.response)
+    }
+
+    /// Number of entries.
+    ///
+    /// # Errors
+    /// Connection, timeout or member errors.
+    pub async fn size(&self) -> Result<usize, ClientError> {
+        let req = MapSizeRequest {
+            name: self.name.clone(),
+        };
+        let r = self.any(req.encode(), MapSizeRequest::RETRYABLE).await?;
+        Ok(usize::try_from(MapSizeResponse::decode(&r)?.response).unwrap_or(0))
+    }
+
+    fn predicate_data(predicate: Option<&Predicate>) -> Result<Option<Data>, ClientError> {
+        Ok(match predicate {
+            Some(p) => Some(p.to_data()?),
+            None => None,
+        })
+    }
+
+    /// The values, all or those matching `predicate`.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn values(&self, predicate: Option<&Predicate>) -> Result<Vec<V>, ClientError> {
+        let list = match Self::predicate_data(predicate)? {
+            Some(p) => {
+                let req = MapValuesWithPredicateRequest {
+                    name: self.name.clone(),
+                    predicate: p,
+                };
+                let r = self
+                    .any(req.encode(), MapValuesWithPredicateRequest::RETRYABLE)
+                    .await?;
+                MapValuesWithPredicateResponse::decode(&r)?.response
+            }
+            None => {
+                let req = MapValuesRequest {
+                    name: self.name.clone(),
+                };
+                let r = self.any(req.encode(), MapValuesRequest::RETRYABLE).await?;
+                MapValuesResponse::decode(&r)?.response
+            }
+        };
+        let mut out = Vec::with_capacity(list.len());
+        for d in &list {
+            out.push(self.client.inner.decode(d).await?);
+        }
+        Ok(out)
+    }
+
+    /// The keys, all or those whose entries match `predicate`.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn keys(&self, predicate: Option<&Predicate>) -> Result<Vec<K>, ClientError> {
+        let list = match Self::predicate_data(predicate)? {
+            Some(p) => {
+                let req = MapKeySetWithPredicateRequest {
+                    name: self.name.clone(),
+                    predicate: p,
+                };
+                let r = self
+                    .any(req.encode(), MapKeySetWithPredicateRequest::RETRYABLE)
+                    .await?;
+                MapKeySetWithPredicateResponse::decode(&r)?.response
+            }
+            None => {
+                let req = MapKeySetRequest {
+                    name: self.name.clone(),
+                };
+                let r = self.any(req.encode(), MapKeySetRequest::RETRYABLE).await?;
+                MapKeySetResponse::decode(&r)?.response
+            }
+        };
+        let mut out = Vec::with_capacity(list.len());
+        for d in &list {
+            out.push(self.client.inner.decode(d).await?);
+        }
+        Ok(out)
+    }
+
+    /// The entries, all or those matching `predicate`.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn entries(&self, predicate: Option<&Predicate>) -> Result<Vec<(K, V)>, ClientError> {
+        let list = match Self::predicate_data(predicate)? {
+            Some(p) => {
+                let req = MapEntriesWithPredicateRequest {
+                    name: self.name.clone(),
+                    predicate: p,
+                };
+                let r = self
+                    .any(req.encode(), MapEntriesWithPredicateRequest::RETRYABLE)
+                    .await?;
+                MapEntriesWithPredicateResponse::decode(&r)?.response
+            }
+            None => {
+                let req = MapEntrySetRequest {
+                    name: self.name.clone(),
+                };
+                let r = self
+                    .any(req.encode(), MapEntrySetRequest::RETRYABLE)
+                    .await?;
+                MapEntrySetResponse::decode(&r)?.response
+            }
+        };
+        let mut out = Vec::with_capacity(list.len());
+        for (k, v) in &list {
+            out.push((
+                self.client.inner.decode(k).await?,
+                self.client.inner.decode(v).await?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Adds an index over `attributes` (e.g. `["principalName"]`); `name` may be `None`.
+    ///
+    /// # Errors
+    /// Connection, timeout or member errors.
+    pub async fn add_index(
+        &self,
+        index_type: IndexType,
+        attributes: &[&str],
+        name: Option<&str>,
+    ) -> Result<(), ClientError> {
+        let req = MapAddIndexRequest {
+            name: self.name.clone(),
+            index_config: IndexConfig {
+                name: name.map(str::to_owned),
+                r#type: index_type.id(),
+                attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
+                bitmap_index_options: None,
+                b_tree_index_config: None,
+            },
+        };
+        self.any(req.encode(), MapAddIndexRequest::RETRYABLE)
+            .await?;
+        Ok(())
+    }
+
+    /// Listens to entry events of this map. See [`crate::listener`] for delivery and
+    /// overflow rules.
+    ///
+    /// # Errors
+    /// When no connection accepted the registration.
+    pub async fn entry_events(
+        &self,
+        options: EntryListenerOptions,
+    ) -> Result<EntryStream, ClientError> {
+        add_entry_listener(&self.client.inner, &self.name, options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttl_conversion_follows_java() {
+        assert_eq!(to_millis(None), -1);
+        assert_eq!(to_millis(Some(Duration::ZERO)), 0);
+        assert_eq!(to_millis(Some(Duration::from_micros(10))), 1);
+        assert_eq!(to_millis(Some(Duration::from_secs(4))), 4000);
+    }
+}

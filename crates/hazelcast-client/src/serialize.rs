@@ -1,0 +1,135 @@
+//! How keys and values become [`Data`] and back, including Compact records.
+
+use hazelcast_protocol::compact::{Compact as CompactWrite, CompactDeserialize, SchemaRegistry};
+use hazelcast_protocol::data::Data;
+use hazelcast_protocol::serialization::{
+    FromData, JsonValue, SerializationError, ToData, Uuid as HzUuid, Value,
+};
+
+/// A type the client can send as a key or value.
+pub trait Serialize {
+    /// Serializes the value; Compact types register their schemas in `schemas`.
+    ///
+    /// # Errors
+    /// When the value cannot be represented.
+    fn to_data(&self, schemas: &SchemaRegistry) -> Result<Data, SerializationError>;
+}
+
+/// A type the client can read from a key or value.
+pub trait Deserialize: Sized {
+    /// Deserializes the value; Compact types look their schemas up in `schemas` (the client
+    /// fetches unknown schemas from the cluster and tries again).
+    ///
+    /// # Errors
+    /// Type mismatch, malformed bytes or [`SerializationError::SchemaNotFound`].
+    fn from_data(data: &Data, schemas: &SchemaRegistry) -> Result<Self, SerializationError>;
+}
+
+macro_rules! builtin {
+    ($($t:ty),*) => {$(
+        impl Serialize for $t {
+            fn to_data(&self, _: &SchemaRegistry) -> Result<Data, SerializationError> {
+                ToData::to_data(self)
+            }
+        }
+        impl Deserialize for $t {
+            fn from_data(data: &Data, _: &SchemaRegistry) -> Result<Self, SerializationError> {
+                <$t as FromData>::from_data(data)
+            }
+        }
+    )*};
+}
+
+builtin!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    f32,
+    f64,
+    String,
+    Vec<u8>,
+    HzUuid,
+    JsonValue,
+    Value
+);
+
+impl Serialize for str {
+    fn to_data(&self, _: &SchemaRegistry) -> Result<Data, SerializationError> {
+        ToData::to_data(self)
+    }
+}
+
+impl<T: Serialize + ?Sized> Serialize for &T {
+    fn to_data(&self, schemas: &SchemaRegistry) -> Result<Data, SerializationError> {
+        (**self).to_data(schemas)
+    }
+}
+
+/// The escape hatch: already serialized bytes go through unchanged.
+impl Serialize for Data {
+    fn to_data(&self, _: &SchemaRegistry) -> Result<Data, SerializationError> {
+        Ok(self.clone())
+    }
+}
+
+impl Deserialize for Data {
+    fn from_data(data: &Data, _: &SchemaRegistry) -> Result<Self, SerializationError> {
+        Ok(data.clone())
+    }
+}
+
+/// A value stored with Compact serialization: `Compact(my_struct)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Compact<T>(pub T);
+
+impl<T: CompactWrite> Serialize for Compact<T> {
+    fn to_data(&self, schemas: &SchemaRegistry) -> Result<Data, SerializationError> {
+        schemas.to_data(&self.0)
+    }
+}
+
+impl<T: CompactDeserialize> Deserialize for Compact<T> {
+    fn from_data(data: &Data, schemas: &SchemaRegistry) -> Result<Self, SerializationError> {
+        schemas.from_data(data).map(Compact)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hazelcast_protocol::compact::FieldValue;
+    use hazelcast_protocol::compact::GenericRecord;
+
+    #[test]
+    fn builtins_round_trip_and_data_passes_through() {
+        let r = SchemaRegistry::new();
+        let d = Serialize::to_data("alice", &r).expect("ser");
+        assert_eq!(
+            <String as Deserialize>::from_data(&d, &r).expect("de"),
+            "alice"
+        );
+        assert_eq!(Deserialize::from_data(&d, &r).ok(), Some(d.clone()));
+        assert!(<i64 as Deserialize>::from_data(&d, &r).is_err());
+        assert_eq!(Serialize::to_data(&d, &r).expect("id"), d);
+    }
+
+    #[test]
+    fn compact_values_register_their_schema() {
+        let r = SchemaRegistry::new();
+        let rec = GenericRecord::builder("T")
+            .field("n", FieldValue::Int32(3))
+            .build()
+            .expect("record");
+        let d = Serialize::to_data(&Compact(rec), &r).expect("ser");
+        assert!(r.has_unreplicated());
+        let back: Compact<GenericRecord> = Deserialize::from_data(&d, &r).expect("de");
+        assert_eq!(back.0.get("n"), Some(&FieldValue::Int32(3)));
+        let empty = SchemaRegistry::new();
+        assert!(matches!(
+            <Compact<GenericRecord> as Deserialize>::from_data(&d, &empty),
+            Err(SerializationError::SchemaNotFound(_))
+        ));
+    }
+}

@@ -1,0 +1,45 @@
+//! Counters users can read.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters of one client.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub(crate) invocations: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) reconnects: AtomicU64,
+    pub(crate) failovers: AtomicU64,
+    pub(crate) dropped_events: AtomicU64,
+}
+
+impl Stats {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> ClientStats {
+        ClientStats {
+            invocations: self.invocations.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            reconnects: self.reconnects.load(Ordering::Relaxed),
+            failovers: self.failovers.load(Ordering::Relaxed),
+            dropped_events: self.dropped_events.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A snapshot of the client's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientStats {
+    /// Invocations started (user calls and internal ones such as schema replication).
+    pub invocations: u64,
+    /// Retries of invocations after retryable failures.
+    pub retries: u64,
+    /// Successful reconnects after all connections were lost (failovers included).
+    pub reconnects: u64,
+    /// Switches to another cluster of the failover list.
+    pub failovers: u64,
+    /// Entry events dropped because a listener stream's buffer was full.
+    pub dropped_events: u64,
+}
