@@ -4,7 +4,9 @@
 //! serving others: a preamble other than `CP2`, a first message over 4096 bytes or
 //! fragmented (`hazelcast.client.protocol.max.message.bytes`), any message other than
 //! authentication before authentication, or bytes that do not frame. Failed
-//! authentication is answered with its status, then the connection is closed.
+//! authentication is answered with its status, then the connection is closed. A client
+//! that sends nothing, not even a ping, for the client timeout (300 s by default) is
+//! disconnected.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,10 +107,15 @@ pub(crate) async fn serve(member: Arc<MemberShared>, stream: TcpStream, conn_id:
     let mut decoder = MessageDecoder::new(DecoderConfig::member_before_authentication());
     let mut authenticated = false;
     let mut buf = vec![0u8; 64 * 1024];
+    let silent_limit = member.cluster.client_timeout;
     loop {
-        let n = match rd.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let n = match tokio::time::timeout(silent_limit, rd.read(&mut buf)).await {
+            Err(_) => {
+                tracing::info!("closing connection: client sent nothing for {silent_limit:?}");
+                break;
+            }
+            Ok(Ok(0) | Err(_)) => break,
+            Ok(Ok(n)) => n,
         };
         decoder.feed(&buf[..n]);
         loop {

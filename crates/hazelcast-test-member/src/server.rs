@@ -46,6 +46,9 @@ pub(crate) struct BackupRoute {
 pub(crate) struct ClusterShared {
     pub(crate) engine: Engine,
     pub(crate) credentials: Option<(String, String)>,
+    /// A client silent for this long is disconnected
+    /// (`hazelcast.client.max.no.heartbeat.seconds`, 300 s by default).
+    pub(crate) client_timeout: Duration,
     pub(crate) backup_routes: Mutex<HashMap<(Uuid, Uuid), BackupRoute>>,
 }
 
@@ -188,7 +191,12 @@ pub struct ClusterBuilder {
     members: usize,
     engine: EngineConfig,
     credentials: Option<(String, String)>,
+    client_timeout: Duration,
 }
+
+/// Default time after which a member drops a silent client
+/// (`hazelcast.client.max.no.heartbeat.seconds` = 300).
+pub const DEFAULT_CLIENT_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl Default for ClusterBuilder {
     fn default() -> Self {
@@ -196,6 +204,7 @@ impl Default for ClusterBuilder {
             members: 1,
             engine: EngineConfig::default(),
             credentials: None,
+            client_timeout: DEFAULT_CLIENT_TIMEOUT,
         }
     }
 }
@@ -216,6 +225,12 @@ impl ClusterBuilder {
     /// Requires this username and password.
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Drops clients that send nothing (not even a ping) for this long (default 300 s).
+    pub fn client_timeout(mut self, timeout: Duration) -> Self {
+        self.client_timeout = timeout.max(Duration::from_millis(10));
         self
     }
 
@@ -254,6 +269,7 @@ impl ClusterBuilder {
         let shared = Arc::new(ClusterShared {
             engine: engine.clone(),
             credentials: self.credentials,
+            client_timeout: self.client_timeout,
             backup_routes: Mutex::new(HashMap::new()),
         });
         let mut members = Vec::new();
@@ -416,6 +432,7 @@ impl TestCluster {
         let shared = Arc::new(ClusterShared {
             engine: engine.clone(),
             credentials: old.credentials.clone(),
+            client_timeout: old.client_timeout,
             backup_routes: Mutex::new(HashMap::new()),
         });
         let addresses: Vec<SocketAddr> = self.slots().iter().map(|m| m.address).collect();

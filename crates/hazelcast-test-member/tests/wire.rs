@@ -561,3 +561,26 @@ async fn cluster_restart_keeps_addresses_and_changes_the_cluster_id() {
         "a restarted cluster has no data"
     );
 }
+
+#[tokio::test]
+async fn silent_clients_are_dropped_and_pinging_ones_kept() {
+    let cluster = TestCluster::builder()
+        .members(1)
+        .client_timeout(Duration::from_millis(300))
+        .start()
+        .await
+        .expect("cluster");
+    let addr = cluster.address(0).expect("addr");
+    let mut pinging = Raw::connect(addr).await;
+    pinging.auth("dev").await;
+    let mut silent = Raw::connect(addr).await;
+    silent.auth("dev").await;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        pinging.send(ClientPingRequest {}.encode()).await;
+        pinging.response().await.expect("pong");
+    }
+    assert!(silent.closed().await);
+    pinging.send(ClientPingRequest {}.encode()).await;
+    assert!(pinging.response().await.is_some());
+}
