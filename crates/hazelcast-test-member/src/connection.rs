@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use crate::dispatch::{self, AfterResponse, ConnInfo, Handled};
 use crate::fault::CrashPoint;
+use crate::journal::RequestRecord;
 use crate::server::{BackupRoute, MemberShared};
 use crate::views;
 
@@ -129,6 +130,14 @@ pub(crate) async fn serve(member: Arc<MemberShared>, stream: TcpStream, conn_id:
                     return;
                 }
             };
+            member.journal.push(RequestRecord {
+                connection: conn_id,
+                client: guard.client,
+                message_type: msg.message_type(),
+                correlation_id: msg.correlation_id(),
+                partition_id: msg.partition_id(),
+                flags: msg.flags(),
+            });
             if !authenticated {
                 match authenticate(&member, &msg) {
                     Some((response, client, ok)) => {

@@ -73,6 +73,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod fault;
+pub mod journal;
 pub mod partition;
 pub mod query;
 pub mod record;

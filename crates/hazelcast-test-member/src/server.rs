@@ -31,6 +31,7 @@ use crate::config::MapConfig;
 use crate::connection;
 use crate::engine::{Engine, EngineConfig};
 use crate::fault::Faults;
+use crate::journal::{Journal, RequestRecord};
 
 /// Where a member sends backup acks for one client: the connection on which that client
 /// registered its local backup listener on that member.
@@ -65,6 +66,7 @@ pub(crate) struct MemberShared {
     pub(crate) engine: Engine,
     pub(crate) cluster: Arc<ClusterShared>,
     pub(crate) faults: Faults,
+    pub(crate) journal: Journal,
     pub(crate) address: SocketAddr,
     conns: Mutex<HashMap<u64, AbortHandle>>,
     accept: Mutex<Option<AbortHandle>>,
@@ -134,6 +136,7 @@ async fn start_member(
         engine,
         cluster: Arc::clone(cluster),
         faults: Faults::default(),
+        journal: Journal::default(),
         address,
         conns: Mutex::new(HashMap::new()),
         accept: Mutex::new(None),
@@ -362,6 +365,21 @@ impl TestCluster {
     /// Fault switches of member slot `i`.
     pub fn faults(&self, i: usize) -> Option<Faults> {
         self.slot(i).map(|m| m.faults.clone())
+    }
+
+    /// Requests member slot `i` received, oldest first (at most
+    /// [`JOURNAL_CAPACITY`](crate::journal::JOURNAL_CAPACITY)).
+    pub fn requests(&self, i: usize) -> Vec<RequestRecord> {
+        self.slot(i)
+            .map(|m| m.journal.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the requests member slot `i` received so far.
+    pub fn clear_requests(&self, i: usize) {
+        if let Some(m) = self.slot(i) {
+            m.journal.clear();
+        }
     }
 
     /// Kills member `i` (`kill -9`): its data is gone, backups are promoted, clients'

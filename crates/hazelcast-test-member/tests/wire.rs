@@ -338,6 +338,17 @@ async fn backup_aware_writes_get_acks_from_the_backup_member() {
     let req = set_request(&cluster, "m", key, "w");
     conns[oi].send(req).await;
     assert_eq!(conns[oi].response().await.expect("r").backup_acks(), 0);
+    // The journal shows what the client sent.
+    let sets: Vec<_> = cluster
+        .requests(oi)
+        .into_iter()
+        .filter(|r| r.message_type == MapSetRequest::MESSAGE_TYPE)
+        .collect();
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets[0].correlation_id, corr);
+    assert!(sets[0].flags & flags::BACKUP_AWARE != 0);
+    assert!(sets[1].flags & flags::BACKUP_AWARE == 0);
+    assert_eq!((sets[0].partition_id, sets[0].client), (7, Some(client)));
 }
 
 #[tokio::test]
