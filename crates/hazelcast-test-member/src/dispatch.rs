@@ -533,7 +533,27 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
             engine.clear(&r.name, c.shared.uuid);
             plain(MapClearResponse {}.encode())
         }
+        MapEvictAllRequest::MESSAGE_TYPE => {
+            let r = decode!(MapEvictAllRequest);
+            engine.evict_all(&r.name, c.shared.uuid);
+            plain(MapEvictAllResponse {}.encode())
+        }
+        // No map store exists here, so there is nothing to flush or load.
         MapFlushRequest::MESSAGE_TYPE => plain(MapFlushResponse {}.encode()),
+        MapLoadAllRequest::MESSAGE_TYPE => plain(MapLoadAllResponse {}.encode()),
+        MapLoadGivenKeysRequest::MESSAGE_TYPE => plain(MapLoadGivenKeysResponse {}.encode()),
+        MapTryRemoveRequest::MESSAGE_TYPE => {
+            // Without locks a key is never held by another owner: this never waits.
+            let r = decode!(MapTryRemoveRequest);
+            let o = keyed()?.remove(&r.name, &r.key)?;
+            done(
+                MapTryRemoveResponse {
+                    response: o.value.is_some(),
+                }
+                .encode(),
+                &o,
+            )
+        }
         MapContainsValueRequest::MESSAGE_TYPE => {
             let r = decode!(MapContainsValueRequest);
             let found = engine
@@ -696,6 +716,14 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
             plain(MapRemoveEntryListenerResponse { response: removed }.encode())
         }
         _ => {
+            // A message the protocol knows but this member does not implement (locks, entry
+            // processors, aggregations, paging, journals): say so instead of pretending.
+            if let Some(info) = hazelcast_protocol::codec::request_info(t) {
+                return Err(MemberError::Unsupported(format!(
+                    "hazelcast-test-member does not implement {} (type: 0x{t:x})",
+                    info.name
+                )));
+            }
             return Err(MemberError::Unsupported(format!(
                 "Unrecognized client message received with type: 0x{t:x}"
             )));

@@ -228,6 +228,24 @@ async fn unknown_messages_and_config_conflicts_get_real_error_codes() {
         Some("Unrecognized client message received with type: 0x7f0100")
     );
 
+    // A message the protocol has but the test member does not implement.
+    let mut lock = MapLockRequest {
+        name: "m".into(),
+        key: s("k"),
+        thread_id: 1,
+        ttl: -1,
+        reference_id: 1,
+    }
+    .encode();
+    lock.set_partition_id(cluster.engine().partition_of(&s("k")) as i32);
+    c.send(lock).await;
+    let e = ErrorResponse::decode(&c.response().await.expect("error")).expect("decodes");
+    assert_eq!(e.error_code(), Some(61));
+    assert_eq!(
+        e.errors[0].message.as_deref(),
+        Some("hazelcast-test-member does not implement Map.lock (type: 0x11000)")
+    );
+
     let config = |max_idle: i32| DynamicConfigAddMapConfigRequest {
         name: "sessions-dyn".into(),
         backup_count: 1,

@@ -331,6 +331,15 @@ impl Engine {
 
     /// Map.clear: removes every entry; one CLEAR_ALL event from `via` when any was removed.
     pub fn clear(&self, map: &str, via: Uuid) {
+        self.drop_all(map, via, event_type::CLEAR_ALL);
+    }
+
+    /// Map.evictAll: like clear, with one EVICT_ALL event.
+    pub fn evict_all(&self, map: &str, via: Uuid) {
+        self.drop_all(map, via, event_type::EVICT_ALL);
+    }
+
+    fn drop_all(&self, map: &str, via: Uuid, kind: i32) {
         let mut s = self.lock();
         let mut affected = 0usize;
         for (p, replicas) in (0u32..).zip(s.table.replicas.clone()) {
@@ -348,7 +357,7 @@ impl Engine {
                 registration: Uuid::nil(),
                 map: map.to_string(),
                 partition_id: -1,
-                event_type: event_type::CLEAR_ALL,
+                event_type: kind,
                 key: None,
                 value: None,
                 old_value: None,
