@@ -613,3 +613,28 @@ async fn silent_clients_are_dropped_and_pinging_ones_kept() {
     pinging.send(ClientPingRequest {}.encode()).await;
     assert!(pinging.response().await.is_some());
 }
+
+#[tokio::test]
+async fn malformed_requests_get_an_error_and_the_connection_stays() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let mut c = Raw::connect(cluster.address(0).expect("addr")).await;
+    c.auth("dev").await;
+    // A Map.put whose initial frame is too short and which lacks its variable frames.
+    c.send(MessageWriter::request(MapPutRequest::MESSAGE_TYPE, 32).finish())
+        .await;
+    let e = ErrorResponse::decode(&c.response().await.expect("error")).expect("decodes");
+    assert_eq!(e.error_code(), Some(21));
+    // A predicate that is not a predicate.
+    let mut m = MapValuesWithPredicateRequest {
+        name: "m".into(),
+        predicate: s("not a predicate"),
+    }
+    .encode();
+    m.set_partition_id(-1);
+    c.send(m).await;
+    let e = ErrorResponse::decode(&c.response().await.expect("error")).expect("decodes");
+    assert_eq!(e.error_code(), Some(21));
+    c.send(ClientPingRequest {}.encode()).await;
+    let pong = c.response().await.expect("pong");
+    assert_eq!(pong.message_type(), ClientPingResponse::MESSAGE_TYPE);
+}
