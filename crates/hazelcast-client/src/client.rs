@@ -696,25 +696,30 @@ impl Inner {
                         if inner.is_shut_down() {
                             return;
                         }
-                        if inner.connection_count() == 0 {
-                            continue;
-                        }
-                        for m in inner.view.members() {
-                            let has = inner
-                                .connections
-                                .read()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .contains_key(&m.uuid);
-                            if !has && let Err(e) = inner.connect_member(&m.address).await {
-                                tracing::debug!(address = %m.address, error = %e, "connect to member failed");
-                            }
-                        }
+                        inner.connect_all_members().await;
                     }
                 })
                 .abort_handle(),
             );
         }
         lock(&self.tasks).extend(tasks);
+    }
+
+    /// Connects to every known member without a connection (smart routing).
+    async fn connect_all_members(self: &Arc<Self>) {
+        if self.connection_count() == 0 {
+            return;
+        }
+        for m in self.view.members() {
+            let has = self
+                .connections
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains_key(&m.uuid);
+            if !has && let Err(e) = self.connect_member(&m.address).await {
+                tracing::debug!(address = %m.address, error = %e, "connect to member failed");
+            }
+        }
     }
 
     /// Stops everything and fails pending calls with [`ClientError::ClientShutdown`].
@@ -1047,6 +1052,11 @@ impl Client {
             inner.shutdown_now();
             return Err(e);
         }
+        if inner.smart() {
+            // Best effort, so that a new client routes (and listens) everywhere at once;
+            // the background task keeps trying for members that did not answer.
+            inner.connect_all_members().await;
+        }
         inner.spawn_background();
         Ok(Self {
             _guard: Arc::new(ShutdownGuard(Arc::clone(&inner))),
@@ -1084,6 +1094,11 @@ impl Client {
     /// Whether at least one connection is open.
     pub fn is_connected(&self) -> bool {
         self.inner.connection_count() > 0
+    }
+
+    /// Number of open connections (one per member in smart mode).
+    pub fn connection_count(&self) -> usize {
+        self.inner.connection_count()
     }
 
     /// Name of the cluster the client currently uses.
