@@ -1,16 +1,4 @@
 //! Pluggable encoding of attribute values.
-//!
-//! A session keeps each attribute as the bytes its codec produced and decodes them only
-//! when [`Session::get`](crate::Session::get) asks for a type. The codec trait is
-//! object-safe: it encodes from a type-erased [`erased_serde::Serialize`] and decodes by
-//! handing a type-erased [`erased_serde::Deserializer`] to a callback that builds the
-//! requested type. A repository crate can so bring its own format (the Hazelcast
-//! repository writes strings and numbers with Hazelcast's own type ids) without the
-//! session knowing it.
-//!
-//! Two codecs ship here: [`JsonCodec`], the default (readable from any language), and
-//! [`PostcardCodec`], compact binary (not self-describing: a value decodes only into the
-//! type that wrote it, or one with the same shape).
 
 use std::fmt;
 
@@ -25,6 +13,51 @@ pub type DecodeFn<'a> =
     dyn FnMut(&mut dyn erased_serde::Deserializer<'_>) -> Result<(), erased_serde::Error> + 'a;
 
 /// Encodes attribute values to bytes and decodes them back.
+///
+/// A session keeps each attribute as the bytes its codec produced and decodes them only
+/// when [`Session::get`](crate::Session::get) asks for a type, so a value is decoded into
+/// whatever type the reader wants, and a value of the wrong shape is a typed error. The
+/// trait is object-safe: it encodes from a type-erased [`erased_serde::Serialize`] and
+/// decodes by handing a type-erased [`erased_serde::Deserializer`] to a callback that
+/// builds the requested type. A repository crate can so bring its own format (the
+/// Hazelcast repository writes strings and numbers with Hazelcast's own type ids) without
+/// the session knowing it.
+///
+/// Two codecs ship here: [`JsonCodec`], the default (readable from any language), and
+/// [`PostcardCodec`], compact binary (not self-describing: a value decodes only into the
+/// type that wrote it, or one with the same shape).
+///
+/// ```
+/// use session_core::{AttributeCodec, DecodeFn, CodecError, SessionConfig};
+///
+/// /// JSON, but every value is wrapped as `{"v": ...}`.
+/// #[derive(Debug)]
+/// struct Wrapped;
+///
+/// impl AttributeCodec for Wrapped {
+///     fn name(&self) -> &'static str { "wrapped-json" }
+///
+///     fn encode(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError> {
+///         serde_json::to_vec(&serde_json::json!({ "v": serde_json::to_value(value).map_err(
+///             |e| CodecError::Encode { codec: "wrapped-json", source: e.into() })? }))
+///             .map_err(|e| CodecError::Encode { codec: "wrapped-json", source: e.into() })
+///     }
+///
+///     fn decode(&self, bytes: &[u8], visit: &mut DecodeFn<'_>) -> Result<(), CodecError> {
+///         let fail = |e: Box<dyn std::error::Error + Send + Sync>| CodecError::Decode {
+///             codec: "wrapped-json", source: e };
+///         let outer: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| fail(e.into()))?;
+///         let inner = outer.get("v").ok_or_else(|| fail("no `v` field".into()))?;
+///         let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(inner);
+///         visit(&mut erased).map_err(|e| fail(e.into()))
+///     }
+/// }
+///
+/// let session = SessionConfig::default().with_codec(Wrapped).new_session(std::time::SystemTime::now()).unwrap();
+/// session.insert("n", &5).unwrap();
+/// assert_eq!(&session.attribute_bytes("n").unwrap()[..], br#"{"v":5}"#);
+/// assert_eq!(session.get::<i32>("n").unwrap(), Some(5));
+/// ```
 ///
 /// Implementations must not panic on any input bytes: malformed bytes are a
 /// [`CodecError::Decode`].

@@ -1,12 +1,4 @@
 //! Session ids: validation and pluggable generators.
-//!
-//! The default generator is [`RandomIdGenerator::uuid`]: 122 bits from the operating
-//! system's CSPRNG, written as a version 4 UUID string, exactly the shape Spring Session's
-//! default generator produces. It is the default because a Rust service and a Spring
-//! service sharing one session map then hand out ids that look alike (tools, log filters
-//! and cookie size limits written for Spring keep working), and 122 unguessable bits are
-//! far above the 64 bits OWASP asks for. [`RandomIdGenerator::base64url`] gives 256 bits in
-//! 43 URL-safe characters for those who prefer more margin.
 
 use std::fmt;
 
@@ -57,6 +49,21 @@ pub enum IdFormat {
 }
 
 /// Ids from the operating system's CSPRNG (`getrandom`).
+///
+/// The default is [`RandomIdGenerator::uuid`]: 122 random bits written as a version 4 UUID
+/// string, exactly the shape of Spring Session's default ids. It is the default because a
+/// Rust service and a Spring service sharing one session map then hand out ids that look
+/// alike (tools, log filters and cookie size limits written for Spring keep working), and
+/// 122 unguessable bits are far above the 64 bits OWASP asks of a session id.
+/// [`RandomIdGenerator::base64url`] gives 256 bits in 43 URL-safe characters for those who
+/// want more margin.
+///
+/// ```
+/// use session_core::{RandomIdGenerator, SessionIdGenerator};
+/// let id = RandomIdGenerator::default().generate().unwrap();
+/// assert_eq!(id.len(), 36);
+/// assert_eq!(&id[14..15], "4"); // version 4
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RandomIdGenerator {
     format: IdFormat,
