@@ -44,7 +44,10 @@
 //! - [`SessionConfig`]: max inactive interval, [`FlushMode`], [`SaveMode`] (with Spring's
 //!   meaning), [`AttributeCodec`] ([`JsonCodec`] by default, [`PostcardCodec`]) and
 //!   [`SessionIdGenerator`] ([`RandomIdGenerator`]: Spring-shaped UUID ids from the OS
-//!   CSPRNG by default; see [`id`](crate::RandomIdGenerator) for why).
+//!   CSPRNG by default; its docs say why).
+//! - [`MemorySessionRepository`]: expiry without any call (a background purge task),
+//!   principal index, events, delta saves under one lock (concurrent saves of different
+//!   attributes of one session are never lost; for one attribute the last save wins).
 //! - `conformance` (feature `testing`): checks any repository against the whole contract.
 //!   The [`custom`] module shows a user-written repository that passes it.
 //!
