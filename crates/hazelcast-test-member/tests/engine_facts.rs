@@ -671,3 +671,26 @@ fn clear_fires_one_clear_all_event() {
         (event_type::CLEAR_ALL, 10)
     );
 }
+
+#[test]
+fn map_level_ttl_applies_to_writes_without_a_ttl() {
+    let clock = ManualClock::new(START);
+    let e = Engine::new(EngineConfig {
+        map_configs: vec![MapConfig::new("ttl-*").with_ttl_seconds(10)],
+        clock: Arc::new(clock.clone()),
+        ..EngineConfig::default()
+    });
+    e.add_member();
+    e.put("ttl-m", &s("a"), &s("v"), -1, -1).expect("put");
+    e.put("ttl-m", &s("b"), &s("v"), 0, -1).expect("put ttl 0");
+    e.put("ttl-m", &s("c"), &s("v"), 2000, -1)
+        .expect("put ttl 2");
+    let view = |k: &str| e.get_entry_view("ttl-m", &s(k)).expect("v").value;
+    assert_eq!(view("a").map(|v| v.ttl), Some(10_000));
+    assert_eq!(view("b").map(|v| v.ttl), Some(INFINITE));
+    at(&clock, 2000);
+    assert!(view("c").is_none());
+    at(&clock, 10_000);
+    assert!(view("a").is_none());
+    assert!(view("b").is_some());
+}

@@ -485,6 +485,19 @@ async fn faults_delay_stall_refuse_and_crash_mid_request() {
     );
     ping_works(cluster.address(1).expect("survivor")).await;
 
+    // Crash before executing: the write never happened.
+    cluster.restart_member(0).await.expect("restart");
+    let faults = cluster.faults(0).expect("faults of the new member");
+    let mut c = Raw::connect(cluster.address(0).expect("addr")).await;
+    c.auth("dev").await;
+    faults.crash_on_request(MapSetRequest::MESSAGE_TYPE, CrashPoint::BeforeExecute);
+    c.send(set_request(&cluster, "m", "k2", "v")).await;
+    assert!(c.closed().await);
+    assert_eq!(
+        cluster.engine().get("m", &s("k2")).expect("get").value,
+        None
+    );
+
     // A restarted member serves again.
     cluster.restart_member(0).await.expect("restart");
     ping_works(cluster.address(0).expect("restarted")).await;
