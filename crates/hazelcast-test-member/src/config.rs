@@ -10,8 +10,9 @@
 //!   conflicting configuration '<existing>'`, both rendered like Java's `MapConfig.toString`
 //!   (facts 7.3; the new one prints `entryListenerConfigs=null`, the stored one `[]`);
 //! - a different config under the name of a static one fails with
-//!   `Cannot add a new dynamic configuration '<new>' as static configuration already contains
-//!   '<existing>'` (shape from `DynamicConfigurationAwareConfig`; not measured).
+//!   `Cannot add a new dynamic configuration <new> as static configuration already contains
+//!   <existing>` (no quotes; text of `DynamicConfigurationAwareConfig.checkStaticConfigDoesNotExist`,
+//!   not measured).
 
 use std::collections::HashMap;
 
@@ -340,7 +341,7 @@ impl ConfigRegistry {
                 return Ok(());
             }
             return Err(MemberError::InvalidConfiguration(format!(
-                "Cannot add a new dynamic configuration '{}' as static configuration already contains '{}'",
+                "Cannot add a new dynamic configuration {} as static configuration already contains {}",
                 config.java_string(false),
                 existing.java_string(true)
             )));
@@ -382,6 +383,25 @@ mod tests {
         let other = reg.resolve("sessions");
         assert_eq!(other.max_idle_seconds, 0);
         assert_eq!(other.backup_count, 1);
+    }
+
+    #[test]
+    fn dynamic_config_conflicting_with_a_static_one_is_rejected() {
+        let mut reg = ConfigRegistry::new([MapConfig::new("static-map").with_max_idle_seconds(4)]);
+        reg.add_dynamic(MapConfig::new("static-map").with_max_idle_seconds(4))
+            .expect("equal to the static config");
+        let err = reg
+            .add_dynamic(MapConfig::new("static-map"))
+            .expect_err("differs from the static config");
+        assert_eq!(err.code(), 32);
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("Cannot add a new dynamic configuration MapConfig{name='static-map'")
+        );
+        assert!(
+            msg.contains(" as static configuration already contains MapConfig{name='static-map'")
+        );
+        assert_eq!(reg.resolve("static-map").max_idle_seconds, 4);
     }
 
     #[test]
