@@ -1,0 +1,516 @@
+//! Failure behaviour against the test member: crashes under load, dropped connections,
+//! slow and refusing members, cluster restart, failover and heavy concurrency.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{config_for, eventually, fast_reconnect};
+use hazelcast_client::{
+    Client, ClientError, ClusterConfig, Compact, EntryListenerOptions, event_type,
+};
+use hazelcast_protocol::codec::map::MapSetRequest;
+use hazelcast_protocol::compact::{FieldValue, GenericRecord};
+use hazelcast_protocol::serialization::ToData;
+use hazelcast_test_member::fault::CrashPoint;
+use hazelcast_test_member::server::TestCluster;
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+/// Member crash under continuous reads and writes with backup count 1: no acknowledged write
+/// is lost, reads and writes go on after a stall, which is measured and printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_crash_under_load_loses_no_acknowledged_write() {
+    let cluster = TestCluster::start(3).await.expect("cluster");
+    let client = Client::connect(
+        config_for(&cluster, "dev")
+            .backup_ack_timeout(Duration::from_secs(2))
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    assert!(eventually(Duration::from_secs(5), || client.connection_count() == 3).await);
+    let m = client.map::<String, i64>("crash");
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for w in 0..4 {
+        let m = m.clone();
+        let stop = Arc::clone(&stop);
+        workers.push(tokio::spawn(async move {
+            // key -> (last acknowledged value, values whose outcome is unknown)
+            let mut acked: HashMap<String, (i64, Vec<i64>)> = HashMap::new();
+            let mut longest = Duration::ZERO;
+            let mut failed_writes = 0u32;
+            let mut failed_reads = 0u32;
+            let mut seq = 0i64;
+            while !stop.load(Ordering::Relaxed) {
+                seq += 1;
+                let key = format!("w{w}-k{}", seq % 50);
+                let t = Instant::now();
+                match m.set(&key, &seq).await {
+                    Ok(()) => {
+                        let e = acked.entry(key.clone()).or_insert((0, Vec::new()));
+                        *e = (seq, Vec::new());
+                    }
+                    Err(_) => {
+                        failed_writes += 1;
+                        acked
+                            .entry(key.clone())
+                            .or_insert((0, Vec::new()))
+                            .1
+                            .push(seq);
+                    }
+                }
+                let t2 = Instant::now();
+                match m.get(&key).await {
+                    Ok(v) => {
+                        let (last, unknown) = &acked[&key];
+                        let v = v.unwrap_or(0);
+                        assert!(
+                            v == *last || unknown.contains(&v),
+                            "read {v} for {key}, acked {last}"
+                        );
+                    }
+                    Err(_) => failed_reads += 1,
+                }
+                longest = longest.max(t2.duration_since(t)).max(t2.elapsed());
+            }
+            (acked, longest, failed_writes, failed_reads)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = client.stats();
+    cluster.crash_member(1);
+    let crashed_at = Instant::now();
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut longest = Duration::ZERO;
+    let (mut fw, mut fr) = (0, 0);
+    let mut all = HashMap::new();
+    for w in workers {
+        let (acked, l, a, b) = w.await.expect("worker");
+        longest = longest.max(l);
+        fw += a;
+        fr += b;
+        all.extend(acked);
+    }
+    // Every acknowledged write is there after the crash.
+    for (key, (last, unknown)) in &all {
+        let v = m.get(key).await.expect("read after crash").unwrap_or(0);
+        assert!(
+            v == *last || unknown.contains(&v),
+            "{key}: {v} vs acked {last}"
+        );
+    }
+    let after = client.stats();
+    println!(
+        "crash under load: longest op {longest:?}, failed writes {fw}, failed reads {fr}, \
+         retries {}, invocations {}, {} keys checked, {:?} since crash",
+        after.retries - before.retries,
+        after.invocations - before.invocations,
+        all.len(),
+        crashed_at.elapsed()
+    );
+    assert_eq!(fr, 0, "reads are retried");
+    assert!(fw <= 4, "at most the in-flight writes fail: {fw}");
+    assert!(longest < Duration::from_secs(3), "stall {longest:?}");
+    assert!(eventually(Duration::from_secs(3), || client.connection_count() == 2).await);
+}
+
+/// A retryable request whose connection drops is retried; a non-retryable one fails with
+/// `TargetDisconnected` (no blind redo).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_dropped_mid_request() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect("connect");
+    let m = client.map::<String, String>("drop");
+    m.set(&s("k"), &s("v")).await.expect("set");
+    let faults = cluster.faults(0).expect("faults");
+
+    faults.stall();
+    let get = tokio::spawn({
+        let m = m.clone();
+        async move { m.get(&s("k")).await }
+    });
+    let set = tokio::spawn({
+        let m = m.clone();
+        async move { m.set(&s("k"), &s("w")).await }
+    });
+    assert!(eventually(Duration::from_secs(2), || client.pending_invocations() >= 2).await);
+    // Requests execute while responses are stalled: wait until the set was written and ran.
+    let engine = cluster.engine();
+    let key = "k".to_data().expect("key");
+    let want = "w".to_data().expect("value");
+    assert!(
+        eventually(Duration::from_secs(2), || {
+            engine.get("drop", &key).ok().and_then(|o| o.value) == Some(want.clone())
+        })
+        .await
+    );
+    cluster.drop_connections(0);
+    faults.release();
+    let got = get.await.expect("task").expect("get is retried");
+    assert!(got.is_some());
+    let err = set.await.expect("task").expect_err("set is not redone");
+    assert!(
+        matches!(err, ClientError::TargetDisconnected { .. }),
+        "{err:?}"
+    );
+    assert!(client.stats().retries >= 1);
+    assert!(eventually(Duration::from_secs(3), || client.is_connected()).await);
+    m.set(&s("k"), &s("after"))
+        .await
+        .expect("works after reconnect");
+
+    // With redo_operation, the write is re-sent.
+    let redo = Client::connect(
+        config_for(&cluster, "dev")
+            .redo_operation(true)
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    let m2 = redo.map::<String, String>("drop");
+    faults.stall();
+    let set = tokio::spawn({
+        let m2 = m2.clone();
+        async move { m2.set(&s("k"), &s("redo")).await }
+    });
+    let want = "redo".to_data().expect("value");
+    assert!(
+        eventually(Duration::from_secs(2), || {
+            engine.get("drop", &key).ok().and_then(|o| o.value) == Some(want.clone())
+        })
+        .await
+    );
+    cluster.drop_connections(0);
+    faults.release();
+    set.await.expect("task").expect("redone");
+    assert_eq!(m2.get(&s("k")).await.expect("get"), Some(s("redo")));
+}
+
+/// The member crashes right after executing a write, before answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_crash_after_execute_keeps_the_write() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let client = Client::connect(
+        config_for(&cluster, "dev")
+            .redo_operation(true)
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    assert!(eventually(Duration::from_secs(5), || client.connection_count() == 2).await);
+    let m = client.map::<String, String>("crash-exec");
+    let engine = cluster.engine();
+    let key = "k".to_data().expect("key");
+    let owner = engine
+        .partition_table()
+        .owner(engine.partition_of(&key))
+        .expect("owner");
+    let slot = (0..2)
+        .find(|&i| cluster.member_uuid(i) == Some(owner))
+        .expect("slot");
+    cluster
+        .faults(slot)
+        .expect("faults")
+        .crash_on_request(MapSetRequest::MESSAGE_TYPE, CrashPoint::AfterExecute);
+    m.set(&s("k"), &s("v"))
+        .await
+        .expect("redo after the crash succeeds");
+    assert!(!cluster.is_alive(slot));
+    assert_eq!(m.get(&s("k")).await.expect("get"), Some(s("v")));
+    assert!(client.stats().retries >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_responses_time_out_cleanly() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let client = Client::connect(
+        config_for(&cluster, "dev")
+            .invocation_timeout(Duration::from_millis(500))
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    let m = client.map::<String, String>("slow");
+    cluster
+        .faults(0)
+        .expect("faults")
+        .set_response_delay(Some(Duration::from_secs(2)));
+    let t = Instant::now();
+    let err = m.get(&s("k")).await.expect_err("times out");
+    let took = t.elapsed();
+    assert!(matches!(err, ClientError::Timeout { .. }), "{err:?}");
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    assert_eq!(
+        client.pending_invocations(),
+        0,
+        "timed-out call is forgotten"
+    );
+    cluster.faults(0).expect("faults").set_response_delay(None);
+    // The late response is ignored and the client keeps working.
+    m.set(&s("k"), &s("v")).await.expect("set");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusing_member() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    cluster
+        .faults(0)
+        .expect("faults")
+        .set_refuse_connections(true);
+    // The other member is used.
+    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect("connect through the second member");
+    client
+        .map::<String, String>("r")
+        .set(&s("k"), &s("v"))
+        .await
+        .expect("set");
+    client.shutdown().await;
+    // When every member refuses, connecting fails after the cluster connect timeout.
+    cluster
+        .faults(1)
+        .expect("faults")
+        .set_refuse_connections(true);
+    let t = Instant::now();
+    let err = Client::connect(
+        config_for(&cluster, "dev")
+            .reconnect(fast_reconnect(Some(Duration::from_millis(800))))
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect_err("no member accepts");
+    assert!(matches!(err, ClientError::ClusterUnreachable(_)), "{err:?}");
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_fails_pending_calls() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect("connect");
+    cluster.faults(0).expect("faults").stall();
+    let m = client.map::<String, String>("sd");
+    let get = tokio::spawn({
+        let m = m.clone();
+        async move { m.get(&s("k")).await }
+    });
+    assert!(eventually(Duration::from_secs(2), || client.pending_invocations() == 1).await);
+    client.shutdown().await;
+    let err = get.await.expect("task").expect_err("fails");
+    assert!(matches!(err, ClientError::ClientShutdown), "{err:?}");
+    assert!(matches!(
+        m.get(&s("k")).await,
+        Err(ClientError::ClientShutdown)
+    ));
+}
+
+/// A restarted cluster (new cluster id): state cleared, schemas re-sent, listener
+/// re-registered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_restart_resends_schemas_and_listeners() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect("connect");
+    let m = client.map::<String, Compact<GenericRecord>>("restart");
+    let rec = GenericRecord::builder("R")
+        .field("n", FieldValue::Int32(7))
+        .build()
+        .expect("record");
+    m.set(&s("a"), &Compact(rec.clone())).await.expect("set");
+    let mut events = m
+        .entry_events(EntryListenerOptions::default())
+        .await
+        .expect("listen");
+    let old_id = cluster.cluster_id();
+    cluster.restart_cluster().await.expect("restart");
+    assert_ne!(cluster.cluster_id(), old_id);
+    assert!(eventually(Duration::from_secs(10), || client.stats().reconnects >= 1).await);
+    // The schema is on the new cluster although the client sends no SendSchema now.
+    m.set(&s("b"), &Compact(rec.clone()))
+        .await
+        .expect("set after restart");
+    let other = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect("connect");
+    let got = other
+        .map::<String, Compact<GenericRecord>>("restart")
+        .get(&s("b"))
+        .await
+        .expect("get")
+        .expect("value");
+    assert_eq!(got.0, rec);
+    // The listener works on the new cluster.
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.next_event())
+            .await
+            .expect("event in time")
+            .expect("open");
+        let key: String = client
+            .decode(e.key.as_ref().expect("key"))
+            .await
+            .expect("key");
+        if key == "b" {
+            assert_eq!(e.event_type, event_type::ADDED);
+            break;
+        }
+    }
+}
+
+/// Whole cluster down with a failover list of two: the client moves to the second, with
+/// listeners and schemas; when the first is back and the second goes, it moves back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_between_two_clusters_and_back() {
+    let a = TestCluster::builder()
+        .members(2)
+        .start()
+        .await
+        .expect("cluster a");
+    let b = TestCluster::builder()
+        .members(1)
+        .cluster_name("dr")
+        .start()
+        .await
+        .expect("cluster b");
+    let b_cfg = ClusterConfig::new("dr", b.addresses().iter().map(ToString::to_string));
+    let client = Client::connect(
+        config_for(&a, "dev")
+            .reconnect(fast_reconnect(Some(Duration::from_millis(600))))
+            .failover(3, [b_cfg])
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    assert_eq!(client.cluster_name(), "dev");
+    let m = client.map::<String, Compact<GenericRecord>>("fo");
+    let rec = GenericRecord::builder("F")
+        .field("x", FieldValue::Int64(1))
+        .build()
+        .expect("record");
+    m.set(&s("on-a"), &Compact(rec.clone()))
+        .await
+        .expect("set on a");
+    let mut events = m
+        .entry_events(EntryListenerOptions::default())
+        .await
+        .expect("listen");
+
+    let t = Instant::now();
+    a.shutdown();
+    // Retryable calls made during the switch wait and then run on the second cluster.
+    assert!(
+        m.get(&s("on-a"))
+            .await
+            .expect("get during the switch")
+            .is_none()
+    );
+    let switch = t.elapsed();
+    m.set(&s("on-b"), &Compact(rec.clone()))
+        .await
+        .expect("set lands on b");
+    assert_eq!(client.cluster_name(), "dr");
+    assert_eq!(client.stats().failovers, 1);
+    println!("failover to the second cluster took {switch:?}");
+    // Data is not shared: the first cluster's entry is not on the second.
+    assert!(m.get(&s("on-a")).await.expect("get").is_none());
+    // Schema replicated to b: another client reads the record there.
+    let reader = Client::connect(config_for(&b, "dr").build().expect("config"))
+        .await
+        .expect("connect b");
+    let got = reader
+        .map::<String, Compact<GenericRecord>>("fo")
+        .get(&s("on-b"))
+        .await
+        .expect("get")
+        .expect("value");
+    assert_eq!(got.0, rec);
+    // The listener was re-registered on b.
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.next_event())
+            .await
+            .expect("event in time")
+            .expect("open");
+        let key: String = client
+            .decode(e.key.as_ref().expect("key"))
+            .await
+            .expect("key");
+        if key == "on-b" {
+            break;
+        }
+    }
+    reader.shutdown().await;
+
+    // Back to the first cluster.
+    a.restart_cluster().await.expect("a back");
+    let t = Instant::now();
+    b.shutdown();
+    assert!(
+        m.get(&s("on-b"))
+            .await
+            .expect("get during the switch")
+            .is_none()
+    );
+    let back = t.elapsed();
+    m.set(&s("back-on-a"), &Compact(rec.clone()))
+        .await
+        .expect("set lands on a");
+    println!("failover back to the first cluster took {back:?}");
+    assert_eq!(client.cluster_name(), "dev");
+    assert_eq!(client.stats().failovers, 2);
+    assert!(a.engine().size("fo") >= 1);
+}
+
+/// Thousands of in-flight invocations from many tasks, each checking its own answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_concurrent_invocations_keep_correlation() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect("connect");
+    let m = client.map::<String, String>("conc");
+    let mut tasks = Vec::new();
+    for t in 0..64 {
+        let m = m.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut inner = Vec::new();
+            for i in 0..40 {
+                let m = m.clone();
+                inner.push(tokio::spawn(async move {
+                    let k = format!("t{t}-i{i}");
+                    let v = format!("v-{t}-{i}");
+                    m.set(&k, &v).await.expect("set");
+                    assert_eq!(m.get(&k).await.expect("get"), Some(v));
+                }));
+            }
+            for h in inner {
+                h.await.expect("inner");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    assert_eq!(m.size().await.expect("size"), 64 * 40);
+    assert_eq!(client.pending_invocations(), 0);
+}
