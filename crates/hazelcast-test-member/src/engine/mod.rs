@@ -37,6 +37,8 @@ pub const DEFAULT_EXPIRY_PERIOD: Duration = Duration::from_secs(5);
 /// Default partitions each member cleans per expiry run: min(27, 3 × partition threads),
 /// which was 6 on the measured 2-CPU host (facts 4.1).
 pub const DEFAULT_EXPIRY_PARTITIONS_PER_RUN: usize = 6;
+/// Largest partition count accepted (larger values are clamped).
+pub const MAX_PARTITION_COUNT: u32 = 65_536;
 /// Default partition count.
 pub const DEFAULT_PARTITION_COUNT: u32 = 271;
 
@@ -167,8 +169,10 @@ enum Change {
 }
 
 impl Engine {
-    /// A cluster with no members yet.
-    pub fn new(config: EngineConfig) -> Self {
+    /// A cluster with no members yet (the partition count is clamped to
+    /// 1..=[`MAX_PARTITION_COUNT`]).
+    pub fn new(mut config: EngineConfig) -> Self {
+        config.partition_count = config.partition_count.clamp(1, MAX_PARTITION_COUNT);
         let table = PartitionTable {
             version: 0,
             replicas: vec![Vec::new(); config.partition_count as usize],
