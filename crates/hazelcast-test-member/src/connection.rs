@@ -276,6 +276,7 @@ async fn handle_request(
                 conn_id: guard.conn_id,
                 out: out.clone(),
                 correlation_id: reg,
+                faults: member.faults.clone(),
             },
         );
         guard.backup_route = true;
@@ -357,6 +358,9 @@ fn send_backup_acks(member: &MemberShared, client: Uuid, backups: &[Uuid], corre
         let Some(route) = routes.get(&(*b, client)) else {
             continue;
         };
+        if route.faults.withholds_backup_acks() {
+            continue;
+        }
         let mut ev = ClientLocalBackupListenerBackupEvent {
             source_invocation_correlation_id: correlation_id,
         }

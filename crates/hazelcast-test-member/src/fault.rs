@@ -4,6 +4,7 @@
 //! - delay every response by a fixed time, or stall responses until released;
 //! - refuse new connections (accepted then closed at once, like a dead port);
 //! - deny clients at authentication (status NOT_ALLOWED_IN_CLUSTER);
+//! - withhold the backup acks a member owes as a backup replica;
 //! - crash the member when it receives a request of a given message type, either before
 //!   or after executing it (the client then sees its connection vanish mid-call);
 //! - dropping connections and crashing or stopping members are actions on the cluster
@@ -28,6 +29,7 @@ struct State {
     delay: Option<Duration>,
     refuse_connections: bool,
     deny_clients: bool,
+    withhold_backup_acks: bool,
     crash_on: Option<(i32, CrashPoint)>,
 }
 
@@ -104,6 +106,17 @@ impl Faults {
     /// Whether authentications are denied.
     pub fn denies_clients(&self) -> bool {
         self.lock().deny_clients
+    }
+
+    /// While set, this member sends no backup acks for the backups it holds, so
+    /// backup-aware clients wait for their backup timeout (5 s by default).
+    pub fn set_withhold_backup_acks(&self, withhold: bool) {
+        self.lock().withhold_backup_acks = withhold;
+    }
+
+    /// Whether backup acks are withheld.
+    pub fn withholds_backup_acks(&self) -> bool {
+        self.lock().withhold_backup_acks
     }
 
     /// Crashes the member at the next request of `message_type` (one shot).

@@ -40,6 +40,8 @@ pub(crate) struct BackupRoute {
     pub(crate) conn_id: u64,
     pub(crate) out: mpsc::Sender<Message>,
     pub(crate) correlation_id: i64,
+    /// Fault switches of the member owning the route (the backup replica).
+    pub(crate) faults: Faults,
 }
 
 /// State shared by all members of a cluster.

@@ -352,6 +352,25 @@ async fn backup_aware_writes_get_acks_from_the_backup_member() {
     assert!(ev.is_backup_event());
     let ack = ClientLocalBackupListenerBackupEvent::decode(&ev).expect("decodes");
     assert_eq!(ack.source_invocation_correlation_id, corr);
+    // A backup that withholds its acks: the response still announces one, none arrives.
+    cluster
+        .faults(bi)
+        .expect("faults")
+        .set_withhold_backup_acks(true);
+    let mut req = set_request(&cluster, "m", key, "v2");
+    req.set_flag(flags::BACKUP_AWARE, true);
+    conns[oi].send(req).await;
+    assert_eq!(
+        conns[oi].response().await.expect("response").backup_acks(),
+        1
+    );
+    let nothing = tokio::time::timeout(Duration::from_millis(200), conns[bi].recv()).await;
+    assert!(nothing.is_err(), "no backup ack while withheld");
+    cluster
+        .faults(bi)
+        .expect("faults")
+        .set_withhold_backup_acks(false);
+
     // Without the flag no acks are announced.
     let req = set_request(&cluster, "m", key, "w");
     conns[oi].send(req).await;
@@ -362,10 +381,10 @@ async fn backup_aware_writes_get_acks_from_the_backup_member() {
         .into_iter()
         .filter(|r| r.message_type == MapSetRequest::MESSAGE_TYPE)
         .collect();
-    assert_eq!(sets.len(), 2);
+    assert_eq!(sets.len(), 3);
     assert_eq!(sets[0].correlation_id, corr);
     assert!(sets[0].flags & flags::BACKUP_AWARE != 0);
-    assert!(sets[1].flags & flags::BACKUP_AWARE == 0);
+    assert!(sets[2].flags & flags::BACKUP_AWARE == 0);
     assert_eq!((sets[0].partition_id, sets[0].client), (7, Some(client)));
 }
 
