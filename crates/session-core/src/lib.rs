@@ -63,6 +63,7 @@ pub mod custom;
 mod error;
 mod events;
 mod id;
+pub mod lifecycle;
 mod memory;
 mod modes;
 mod record;

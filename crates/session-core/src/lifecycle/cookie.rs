@@ -1,0 +1,443 @@
+//! The session cookie: Spring-compatible settings, reading it from `Cookie` headers and
+//! writing `Set-Cookie` values.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, general_purpose};
+use regex::Regex;
+
+use crate::lifecycle::error::LifecycleConfigError;
+
+/// Spring Session's default cookie name.
+pub const DEFAULT_COOKIE_NAME: &str = "SESSION";
+
+/// The longest cookie value looked at, in bytes; longer values are ignored (no session).
+pub const MAX_COOKIE_VALUE_LEN: usize = 1024;
+
+/// The longest host name matched against a domain pattern.
+const MAX_HOST_LEN: usize = 253;
+
+/// How many values of the session cookie are looked at in one request before giving up.
+const MAX_COOKIE_VALUES: usize = 16;
+
+/// Decodes standard base64 with or without padding, as Java's `Base64.getDecoder()` does.
+const BASE64_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax`, Spring's default.
+    #[default]
+    Lax,
+    /// `SameSite=None` (browsers require `Secure` with it).
+    None,
+    /// No `SameSite` attribute.
+    Omit,
+}
+
+/// When the session cookie gets the `Secure` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CookieSecure {
+    /// When the request came over https (as Spring's default).
+    #[default]
+    Auto,
+    /// Always (for apps behind a TLS-terminating proxy).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How the cookie's `Domain` attribute is chosen.
+#[derive(Debug, Clone, Default)]
+enum DomainPolicy {
+    /// No `Domain` attribute: the cookie goes back to the exact host only.
+    #[default]
+    HostOnly,
+    /// A fixed domain.
+    Fixed(String),
+    /// Spring's `domainNamePattern`: a regex matched against the request host; its first
+    /// group is the domain. Hosts that do not match get a host-only cookie.
+    Pattern(Regex),
+}
+
+/// Settings of the session cookie, with Spring Session's defaults: name `SESSION`, value
+/// base64-encoded, `Path=/`, `HttpOnly`, `SameSite=Lax`, `Secure` on https, no `Domain`,
+/// no `Max-Age` (a browser-session cookie).
+///
+/// ```
+/// use std::time::Duration;
+/// use session_core::lifecycle::{CookieConfig, CookieSecure, SameSite};
+///
+/// let cookie = CookieConfig::default()
+///     .with_name("SHOPSESSION")
+///     .with_secure(CookieSecure::Always)
+///     .with_same_site(SameSite::Strict)
+///     .with_domain_pattern(r"^.+?\.(\w+\.[a-z]+)$")
+///     .unwrap()
+///     .with_max_age(Some(Duration::from_secs(3600)));
+/// assert_eq!(cookie.name(), "SHOPSESSION");
+/// ```
+#[derive(Debug, Clone)]
+pub struct CookieConfig {
+    name: String,
+    path: String,
+    domain: DomainPolicy,
+    http_only: bool,
+    secure: CookieSecure,
+    same_site: SameSite,
+    max_age: Option<Duration>,
+    base64: bool,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            name: DEFAULT_COOKIE_NAME.to_owned(),
+            path: "/".to_owned(),
+            domain: DomainPolicy::HostOnly,
+            http_only: true,
+            secure: CookieSecure::Auto,
+            same_site: SameSite::Lax,
+            max_age: None,
+            base64: true,
+        }
+    }
+}
+
+impl CookieConfig {
+    /// Spring's defaults (see the type docs).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the cookie name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the cookie path (default `/`).
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Sets a fixed `Domain` attribute, e.g. `example.com` to share the cookie with
+    /// subdomains.
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = DomainPolicy::Fixed(domain.into());
+        self
+    }
+
+    /// Chooses the domain from the request host with a regular expression, as Spring's
+    /// `domainNamePattern`: when the host matches, the first capture group is the domain;
+    /// otherwise the cookie is host-only.
+    pub fn with_domain_pattern(mut self, pattern: &str) -> Result<Self, LifecycleConfigError> {
+        let regex = regex::RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| LifecycleConfigError::DomainPattern(Box::new(e)))?;
+        if regex.captures_len() < 2 {
+            return Err(LifecycleConfigError::DomainPatternWithoutGroup);
+        }
+        self.domain = DomainPolicy::Pattern(regex);
+        Ok(self)
+    }
+
+    /// Sets whether the cookie is `HttpOnly` (default yes).
+    pub fn with_http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+
+    /// Sets when the cookie is `Secure`.
+    pub fn with_secure(mut self, secure: CookieSecure) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// Sets the `SameSite` attribute.
+    pub fn with_same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// Sets the cookie's `Max-Age` (`None`, the default: the cookie ends with the browser
+    /// session).
+    pub fn with_max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.max_age = max_age;
+        self
+    }
+
+    /// Sets whether the value is base64-encoded (default yes, as Spring).
+    pub fn with_base64(mut self, base64: bool) -> Self {
+        self.base64 = base64;
+        self
+    }
+
+    /// The cookie name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The configured `Max-Age`.
+    pub fn max_age(&self) -> Option<Duration> {
+        self.max_age
+    }
+
+    /// The domain for a request to `host` (which may carry a port).
+    pub(crate) fn domain_for(&self, host: Option<&str>) -> Option<String> {
+        match &self.domain {
+            DomainPolicy::HostOnly => None,
+            DomainPolicy::Fixed(domain) => Some(domain.clone()),
+            DomainPolicy::Pattern(regex) => {
+                let host = host?;
+                let host = strip_port(host);
+                if host.is_empty() || host.len() > MAX_HOST_LEN {
+                    return None;
+                }
+                let captures = regex.captures(host)?;
+                captures.get(1).map(|m| m.as_str().to_owned())
+            }
+        }
+    }
+
+    /// The cookie value carrying `token` (the id, or the signed id).
+    pub(crate) fn encode_value(&self, token: &str) -> String {
+        if self.base64 {
+            general_purpose::STANDARD.encode(token)
+        } else {
+            token.to_owned()
+        }
+    }
+
+    /// The token inside a cookie value, or `None` when it is not valid base64 / UTF-8.
+    pub(crate) fn decode_value(&self, value: &str) -> Option<String> {
+        if value.is_empty() || value.len() > MAX_COOKIE_VALUE_LEN {
+            return None;
+        }
+        if self.base64 {
+            let bytes = BASE64_LENIENT.decode(value).ok()?;
+            String::from_utf8(bytes).ok()
+        } else {
+            Some(value.to_owned())
+        }
+    }
+
+    /// A `Set-Cookie` value that sets the cookie to `value`.
+    pub(crate) fn set_cookie(
+        &self,
+        value: &str,
+        max_age: Option<Duration>,
+        secure: bool,
+        host: Option<&str>,
+    ) -> String {
+        let mut out = format!("{}={}", self.name, value);
+        if let Some(max_age) = max_age {
+            let _ = write!(out, "; Max-Age={}", max_age.as_secs());
+        }
+        self.write_common(&mut out, secure, host);
+        out
+    }
+
+    /// A `Set-Cookie` value that makes the browser drop the cookie.
+    pub(crate) fn expire_cookie(&self, secure: bool, host: Option<&str>) -> String {
+        let mut out = format!(
+            "{}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            self.name
+        );
+        self.write_common(&mut out, secure, host);
+        out
+    }
+
+    fn write_common(&self, out: &mut String, secure: bool, host: Option<&str>) {
+        if let Some(domain) = self.domain_for(host) {
+            let _ = write!(out, "; Domain={domain}");
+        }
+        let _ = write!(out, "; Path={}", self.path);
+        let secure = match self.secure {
+            CookieSecure::Auto => secure,
+            CookieSecure::Always => true,
+            CookieSecure::Never => false,
+        };
+        if secure {
+            out.push_str("; Secure");
+        }
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        match self.same_site {
+            SameSite::Strict => out.push_str("; SameSite=Strict"),
+            SameSite::Lax => out.push_str("; SameSite=Lax"),
+            SameSite::None => out.push_str("; SameSite=None"),
+            SameSite::Omit => {}
+        }
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        // IPv6 literal: never a domain.
+        return "";
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+/// What the `Cookie` headers of a request say about one cookie.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CookieLookup {
+    /// Not present.
+    Absent,
+    /// Present once (or several times with the same value).
+    One(String),
+    /// Present with different values, or too often.
+    Ambiguous,
+}
+
+/// Finds cookie `name` in the request's `Cookie` header values.
+pub(crate) fn find_cookie(headers: &[&[u8]], name: &str) -> CookieLookup {
+    let mut found: Option<&[u8]> = None;
+    let mut seen = 0usize;
+    for header in headers {
+        for pair in header.split(|b| *b == b';') {
+            let pair = pair.trim_ascii();
+            let Some(eq) = pair.iter().position(|b| *b == b'=') else {
+                continue;
+            };
+            if pair[..eq].trim_ascii() != name.as_bytes() {
+                continue;
+            }
+            let mut value = pair[eq + 1..].trim_ascii();
+            if value.len() >= 2 && value.starts_with(b"\"") && value.ends_with(b"\"") {
+                value = &value[1..value.len() - 1];
+            }
+            seen += 1;
+            if seen > MAX_COOKIE_VALUES {
+                return CookieLookup::Ambiguous;
+            }
+            match found {
+                None => found = Some(value),
+                Some(previous) if previous == value => {}
+                Some(_) => return CookieLookup::Ambiguous,
+            }
+        }
+    }
+    match found {
+        None => CookieLookup::Absent,
+        Some(value) => match std::str::from_utf8(value) {
+            Ok(value) if value.len() <= MAX_COOKIE_VALUE_LEN => CookieLookup::One(value.to_owned()),
+            // Unreadable or oversized: present, but no usable value.
+            _ => CookieLookup::One(String::new()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_spring() {
+        let c = CookieConfig::default();
+        assert_eq!(
+            c.set_cookie("YWJj", None, false, Some("shop.example.com")),
+            "SESSION=YWJj; Path=/; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(
+            c.set_cookie("YWJj", Some(Duration::from_secs(60)), true, None),
+            "SESSION=YWJj; Max-Age=60; Path=/; Secure; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(
+            c.expire_cookie(false, None),
+            "SESSION=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(c.encode_value("abc"), "YWJj");
+        assert_eq!(c.decode_value("YWJj").as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn base64_is_lenient_about_padding_only() {
+        let c = CookieConfig::default();
+        let id = "0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d1";
+        let encoded = c.encode_value(id);
+        assert!(encoded.ends_with('='));
+        assert_eq!(c.decode_value(&encoded).as_deref(), Some(id));
+        assert_eq!(
+            c.decode_value(encoded.trim_end_matches('=')).as_deref(),
+            Some(id)
+        );
+        assert_eq!(c.decode_value("not base64!"), None);
+        assert_eq!(c.decode_value(""), None);
+        assert_eq!(c.decode_value(&"QUFB".repeat(1000)), None);
+        // Valid base64 of bytes that are not UTF-8.
+        assert_eq!(c.decode_value("/w=="), None);
+    }
+
+    #[test]
+    fn domain_pattern_as_spring() {
+        let c = CookieConfig::default()
+            .with_domain_pattern(r"^.+?\.(\w+\.[a-z]+)$")
+            .unwrap();
+        assert_eq!(
+            c.domain_for(Some("child.example.com:8080")).as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(c.domain_for(Some("localhost")), None);
+        assert_eq!(c.domain_for(Some("[::1]:80")), None);
+        assert_eq!(c.domain_for(None), None);
+        assert!(
+            c.set_cookie("v", None, false, Some("a.example.com"))
+                .contains("; Domain=example.com; Path=/")
+        );
+        assert!(matches!(
+            CookieConfig::default().with_domain_pattern("example"),
+            Err(LifecycleConfigError::DomainPatternWithoutGroup)
+        ));
+        assert!(CookieConfig::default().with_domain_pattern("(").is_err());
+    }
+
+    #[test]
+    fn finds_cookies_in_headers() {
+        assert_eq!(
+            find_cookie(&[b"a=1; SESSION=xyz; b=2"], "SESSION"),
+            CookieLookup::One("xyz".into())
+        );
+        assert_eq!(
+            find_cookie(&[b"a=1", b"SESSION=\"xyz\""], "SESSION"),
+            CookieLookup::One("xyz".into())
+        );
+        assert_eq!(
+            find_cookie(&[b"a=1; SESSIONX=1"], "SESSION"),
+            CookieLookup::Absent
+        );
+        assert_eq!(
+            find_cookie(&[b"SESSION=x; SESSION=x"], "SESSION"),
+            CookieLookup::One("x".into())
+        );
+        assert_eq!(
+            find_cookie(&[b"SESSION=x", b"SESSION=y"], "SESSION"),
+            CookieLookup::Ambiguous
+        );
+        assert_eq!(
+            find_cookie(&[b"SESSION=\xff\xfe"], "SESSION"),
+            CookieLookup::One(String::new())
+        );
+        let many = "SESSION=x;".repeat(100);
+        assert_eq!(
+            find_cookie(&[many.as_bytes()], "SESSION"),
+            CookieLookup::Ambiguous
+        );
+        assert_eq!(find_cookie(&[b";;;==;"], "SESSION"), CookieLookup::Absent);
+    }
+}

@@ -1,0 +1,215 @@
+//! The per-application part of the lifecycle: repository, id resolver, signing,
+//! concurrent-session control and what to do when the store fails.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::lifecycle::request::LazySession;
+use crate::lifecycle::resolver::{IdResolver, RequestIds};
+use crate::lifecycle::signing::CookieSigner;
+use crate::repository::SessionRepository;
+
+/// What a new login does when its user already has the maximum number of sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum WhenExceeded {
+    /// The user's least recently used sessions are deleted to make room (Spring
+    /// Security's default).
+    #[default]
+    ExpireOldest,
+    /// The new login fails with
+    /// [`LifecycleError::TooManySessions`](crate::lifecycle::LifecycleError::TooManySessions).
+    RefuseNewLogin,
+}
+
+/// Concurrent-session control: at most `max` sessions per principal, counted with the
+/// repository's principal index (so it holds across web servers sharing a cluster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConcurrentSessions {
+    max: usize,
+    when_exceeded: WhenExceeded,
+}
+
+impl ConcurrentSessions {
+    /// At most `max` sessions per principal (at least 1), expiring the oldest.
+    pub fn at_most(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            when_exceeded: WhenExceeded::ExpireOldest,
+        }
+    }
+
+    /// Sets what happens when a login would exceed the limit.
+    pub fn when_exceeded(mut self, policy: WhenExceeded) -> Self {
+        self.when_exceeded = policy;
+        self
+    }
+
+    /// The maximum number of sessions per principal.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// The policy when exceeded.
+    pub fn policy(&self) -> WhenExceeded {
+        self.when_exceeded
+    }
+}
+
+/// What the request does when the session store fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StoreFailurePolicy {
+    /// The adapter replaces the response with an opaque 500 and logs the cause. The
+    /// default: a shop must not silently lose a basket or a login.
+    #[default]
+    Fail,
+    /// The request goes on as if it had no session (a load failure reads as "no
+    /// session", a failed save is logged and its cookie not sent).
+    ContinueWithFreshSession,
+}
+
+#[derive(Clone)]
+pub(crate) struct ManagerInner {
+    pub(crate) repository: Arc<dyn SessionRepository>,
+    pub(crate) resolver: IdResolver,
+    pub(crate) signer: Option<CookieSigner>,
+    pub(crate) concurrency: Option<ConcurrentSessions>,
+    pub(crate) on_store_failure: StoreFailurePolicy,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// The request lifecycle of one application: created once at startup, shared by every
+/// request (cheap to clone). Adapters call [`SessionManager::begin`] when a request comes
+/// in, hand the [`LazySession`] to the handler, and call [`LazySession::commit`] when the
+/// response goes out.
+///
+/// ```
+/// use session_core::MemorySessionRepository;
+/// use session_core::lifecycle::{ConcurrentSessions, IdResolver, RequestIds, SessionManager};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let manager = SessionManager::new(MemorySessionRepository::new())
+///     .with_resolver(IdResolver::default())
+///     .with_concurrent_sessions(ConcurrentSessions::at_most(2));
+///
+/// // A request without a cookie logs in...
+/// let session = manager.begin(&RequestIds::default());
+/// session.login("user").await?;
+/// let update = session.commit().await?;
+/// let set_cookie = &update.set_cookies[0];
+/// assert!(set_cookie.starts_with("SESSION=") && set_cookie.contains("HttpOnly"));
+///
+/// // ...and the next request sends the cookie back.
+/// let cookie = set_cookie.split(';').next().unwrap().as_bytes();
+/// let next = manager.begin(&RequestIds { cookie_headers: vec![cookie], ..RequestIds::default() });
+/// assert_eq!(next.principal_name().await?.as_deref(), Some("user"));
+/// assert!(next.commit().await?.is_empty()); // same id: no new cookie
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SessionManager {
+    pub(crate) inner: Arc<ManagerInner>,
+}
+
+impl fmt::Debug for SessionManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionManager")
+            .field("resolver", &self.inner.resolver)
+            .field("signed", &self.inner.signer.is_some())
+            .field("concurrency", &self.inner.concurrency)
+            .field("on_store_failure", &self.inner.on_store_failure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionManager {
+    /// A manager over `repository` with Spring's defaults: the `SESSION` cookie, no
+    /// signing, no concurrent-session control, 500 on store failure.
+    pub fn new(repository: impl SessionRepository + 'static) -> Self {
+        Self::from_shared(Arc::new(repository))
+    }
+
+    /// A manager over a shared repository.
+    pub fn from_shared(repository: Arc<dyn SessionRepository>) -> Self {
+        Self {
+            inner: Arc::new(ManagerInner {
+                repository,
+                resolver: IdResolver::default(),
+                signer: None,
+                concurrency: None,
+                on_store_failure: StoreFailurePolicy::default(),
+                clock: Arc::new(SystemClock),
+            }),
+        }
+    }
+
+    fn edit(mut self, f: impl FnOnce(&mut ManagerInner)) -> Self {
+        f(Arc::make_mut(&mut self.inner));
+        self
+    }
+
+    /// Sets how the id is read and written (cookie, header or both).
+    pub fn with_resolver(self, resolver: IdResolver) -> Self {
+        self.edit(|m| m.resolver = resolver)
+    }
+
+    /// Signs cookie values (see [`CookieSigner`]).
+    pub fn with_signer(self, signer: CookieSigner) -> Self {
+        self.edit(|m| m.signer = Some(signer))
+    }
+
+    /// Limits the number of sessions per principal at login.
+    pub fn with_concurrent_sessions(self, limit: ConcurrentSessions) -> Self {
+        self.edit(|m| m.concurrency = Some(limit))
+    }
+
+    /// Sets what happens when the store fails.
+    pub fn with_store_failure_policy(self, policy: StoreFailurePolicy) -> Self {
+        self.edit(|m| m.on_store_failure = policy)
+    }
+
+    /// Sets the clock used for last-accessed times (tests use a manual clock).
+    pub fn with_clock(self, clock: impl Clock + 'static) -> Self {
+        self.edit(|m| m.clock = Arc::new(clock))
+    }
+
+    /// The repository.
+    pub fn repository(&self) -> &Arc<dyn SessionRepository> {
+        &self.inner.repository
+    }
+
+    /// The id resolver.
+    pub fn resolver(&self) -> &IdResolver {
+        &self.inner.resolver
+    }
+
+    /// The concurrent-session limit, if any.
+    pub fn concurrent_sessions(&self) -> Option<ConcurrentSessions> {
+        self.inner.concurrency
+    }
+
+    /// The store failure policy.
+    pub fn store_failure_policy(&self) -> StoreFailurePolicy {
+        self.inner.on_store_failure
+    }
+
+    /// Starts a request: resolves the requested id (bad input reads as no id) without
+    /// touching the store. The session is loaded on first use.
+    pub fn begin(&self, request: &RequestIds<'_>) -> LazySession {
+        let (requested_id, source) = self
+            .inner
+            .resolver
+            .resolve(request, self.inner.signer.as_ref());
+        LazySession::new(
+            self.clone(),
+            requested_id,
+            source,
+            request.secure,
+            request.host.filter(|h| h.len() <= 300).map(str::to_owned),
+        )
+    }
+}

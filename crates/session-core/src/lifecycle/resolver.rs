@@ -1,0 +1,223 @@
+//! Where the session id travels: a cookie, a header, or a cookie with a header fallback.
+
+use crate::id::is_valid_session_id;
+use crate::lifecycle::cookie::{CookieConfig, CookieLookup, find_cookie};
+use crate::lifecycle::error::LifecycleConfigError;
+use crate::lifecycle::signing::CookieSigner;
+
+/// Spring Session's header name for the header resolver.
+pub const DEFAULT_HEADER_NAME: &str = "X-Auth-Token";
+
+/// Which transport carried (or will carry) the session id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdSource {
+    /// The session cookie.
+    Cookie,
+    /// The session header.
+    Header,
+}
+
+/// How the session id is read from requests and written to responses.
+///
+/// - [`IdResolver::Cookie`] (the default, Spring's `CookieHttpSessionIdResolver`): a
+///   cookie, see [`CookieConfig`].
+/// - [`IdResolver::Header`] (Spring's `HeaderHttpSessionIdResolver`): the raw id in a
+///   header (`X-Auth-Token` by default), sent back when a session is created or its id
+///   changes, and sent empty when it is invalidated.
+/// - [`IdResolver::CookieThenHeader`]: the cookie if the request has one, else the
+///   header; the answer goes back the way the id came (both ways for a request that
+///   carried none).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum IdResolver {
+    /// Cookie only.
+    Cookie(CookieConfig),
+    /// Header only (the header name, lower or mixed case).
+    Header(String),
+    /// Cookie first, header second.
+    CookieThenHeader(CookieConfig, String),
+}
+
+impl Default for IdResolver {
+    fn default() -> Self {
+        Self::Cookie(CookieConfig::default())
+    }
+}
+
+impl IdResolver {
+    /// The default header resolver (`X-Auth-Token`).
+    pub fn header() -> Self {
+        Self::Header(DEFAULT_HEADER_NAME.to_owned())
+    }
+
+    /// A header resolver with a custom header name.
+    pub fn header_named(name: &str) -> Result<Self, LifecycleConfigError> {
+        check_header_name(name)?;
+        Ok(Self::Header(name.to_owned()))
+    }
+
+    /// Cookie first, then the default header.
+    pub fn cookie_then_header(cookie: CookieConfig) -> Self {
+        Self::CookieThenHeader(cookie, DEFAULT_HEADER_NAME.to_owned())
+    }
+
+    /// The cookie settings, if a cookie is used.
+    pub fn cookie(&self) -> Option<&CookieConfig> {
+        match self {
+            Self::Cookie(c) | Self::CookieThenHeader(c, _) => Some(c),
+            Self::Header(_) => None,
+        }
+    }
+
+    /// The header name, if a header is used. Adapters pass this header's values in
+    /// [`RequestIds::header_values`].
+    pub fn header_name(&self) -> Option<&str> {
+        match self {
+            Self::Header(h) | Self::CookieThenHeader(_, h) => Some(h),
+            Self::Cookie(_) => None,
+        }
+    }
+
+    /// The requested session id (valid shape, signature checked), or `None` for absent,
+    /// malformed, forged or ambiguous input, and where it came from.
+    pub(crate) fn resolve(
+        &self,
+        request: &RequestIds<'_>,
+        signer: Option<&CookieSigner>,
+    ) -> (Option<String>, Option<IdSource>) {
+        if let Some(cookie) = self.cookie() {
+            match find_cookie(&request.cookie_headers, cookie.name()) {
+                CookieLookup::Absent => {}
+                CookieLookup::Ambiguous => {
+                    tracing::debug!("several different session cookies; ignoring them");
+                    return (None, Some(IdSource::Cookie));
+                }
+                CookieLookup::One(value) => {
+                    let id = cookie
+                        .decode_value(&value)
+                        .and_then(|token| match signer {
+                            Some(signer) => signer.verify(&token).map(str::to_owned),
+                            None => Some(token),
+                        })
+                        .filter(|id| is_valid_session_id(id));
+                    if id.is_none() {
+                        tracing::debug!("unusable session cookie ignored");
+                    }
+                    return (id, Some(IdSource::Cookie));
+                }
+            }
+        }
+        if self.header_name().is_some() {
+            match request.header_values.as_slice() {
+                [] => {}
+                [value] => {
+                    let id = std::str::from_utf8(value)
+                        .ok()
+                        .map(str::trim)
+                        .filter(|id| is_valid_session_id(id))
+                        .map(str::to_owned);
+                    if id.is_none() {
+                        tracing::debug!("unusable session header ignored");
+                    }
+                    return (id, Some(IdSource::Header));
+                }
+                _ => {
+                    tracing::debug!("several session headers; ignoring them");
+                    return (None, Some(IdSource::Header));
+                }
+            }
+        }
+        (None, None)
+    }
+}
+
+fn check_header_name(name: &str) -> Result<(), LifecycleConfigError> {
+    const SEPARATORS: &[u8] = b"()<>@,;:\\\"/[]?={}";
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !SEPARATORS.contains(&b))
+    {
+        return Err(LifecycleConfigError::HeaderName);
+    }
+    Ok(())
+}
+
+/// What an adapter tells the lifecycle about an incoming request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestIds<'a> {
+    /// The values of every `Cookie` header.
+    pub cookie_headers: Vec<&'a [u8]>,
+    /// The values of every header named [`IdResolver::header_name`].
+    pub header_values: Vec<&'a [u8]>,
+    /// Whether the request came over https (for `Secure` cookies).
+    pub secure: bool,
+    /// The request host (`Host` header or URI authority), for cookie domain patterns.
+    pub host: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids<'a>(cookies: &[&'a [u8]], headers: &[&'a [u8]]) -> RequestIds<'a> {
+        RequestIds {
+            cookie_headers: cookies.to_vec(),
+            header_values: headers.to_vec(),
+            ..RequestIds::default()
+        }
+    }
+
+    const ID: &str = "0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d11";
+
+    #[test]
+    fn cookie_then_header() {
+        let r = IdResolver::cookie_then_header(CookieConfig::default());
+        let cookie = format!("SESSION={}", CookieConfig::default().encode_value(ID));
+        assert_eq!(
+            r.resolve(&ids(&[cookie.as_bytes()], &[b"other"]), None),
+            (Some(ID.to_owned()), Some(IdSource::Cookie))
+        );
+        assert_eq!(
+            r.resolve(&ids(&[b"x=1"], &[ID.as_bytes()]), None),
+            (Some(ID.to_owned()), Some(IdSource::Header))
+        );
+        assert_eq!(r.resolve(&ids(&[], &[]), None), (None, None));
+        assert_eq!(
+            r.resolve(&ids(&[], &[ID.as_bytes(), ID.as_bytes()]), None),
+            (None, Some(IdSource::Header))
+        );
+        assert_eq!(
+            r.resolve(&ids(&[], &[b"a b"]), None),
+            (None, Some(IdSource::Header))
+        );
+    }
+
+    #[test]
+    fn signed_cookies() {
+        let signer = CookieSigner::new([9u8; 32]).unwrap();
+        let r = IdResolver::default();
+        let c = CookieConfig::default();
+        let good = format!("SESSION={}", c.encode_value(&signer.sign(ID)));
+        let unsigned = format!("SESSION={}", c.encode_value(ID));
+        assert_eq!(
+            r.resolve(&ids(&[good.as_bytes()], &[]), Some(&signer))
+                .0
+                .as_deref(),
+            Some(ID)
+        );
+        assert_eq!(
+            r.resolve(&ids(&[unsigned.as_bytes()], &[]), Some(&signer))
+                .0,
+            None
+        );
+    }
+
+    #[test]
+    fn header_names() {
+        assert!(IdResolver::header_named("X-Session").is_ok());
+        assert!(IdResolver::header_named("bad name").is_err());
+        assert!(IdResolver::header_named("").is_err());
+    }
+}

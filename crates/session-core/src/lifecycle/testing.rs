@@ -1,0 +1,107 @@
+//! A repository wrapper for adapter tests: counts calls and fails on demand.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+
+use crate::error::RepositoryError;
+use crate::events::SessionEventStream;
+use crate::repository::{IndexedSessionRepository, SessionRepository};
+use crate::session::Session;
+
+/// Wraps a repository, counts every call and can be switched to fail every call with
+/// [`RepositoryError::Backend`] (to test store-failure handling and lazy loading).
+#[derive(Debug, Default)]
+pub struct CountingRepository<R> {
+    inner: R,
+    calls: AtomicUsize,
+    failing: AtomicBool,
+}
+
+/// The failure [`CountingRepository`] reports when failing.
+#[derive(Debug, thiserror::Error)]
+#[error("simulated store outage")]
+pub struct SimulatedOutage;
+
+impl<R: SessionRepository> CountingRepository<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            calls: AtomicUsize::new(0),
+            failing: AtomicBool::new(false),
+        })
+    }
+
+    /// The wrapped repository.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+
+    /// How many calls (create, save, find, delete, find by principal) were made.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Makes every later call fail (or succeed again).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    fn call(&self) -> Result<(), RepositoryError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(RepositoryError::backend(SimulatedOutage));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<R: SessionRepository> SessionRepository for CountingRepository<R> {
+    async fn create(&self) -> Result<Session, RepositoryError> {
+        self.call()?;
+        self.inner.create().await
+    }
+
+    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+        self.call()?;
+        self.inner.save(session).await
+    }
+
+    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+        self.call()?;
+        self.inner.find_by_id(id).await
+    }
+
+    async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {
+        self.call()?;
+        self.inner.delete_by_id(id).await
+    }
+
+    fn subscribe(&self) -> SessionEventStream {
+        self.inner.subscribe()
+    }
+
+    fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
+        self.inner
+            .as_indexed()
+            .map(|_| self as &dyn IndexedSessionRepository)
+    }
+}
+
+#[async_trait]
+impl<R: SessionRepository> IndexedSessionRepository for CountingRepository<R> {
+    async fn find_by_principal_name(
+        &self,
+        principal_name: &str,
+    ) -> Result<HashMap<String, Session>, RepositoryError> {
+        self.call()?;
+        match self.inner.as_indexed() {
+            Some(indexed) => indexed.find_by_principal_name(principal_name).await,
+            None => Ok(HashMap::new()),
+        }
+    }
+}
