@@ -114,7 +114,8 @@ struct MemberSlot {
 
 #[derive(Debug)]
 struct MapContainer {
-    config: MapConfig,
+    /// Resolved once, when the map is first used (like Hazelcast's `MapContainer`).
+    config: Arc<MapConfig>,
 }
 
 #[derive(Debug)]
@@ -156,7 +157,7 @@ struct KeyCtx {
     owner: Uuid,
     /// Backups: (member, synchronous?).
     backups: Vec<(Uuid, bool)>,
-    config: MapConfig,
+    config: Arc<MapConfig>,
 }
 
 enum Change {
@@ -371,7 +372,7 @@ impl Engine {
 
     /// The effective config of a map (creating its container like a first use does).
     pub fn map_config(&self, map: &str) -> MapConfig {
-        self.lock().container(map).config.clone()
+        MapConfig::clone(&self.lock().container(map).config)
     }
 
     /// Client.createProxy: creates the map container.
@@ -427,7 +428,7 @@ impl Engine {
         let same =
             |i: &IndexConfig| i.attributes == index.attributes && i.index_type == index.index_type;
         if !c.config.indexes.iter().any(same) {
-            c.config.indexes.push(index);
+            Arc::make_mut(&mut c.config).indexes.push(index);
         }
         Ok(())
     }

@@ -5,10 +5,16 @@ use super::*;
 
 impl State {
     pub(super) fn container(&mut self, map: &str) -> &mut MapContainer {
-        let cfg = self.configs.resolve(map);
+        if !self.maps.contains_key(map) {
+            let config = Arc::new(self.configs.resolve(map));
+            self.maps.insert(map.to_string(), MapContainer { config });
+        }
+        // Just inserted when it was missing.
         self.maps
             .entry(map.to_string())
-            .or_insert_with(|| MapContainer { config: cfg })
+            .or_insert_with(|| MapContainer {
+                config: Arc::new(MapConfig::new(map)),
+            })
     }
 
     pub(super) fn key_ctx(&mut self, map: &str, partition: u32) -> Result<KeyCtx, MemberError> {
