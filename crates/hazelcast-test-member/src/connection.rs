@@ -374,16 +374,30 @@ fn send_backup_acks(member: &MemberShared, client: Uuid, backups: &[Uuid], corre
 }
 
 /// Sends MembersView and PartitionsView now and after every change.
+/// Sends MembersView and PartitionsView now, then each again when its version changes.
 async fn forward_views(member: Arc<MemberShared>, out: mpsc::Sender<Message>, correlation_id: i64) {
     let mut changes = member.engine.subscribe_views();
+    let mut sent: (Option<i32>, Option<i32>) = (None, None);
     loop {
         changes.borrow_and_update();
+        let versions = (
+            Some(member.engine.member_list_version()),
+            Some(member.engine.partition_table().version),
+        );
         let (mut members, mut partitions) = dispatch::view_events(&member);
-        members.set_correlation_id(correlation_id);
-        partitions.set_correlation_id(correlation_id);
-        if out.send(members).await.is_err() || out.send(partitions).await.is_err() {
-            return;
+        if versions.0 != sent.0 {
+            members.set_correlation_id(correlation_id);
+            if out.send(members).await.is_err() {
+                return;
+            }
         }
+        if versions.1 != sent.1 {
+            partitions.set_correlation_id(correlation_id);
+            if out.send(partitions).await.is_err() {
+                return;
+            }
+        }
+        sent = versions;
         if changes.changed().await.is_err() {
             return;
         }

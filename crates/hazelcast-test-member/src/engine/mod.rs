@@ -290,10 +290,15 @@ impl Engine {
     }
 
     /// Records the client address a member listens on.
+    ///
+    /// Members without an address are left out of the views clients get, so both view
+    /// versions move on when a member becomes reachable.
     pub fn set_address(&self, member: Uuid, address: SocketAddr) {
         let mut s = self.lock();
         if let Some(m) = s.members.iter_mut().find(|m| m.uuid == member) {
             m.address = Some(address);
+            s.member_list_version += 1;
+            s.table.version += 1;
         }
         drop(s);
         self.bump_views();
