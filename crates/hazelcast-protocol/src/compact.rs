@@ -52,6 +52,7 @@ mod reader;
 mod registry;
 mod schema;
 mod types;
+mod wire;
 mod writer;
 
 use std::sync::Arc;

@@ -433,50 +433,9 @@ impl<'a> DataInput<'a> {
     }
 }
 
-/// A UUID as Java holds it: most significant 64 bits, then least significant 64 bits.
-/// Its 16 bytes are the usual big-endian UUID bytes.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Uuid(pub u128);
-
-impl Uuid {
-    /// From Java's two halves.
-    pub fn from_halves(most_significant: i64, least_significant: i64) -> Self {
-        Self((u128::from(most_significant as u64) << 64) | u128::from(least_significant as u64))
-    }
-    /// Java's `getMostSignificantBits()`.
-    pub fn most_significant(&self) -> i64 {
-        (self.0 >> 64) as u64 as i64
-    }
-    /// Java's `getLeastSignificantBits()`.
-    pub fn least_significant(&self) -> i64 {
-        self.0 as u64 as i64
-    }
-    /// The 16 big-endian bytes.
-    pub fn to_bytes(&self) -> [u8; 16] {
-        self.0.to_be_bytes()
-    }
-}
-
-impl std::fmt::Debug for Uuid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(self, f)
-    }
-}
-
-impl std::fmt::Display for Uuid {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let h = format!("{:032x}", self.0);
-        write!(
-            f,
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
-    }
-}
+/// UUIDs are `uuid::Uuid`; Java writes them as two big-endian `long`s (most significant
+/// first), which are exactly the UUID's 16 bytes.
+pub use uuid::Uuid;
 
 /// A JSON document stored as `HazelcastJsonValue` (type id −130), queryable by the cluster.
 /// The text is stored as given; it is not validated.
@@ -553,7 +512,7 @@ impl Value {
             Value::Double(v) => out.write_f64(*v),
             Value::String(v) => out.write_string(v)?,
             Value::Bytes(v) => out.write_byte_array(v)?,
-            Value::Uuid(v) => out.write_bytes(&v.to_bytes()),
+            Value::Uuid(v) => out.write_bytes(v.as_bytes()),
             Value::Json(v) => out.write_string(&v.0)?,
         }
         Ok(())
@@ -582,12 +541,7 @@ impl Value {
                     .ok_or(SerializationError::UnexpectedNull)?
                     .to_vec(),
             ),
-            type_id::UUID => Value::Uuid(Uuid(u128::from_be_bytes(
-                input
-                    .read_bytes(16)?
-                    .try_into()
-                    .map_err(|_| SerializationError::InvalidValue("uuid is not 16 bytes".into()))?,
-            ))),
+            type_id::UUID => Value::Uuid(read_uuid(input)?),
             type_id::JSON => Value::Json(JsonValue(input.read_str()?.to_owned())),
             other => return Err(SerializationError::UnsupportedType(other)),
         })
@@ -661,6 +615,12 @@ pub trait FromData: Sized {
         input.finish()?;
         Ok(v)
     }
+}
+
+fn read_uuid(input: &mut DataInput<'_>) -> Result<Uuid> {
+    let most = input.read_i64()?;
+    let least = input.read_i64()?;
+    Ok(Uuid::from_u64_pair(most as u64, least as u64))
 }
 
 fn expect_type(expected: i32, found: i32) -> Result<()> {
@@ -772,7 +732,7 @@ impl ToData for Uuid {
         type_id::UUID
     }
     fn write_payload(&self, out: &mut DataOutput) -> Result<()> {
-        out.write_bytes(&self.to_bytes());
+        out.write_bytes(self.as_bytes());
         Ok(())
     }
     fn payload_size_hint(&self) -> usize {
@@ -783,9 +743,7 @@ impl ToData for Uuid {
 impl FromData for Uuid {
     fn read_payload(type_id: i32, input: &mut DataInput<'_>) -> Result<Self> {
         expect_type(type_id::UUID, type_id)?;
-        let hi = input.read_i64()?;
-        let lo = input.read_i64()?;
-        Ok(Uuid::from_halves(hi, lo))
+        read_uuid(input)
     }
 }
 
@@ -923,20 +881,6 @@ mod tests {
             i32::from_data(&d),
             Err(SerializationError::TrailingBytes(1))
         ));
-    }
-
-    #[test]
-    fn uuid_halves() {
-        let u = Uuid::from_halves(123_456_789, 987_654_321);
-        assert_eq!(u.most_significant(), 123_456_789);
-        assert_eq!(u.least_significant(), 987_654_321);
-        let neg = Uuid::from_halves(-1, -2);
-        assert_eq!(neg.most_significant(), -1);
-        assert_eq!(neg.least_significant(), -2);
-        assert_eq!(
-            Uuid(0x0011_2233_4455_6677_8899_aabb_ccdd_eeff).to_string(),
-            "00112233-4455-6677-8899-aabbccddeeff"
-        );
     }
 
     #[test]

@@ -417,7 +417,7 @@ fn records() -> Vec<(&'static str, GenericRecord, Vec<&'static str>)> {
 
 #[test]
 fn python_client_agrees() {
-    let uuid = Uuid::from_halves(-123_456_789, 987_654_321);
+    let uuid = Uuid::from_u64_pair(-123_456_789i64 as u64, 987_654_321);
     let long_text = "x".repeat(300);
     let builtins: Vec<(&str, &str, String, Value)> = vec![
         (

@@ -89,7 +89,7 @@ fn non_bmp_strings_are_plain_utf8() {
 
 #[test]
 fn other_builtins() {
-    let u = Uuid::from_halves(123_456_789, 987_654_321);
+    let u = Uuid::from_u64_pair(123_456_789, 987_654_321);
     let d = u.to_data().expect("encodes");
     assert_eq!(d.type_id(), Some(type_id::UUID));
     assert_eq!(d.payload(), hex("00000000075bcd15 000000003ade68b1"));
@@ -144,7 +144,7 @@ fn arb_value() -> impl Strategy<Value = Value> {
             .prop_map(Value::Double),
         ".*".prop_map(Value::String),
         proptest::collection::vec(any::<u8>(), 0..64).prop_map(Value::Bytes),
-        any::<u128>().prop_map(|u| Value::Uuid(Uuid(u))),
+        any::<u128>().prop_map(|u| Value::Uuid(Uuid::from_u128(u))),
         ".*".prop_map(|s| Value::Json(JsonValue(s))),
     ]
 }

@@ -424,81 +424,81 @@ impl<'a> CompactWriter<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let entries = self.entries;
-        let mut order: Vec<usize> = (0..entries.len()).collect();
-        order.sort_unstable_by(|&a, &b| entries[a].name.cmp(entries[b].name));
-        if let Some(w) = order
-            .windows(2)
-            .find(|w| entries[w[0]].name == entries[w[1]].name)
-        {
-            return Err(SerializationError::DuplicateField(
-                entries[w[0]].name.to_owned(),
-            ));
+        let mut entries = self.entries;
+        // Sorted by name, entry i is schema field i.
+        entries.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        if let Some(w) = entries.windows(2).find(|w| w[0].name == w[1].name) {
+            return Err(SerializationError::DuplicateField(w[0].name.to_owned()));
         }
-        let id = fingerprint(
-            type_name,
-            order.iter().map(|&i| (entries[i].name, entries[i].kind)),
-        );
+        let id = fingerprint(type_name, entries.iter().map(|e| (e.name, e.kind)));
         let schema = match self.registry.get(id) {
             Some(s) => {
                 let same = s.type_name() == type_name
-                    && s.fields().len() == order.len()
+                    && s.fields().len() == entries.len()
                     && s.fields()
                         .iter()
-                        .zip(&order)
-                        .all(|(f, &i)| f.name == entries[i].name && f.kind == entries[i].kind);
+                        .zip(&entries)
+                        .all(|(f, e)| f.name == e.name && f.kind == e.kind);
                 if !same {
                     return Err(SerializationError::SchemaConflict(id));
                 }
                 s
             }
             None => {
-                let fields = order
+                let fields = entries
                     .iter()
-                    .map(|&i| FieldDescriptor::new(entries[i].name, entries[i].kind))
+                    .map(|e| FieldDescriptor::new(e.name, e.kind))
                     .collect();
                 self.registry.register(Schema::new(type_name, fields)?)?
             }
         };
         out.write_i64(schema.id());
         let has_var = schema.var_count() > 0;
-        let len_pos = out.len();
+        let fixed = schema.fixed_size();
+        let data_len = fixed + self.var.len();
         if has_var {
-            out.write_i32(0);
+            out.write_i32(to_i32(data_len)?);
         }
         let start = out.len();
-        let fixed = schema.fixed_size();
         out.buf_mut().resize(start + fixed, 0);
-        let mut positions = vec![NULL_OFFSET; schema.var_count()];
-        for (sorted, &i) in order.iter().enumerate() {
+        out.write_bytes(self.var.as_slice());
+        // Fixed values go into the fixed section; offsets of variable-size values are
+        // appended in field-name order, which is offset-table order.
+        let width = if data_len < usize::from(u8::MAX) {
+            1
+        } else if data_len < usize::from(u16::MAX) {
+            2
+        } else {
+            4
+        };
+        for (i, e) in entries.iter().enumerate() {
             let layout = schema
-                .layout(sorted)
-                .ok_or(SerializationError::BadOffset(sorted as i64))?;
-            let size = entries[i].kind.fixed_size().unwrap_or(0);
-            let buf = out.buf_mut();
-            match (layout, entries[i].slot) {
+                .layout(i)
+                .ok_or(SerializationError::BadOffset(i as i64))?;
+            match (layout, e.slot) {
                 (FieldLayout::Fixed { offset }, Slot::Fixed(b)) => {
-                    buf[start + offset..start + offset + size].copy_from_slice(&b[..size]);
+                    let size = e.kind.fixed_size().unwrap_or(0);
+                    out.buf_mut()[start + offset..start + offset + size]
+                        .copy_from_slice(&b[..size]);
                 }
                 (FieldLayout::Bit { offset, bit }, Slot::Bit(v)) => {
                     if v {
-                        buf[start + offset] |= 1 << bit;
+                        out.buf_mut()[start + offset] |= 1 << bit;
                     }
                 }
-                (FieldLayout::Var { index }, Slot::Var(at)) => {
-                    if let Some(at) = at {
-                        positions[index] = to_i32(fixed + at)?;
+                (FieldLayout::Var { .. }, Slot::Var(at)) => {
+                    let p = match at {
+                        Some(at) => to_i32(fixed + at)?,
+                        None => NULL_OFFSET,
+                    };
+                    match width {
+                        1 => out.write_u8(p as u8),
+                        2 => out.write_u16(p as u16),
+                        _ => out.write_i32(p),
                     }
                 }
                 _ => return Err(SerializationError::SchemaConflict(id)),
             }
-        }
-        if has_var {
-            out.write_bytes(self.var.as_slice());
-            let data_len = out.len() - start;
-            let dl = to_i32(data_len)?;
-            out.buf_mut()[len_pos..len_pos + 4].copy_from_slice(&dl.to_be_bytes());
-            write_offset_table(out, data_len, &positions);
         }
         Ok(schema)
     }
