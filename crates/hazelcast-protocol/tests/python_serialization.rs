@@ -405,14 +405,43 @@ fn records() -> Vec<(&'static str, GenericRecord, Vec<&'static str>)> {
         .field("c", V::Int8(2))
         .build()
         .expect("record");
-    vec![
+    // Data lengths on both sides of the u8/u16/i32 offset-width thresholds (255, 65535),
+    // for a record's offset table and for an array's item table.
+    let mut widths = Vec::new();
+    for (label, n) in [
+        ("width-254", 250usize),
+        ("width-255", 251),
+        ("width-65534", 65_530),
+        ("width-65535", 65_531),
+    ] {
+        let rec = GenericRecord::builder("Width")
+            .field("s", V::String(Some("w".repeat(n))))
+            .build()
+            .expect("record");
+        widths.push((label, rec, vec!["s"]));
+    }
+    for (label, n) in [
+        ("items-254", 254usize),
+        ("items-255", 255),
+        ("items-65534", 65_534),
+        ("items-65535", 65_535),
+    ] {
+        let rec = GenericRecord::builder("Items")
+            .field("v", V::ArrayOfNullableInt8(Some(vec![Some(1); n])))
+            .build()
+            .expect("record");
+        widths.push((label, rec, vec!["v"]));
+    }
+    let mut all = vec![
         ("session", s1, o1),
         ("session-nulls", s2, o2),
         ("session-i32-offsets", s3, o3),
         ("session-u16-offsets", s4, o4),
         ("every-kind", every, order),
         ("fixed-only", fixed_only, vec!["a", "b", "c"]),
-    ]
+    ];
+    all.extend(widths);
+    all
 }
 
 #[test]
