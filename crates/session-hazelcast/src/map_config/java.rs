@@ -1,0 +1,281 @@
+//! Reading Java's `MapConfig.toString()`, the only form in which a member reports the
+//! configuration it already has (inside the InvalidConfiguration message).
+
+use std::time::Duration;
+
+use super::{
+    InMemoryFormat, IndexKind, MapConfigError, MergePolicy, SessionIndex, SessionMapConfig,
+    WanReplicationRef,
+};
+
+/// Longest text parsed, and deepest nesting followed (members print a few levels).
+const MAX_TEXT: usize = 64 * 1024;
+const MAX_DEPTH: usize = 16;
+
+/// A value in Java's `toString` output.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    /// A bare or quoted token (`1`, `null`, `'BINARY'` without quotes).
+    Atom(String),
+    /// `Name{key=value, ...}`.
+    Object(Vec<(String, Node)>),
+    /// `[a, b]`.
+    List(Vec<Node>),
+}
+
+impl Node {
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Object(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn atom(&self) -> Option<&str> {
+        match self {
+            Node::Atom(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, b: u8) -> Option<()> {
+        (self.peek() == Some(b)).then(|| self.pos += 1)
+    }
+
+    fn text(&self, from: usize, to: usize) -> Option<String> {
+        std::str::from_utf8(self.s.get(from..to)?)
+            .ok()
+            .map(str::to_owned)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.skip_spaces();
+        match self.peek()? {
+            b'\'' => {
+                self.pos += 1;
+                let start = self.pos;
+                // A quoted value ends at a quote followed by a separator or the end.
+                loop {
+                    let b = self.peek()?;
+                    if b == b'\''
+                        && matches!(self.s.get(self.pos + 1), None | Some(b',' | b'}' | b']'))
+                    {
+                        let t = self.text(start, self.pos)?;
+                        self.pos += 1;
+                        return Some(Node::Atom(t));
+                    }
+                    self.pos += 1;
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                self.skip_spaces();
+                if self.expect(b']').is_some() {
+                    return Some(Node::List(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.skip_spaces();
+                    match self.peek()? {
+                        b',' => self.pos += 1,
+                        b']' => {
+                            self.pos += 1;
+                            return Some(Node::List(items));
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => {
+                let start = self.pos;
+                while let Some(b) = self.peek() {
+                    if matches!(b, b',' | b'}' | b']' | b'{') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                if self.peek() == Some(b'{') {
+                    self.pos += 1;
+                    return self.object_body(depth + 1);
+                }
+                Some(Node::Atom(self.text(start, self.pos)?.trim().to_owned()))
+            }
+        }
+    }
+
+    /// After `Name{`: `key=value, ...}`.
+    fn object_body(&mut self, depth: usize) -> Option<Node> {
+        let mut fields = Vec::new();
+        self.skip_spaces();
+        if self.expect(b'}').is_some() {
+            return Some(Node::Object(fields));
+        }
+        loop {
+            self.skip_spaces();
+            let start = self.pos;
+            while self.peek()? != b'=' {
+                self.pos += 1;
+            }
+            let key = self.text(start, self.pos)?;
+            self.pos += 1;
+            let value = self.value(depth)?;
+            fields.push((key, value));
+            self.skip_spaces();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    return Some(Node::Object(fields));
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+fn parse_node(text: &str) -> Option<Node> {
+    let start = text.find("MapConfig{")?;
+    let s = text.get(start..)?.as_bytes();
+    let s = &s[..s.len().min(MAX_TEXT)];
+    let mut p = Parser { s, pos: 0 };
+    p.value(0)
+}
+
+/// The configuration the cluster already has, from a conflict message (its second
+/// `MapConfig{...}`).
+pub(super) fn existing_config_in_message(message: &str) -> Option<SessionMapConfig> {
+    let marker = "conflicting configuration '";
+    let at = message.find(marker)? + marker.len();
+    parse_map_config(message.get(at..)?).ok()
+}
+
+pub(super) fn parse_map_config(text: &str) -> Result<SessionMapConfig, MapConfigError> {
+    let bad = |what: &str| MapConfigError::Invalid(format!("not a Java MapConfig: {what}"));
+    let node = parse_node(text).ok_or_else(|| bad("unparsable text"))?;
+    let atom = |key: &str| node.get(key).and_then(Node::atom);
+    let int = |key: &str| -> Result<i64, MapConfigError> {
+        atom(key)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad(key))
+    };
+    let boolean = |key: &str| -> Result<bool, MapConfigError> {
+        atom(key)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad(key))
+    };
+    let secs = |key: &str| -> Result<Option<Duration>, MapConfigError> {
+        let s = int(key)?;
+        Ok(u64::try_from(s)
+            .ok()
+            .filter(|s| *s > 0)
+            .map(Duration::from_secs))
+    };
+    let small =
+        |key: &str| -> Result<u8, MapConfigError> { u8::try_from(int(key)?).map_err(|_| bad(key)) };
+    let merge = node
+        .get("mergePolicyConfig")
+        .ok_or_else(|| bad("mergePolicyConfig"))?;
+    let wan = match node.get("wanReplicationRef") {
+        Some(w @ Node::Object(_)) => {
+            let name = w
+                .get("name")
+                .and_then(Node::atom)
+                .ok_or_else(|| bad("wan name"))?;
+            let filters = w
+                .get("filters")
+                .and_then(Node::atom)
+                .map(|f| {
+                    f.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(WanReplicationRef {
+                name: name.to_owned(),
+                merge_policy: MergePolicy::from_name(
+                    w.get("mergePolicy")
+                        .and_then(Node::atom)
+                        .unwrap_or_default(),
+                ),
+                republishing_enabled: w.get("republishingEnabled").and_then(Node::atom)
+                    != Some("false"),
+                filters,
+            })
+        }
+        _ => None,
+    };
+    let mut indexes = Vec::new();
+    if let Some(Node::List(items)) = node.get("indexConfigs") {
+        for item in items {
+            let kind = item
+                .get("type")
+                .and_then(Node::atom)
+                .and_then(IndexKind::from_name)
+                .ok_or_else(|| bad("index type"))?;
+            let attributes = match item.get("attributes") {
+                Some(Node::List(a)) => a.iter().filter_map(Node::atom).map(str::to_owned).collect(),
+                _ => Vec::new(),
+            };
+            let name = item
+                .get("name")
+                .and_then(Node::atom)
+                .filter(|n| *n != "null")
+                .map(str::to_owned);
+            indexes.push(SessionIndex {
+                kind,
+                attributes,
+                name,
+            });
+        }
+    }
+    Ok(SessionMapConfig {
+        backup_count: small("backupCount")?,
+        async_backup_count: small("asyncBackupCount")?,
+        read_backup_data: boolean("readBackupData")?,
+        merge_policy: MergePolicy::from_name(
+            merge
+                .get("policy")
+                .and_then(Node::atom)
+                .ok_or_else(|| bad("policy"))?,
+        ),
+        merge_batch_size: merge
+            .get("batchSize")
+            .and_then(Node::atom)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| bad("batchSize"))?,
+        wan_replication_ref: wan,
+        indexes,
+        max_idle: secs("maxIdleSeconds")?,
+        time_to_live: secs("timeToLiveSeconds")?,
+        in_memory_format: atom("inMemoryFormat")
+            .and_then(InMemoryFormat::from_name)
+            .ok_or_else(|| bad("inMemoryFormat"))?,
+        statistics_enabled: boolean("statisticsEnabled")?,
+        per_entry_stats_enabled: boolean("entryStatsEnabled")?,
+    })
+}
