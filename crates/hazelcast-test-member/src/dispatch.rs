@@ -351,13 +351,11 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
             done(MapPutTransientResponse {}.encode(), &o)
         }
         MapPutTransientWithMaxIdleRequest::MESSAGE_TYPE => {
+            // putTransient returns nothing to the caller; the response field stays null.
             let r = decode!(MapPutTransientWithMaxIdleRequest);
-            let o = keyed()?.put(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
+            let o = keyed()?.set(&r.name, &r.key, &r.value, r.ttl, r.max_idle)?;
             done(
-                MapPutTransientWithMaxIdleResponse {
-                    response: o.value.clone(),
-                }
-                .encode(),
+                MapPutTransientWithMaxIdleResponse { response: None }.encode(),
                 &o,
             )
         }
