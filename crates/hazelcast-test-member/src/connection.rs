@@ -303,7 +303,7 @@ async fn handle_request(
             send_backup_acks(member, client, &backups, correlation_id);
         }
     }
-    let delay = member.faults.response_delay();
+    let delay = member.faults.response_delay_for(message_type);
     let faults = member.faults.clone();
     let delayed_out = out.clone();
     let send = async move {

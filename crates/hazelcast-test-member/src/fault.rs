@@ -10,6 +10,7 @@
 //! - dropping connections and crashing or stopping members are actions on the cluster
 //!   handle, not switches.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ pub enum CrashPoint {
 #[derive(Debug, Default, Clone)]
 struct State {
     delay: Option<Duration>,
+    delay_by_type: HashMap<i32, Duration>,
     refuse_connections: bool,
     deny_clients: bool,
     withhold_backup_acks: bool,
@@ -63,6 +65,23 @@ impl Faults {
     /// Current response delay.
     pub fn response_delay(&self) -> Option<Duration> {
         self.lock().delay
+    }
+
+    /// Delays only responses to requests of `message_type` (None removes it); this
+    /// overrides the delay for all responses, so e.g. `Map.get` can be slow while pings
+    /// keep the connection alive.
+    pub fn set_response_delay_for(&self, message_type: i32, delay: Option<Duration>) {
+        let mut s = self.lock();
+        match delay {
+            Some(d) => s.delay_by_type.insert(message_type, d),
+            None => s.delay_by_type.remove(&message_type),
+        };
+    }
+
+    /// The delay for a response to a request of `message_type`.
+    pub fn response_delay_for(&self, message_type: i32) -> Option<Duration> {
+        let s = self.lock();
+        s.delay_by_type.get(&message_type).copied().or(s.delay)
     }
 
     /// Holds every response back until [`Faults::release`] (requests still execute).

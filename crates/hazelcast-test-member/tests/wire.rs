@@ -475,6 +475,33 @@ async fn faults_delay_stall_refuse_and_crash_mid_request() {
     assert!(t.elapsed() >= Duration::from_millis(300));
     faults.set_response_delay(None);
 
+    // A delay for one message type only: pings stay fast.
+    faults.set_response_delay_for(
+        MapGetRequest::MESSAGE_TYPE,
+        Some(Duration::from_millis(400)),
+    );
+    let t = Instant::now();
+    let mut get = MapGetRequest {
+        name: "m".into(),
+        key: s("x"),
+        thread_id: 1,
+    }
+    .encode();
+    get.set_partition_id(cluster.engine().partition_of(&s("x")) as i32);
+    let get_corr = c.send(get).await;
+    let ping_corr = c.send(ClientPingRequest {}.encode()).await;
+    let first = c.response().await.expect("first");
+    assert_eq!(
+        first.correlation_id(),
+        ping_corr,
+        "the ping overtakes the slow get"
+    );
+    assert!(t.elapsed() < Duration::from_millis(400));
+    let second = c.response().await.expect("second");
+    assert_eq!(second.correlation_id(), get_corr);
+    assert!(t.elapsed() >= Duration::from_millis(400));
+    faults.set_response_delay_for(MapGetRequest::MESSAGE_TYPE, None);
+
     faults.stall();
     c.send(ClientPingRequest {}.encode()).await;
     let early = tokio::time::timeout(Duration::from_millis(300), c.recv()).await;
