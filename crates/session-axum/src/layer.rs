@@ -1,0 +1,136 @@
+//! The tower layer and service.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::header::{COOKIE, HOST, SET_COOKIE};
+use http::uri::Scheme;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use session_core::lifecycle::{LazySession, RequestIds, ResponseUpdate, SessionManager};
+use tower::{Layer, Service};
+
+/// Adds a lazily loaded session to every request (see the crate docs).
+#[derive(Debug, Clone)]
+pub struct SessionLayer {
+    manager: SessionManager,
+}
+
+impl SessionLayer {
+    /// A layer running `manager`'s lifecycle.
+    pub fn new(manager: SessionManager) -> Self {
+        Self { manager }
+    }
+
+    /// The manager.
+    pub fn manager(&self) -> &SessionManager {
+        &self.manager
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            manager: self.manager.clone(),
+        }
+    }
+}
+
+/// The service made by [`SessionLayer`].
+#[derive(Debug, Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    manager: SessionManager,
+}
+
+fn begin<B>(manager: &SessionManager, request: &Request<B>) -> LazySession {
+    let headers = request.headers();
+    let header_values = manager
+        .resolver()
+        .header_name()
+        .and_then(|name| HeaderName::from_bytes(name.as_bytes()).ok())
+        .map(|name| {
+            headers
+                .get_all(name)
+                .iter()
+                .map(HeaderValue::as_bytes)
+                .collect()
+        })
+        .unwrap_or_default();
+    let ids = RequestIds {
+        cookie_headers: headers
+            .get_all(COOKIE)
+            .iter()
+            .map(HeaderValue::as_bytes)
+            .collect(),
+        header_values,
+        secure: request.uri().scheme() == Some(&Scheme::HTTPS),
+        host: headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| request.uri().host()),
+    };
+    manager.begin(&ids)
+}
+
+fn apply(headers: &mut http::HeaderMap, update: ResponseUpdate) {
+    for cookie in update.set_cookies {
+        match HeaderValue::try_from(cookie) {
+            Ok(value) => {
+                headers.append(SET_COOKIE, value);
+            }
+            Err(_) => tracing::error!(
+                "session cookie is not a valid header value; check the cookie configuration"
+            ),
+        }
+    }
+    for (name, value) in update.headers {
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(name), Ok(value)) => {
+                headers.insert(name, value);
+            }
+            _ => tracing::error!("session header is not valid; check the resolver configuration"),
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let session = begin(&self.manager, &request);
+        request.extensions_mut().insert(session.clone());
+        // The clone is not necessarily ready: call the one that was polled ready.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let mut response = inner.call(request).await?;
+            match session.commit().await {
+                Ok(update) => apply(response.headers_mut(), update),
+                Err(error) => {
+                    // The cause was logged where it happened.
+                    tracing::debug!(error = %error, "answering 500 after a session store failure");
+                    let mut failure = Response::new(ResBody::default());
+                    *failure.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    return Ok(failure);
+                }
+            }
+            Ok(response)
+        })
+    }
+}
