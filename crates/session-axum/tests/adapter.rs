@@ -1,4 +1,5 @@
 //! session-axum in-process tests: every request goes through `tower::ServiceExt::oneshot`.
+#![allow(clippy::unwrap_used)] // Test helpers: a failed unwrap is a failed test.
 
 use std::sync::Arc;
 
