@@ -124,9 +124,8 @@ pub(crate) async fn serve(member: Arc<MemberShared>, stream: TcpStream, conn_id:
                 Ok(Some(m)) => m,
                 Ok(None) => break,
                 Err(e) => {
+                    // The guard closes the writer and any event forwarders.
                     tracing::debug!("closing connection: {e}");
-                    drop(out);
-                    let _ = writer.await;
                     return;
                 }
             };

@@ -696,3 +696,30 @@ async fn malformed_requests_get_an_error_and_the_connection_stays() {
     let pong = c.response().await.expect("pong");
     assert_eq!(pong.message_type(), ClientPingResponse::MESSAGE_TYPE);
 }
+
+#[tokio::test]
+async fn garbage_after_authentication_closes_even_with_listeners() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let addr = cluster.address(0).expect("addr");
+    let mut c = Raw::connect(addr).await;
+    c.auth("dev").await;
+    c.send(ClientAddClusterViewListenerRequest {}.encode())
+        .await;
+    c.send(
+        MapAddEntryListenerRequest {
+            name: "m".into(),
+            include_value: true,
+            listener_flags: 1,
+            local_only: false,
+        }
+        .encode(),
+    )
+    .await;
+    // A frame header claiming 3 bytes, below the 6-byte minimum.
+    c.stream
+        .write_all(&[3, 0, 0, 0, 0, 0xe0])
+        .await
+        .expect("write");
+    assert!(c.closed().await);
+    ping_works(addr).await;
+}
