@@ -10,8 +10,10 @@
 //! - [`server`]: members on 127.0.0.1 ephemeral ports speaking the client protocol (`CP2`,
 //!   authentication, cluster views, backup acks, every Map message the protocol crate has a
 //!   codec for, schemas, dynamic map config, real error codes), plus [`fault`] injection:
-//!   delayed or stalled responses, refused connections, dropped connections, a crash in the
-//!   middle of a request, crash / stop / restart of a member, shutdown of the cluster.
+//!   delayed (per message type) or stalled responses, refused connections, denied
+//!   clients, withheld backup acks, dropped connections, a crash in the middle of a
+//!   request, crash / stop / restart of a member, restart or shutdown of the whole cluster;
+//!   and a [`journal`] of the requests each member received.
 //!
 //! ```
 //! use hazelcast_protocol::data::Data;
