@@ -60,6 +60,9 @@
 //! # }
 //! ```
 //!
+//! Run members on a normal tokio runtime with I/O enabled; with paused test time their
+//! timers (client timeout, expiry task) would jump ahead whenever the runtime is idle.
+//!
 //! Known differences from a real member: no locks, entry processors, aggregations, paging
 //! predicates, event journal or near-cache invalidation (those requests get error 61);
 //! members never drop silent clients (a real one does after 300 s); backups are copied
