@@ -315,7 +315,7 @@ impl Engine {
     // ---- map-wide operations -------------------------------------------------------------
 
     /// Map.size: entries on the owners, including expired ones the expiry task has not
-    /// removed yet (a real member counts its storage).
+    /// removed yet: a real member returns its storage size (`DefaultRecordStore.size()`).
     pub fn size(&self, map: &str) -> i32 {
         let s = self.lock();
         let mut n = 0usize;
