@@ -19,7 +19,9 @@ pub type DecodeFn<'a> =
 /// whatever type the reader wants, and a value of the wrong shape is a typed error. The
 /// trait is object-safe: it encodes from a type-erased [`erased_serde::Serialize`] and
 /// decodes by handing a type-erased [`erased_serde::Deserializer`] to a callback that
-/// builds the requested type. A repository crate can so bring its own format (the
+/// builds the requested type (a callback rather than a returned boxed deserializer, so
+/// the codec can keep its deserializer on the stack and check for trailing input after the
+/// value). A repository crate can so bring its own format (the
 /// Hazelcast repository writes strings and numbers with Hazelcast's own type ids) without
 /// the session knowing it.
 ///
