@@ -609,6 +609,25 @@ mod tests {
         assert!(!s.is_expired(now + Duration::from_secs(1_000_000)));
     }
 
+    #[tokio::test]
+    async fn watchers_are_told_of_every_change() {
+        let s = new_session();
+        let mut changes = s.changes();
+        let before = *changes.borrow_and_update();
+        s.insert("a", &1).unwrap();
+        changes.changed().await.unwrap();
+        let after_insert = *changes.borrow_and_update();
+        assert!(after_insert > before);
+        s.get::<i32>("a").unwrap();
+        assert!(!changes.has_changed().unwrap(), "a read is not a change");
+        s.remove("a").unwrap();
+        assert!(changes.has_changed().unwrap());
+        changes.borrow_and_update();
+        s.invalidate();
+        assert!(changes.has_changed().unwrap());
+        assert_eq!(s.generation(), *changes.borrow());
+    }
+
     #[test]
     fn debug_output_hides_id_and_values() {
         let s = new_session();
