@@ -462,3 +462,23 @@ proptest! {
         let _ = registry.to_generic(&Data::new(-55, &payload));
     }
 }
+
+#[test]
+fn one_registry_shared_by_threads() {
+    let registry = SchemaRegistry::new();
+    let expected = hex(SESSION_HEX);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..50 {
+                    let d = registry.to_data(&brief_session()).expect("encodes");
+                    assert_eq!(d.as_bytes(), expected.as_slice());
+                    let back: BackingMapSession = registry.from_data(&d).expect("decodes");
+                    assert_eq!(back, brief_session());
+                }
+            });
+        }
+    });
+    assert_eq!(registry.len(), 2);
+    assert_eq!(registry.unreplicated().len(), 2);
+}
