@@ -8,7 +8,7 @@ use super::schema::{FieldDescriptor, Schema};
 use super::types::{Date, Decimal, Time, Timestamp, TimestampWithTimezone};
 use super::writer::CompactWriter;
 use super::{Compact, CompactDeserialize};
-use crate::serialization::SerializationError;
+use crate::serialization::{SerializationError, Value};
 
 type Result<T> = std::result::Result<T, SerializationError>;
 
@@ -121,6 +121,36 @@ field_values! {
         Date(Option<Date>) = write_date / read_date;
         Timestamp(Option<Timestamp>) = write_timestamp / read_timestamp;
         TimestampWithTimezone(Option<TimestampWithTimezone>) = write_timestamp_with_timezone / read_timestamp_with_timezone;
+    }
+}
+
+impl FieldValue {
+    /// The value as a built-in [`Value`] when it is a scalar (for comparing a field with a
+    /// predicate's value): nullable kinds give [`Value::Null`] for null; arrays, nested
+    /// records, decimals and date/time kinds give `None`.
+    pub fn to_scalar(&self) -> Option<Value> {
+        use FieldValue as F;
+        fn opt<T>(v: &Option<T>, f: impl Fn(&T) -> Value) -> Value {
+            v.as_ref().map_or(Value::Null, f)
+        }
+        Some(match self {
+            F::Boolean(v) => Value::Bool(*v),
+            F::Int8(v) => Value::Byte(*v),
+            F::Int16(v) => Value::Short(*v),
+            F::Int32(v) => Value::Int(*v),
+            F::Int64(v) => Value::Long(*v),
+            F::Float32(v) => Value::Float(*v),
+            F::Float64(v) => Value::Double(*v),
+            F::NullableBoolean(v) => opt(v, |x| Value::Bool(*x)),
+            F::NullableInt8(v) => opt(v, |x| Value::Byte(*x)),
+            F::NullableInt16(v) => opt(v, |x| Value::Short(*x)),
+            F::NullableInt32(v) => opt(v, |x| Value::Int(*x)),
+            F::NullableInt64(v) => opt(v, |x| Value::Long(*x)),
+            F::NullableFloat32(v) => opt(v, |x| Value::Float(*x)),
+            F::NullableFloat64(v) => opt(v, |x| Value::Double(*x)),
+            F::String(v) => opt(v, |x| Value::String(x.clone())),
+            _ => return None,
+        })
     }
 }
 
@@ -281,5 +311,33 @@ impl GenericRecordBuilder {
             values,
             order,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_for_predicates() {
+        assert_eq!(
+            FieldValue::String(Some("alice".into())).to_scalar(),
+            Some(Value::String("alice".into()))
+        );
+        assert_eq!(
+            FieldValue::NullableInt64(None).to_scalar(),
+            Some(Value::Null)
+        );
+        assert_eq!(FieldValue::Int32(3).to_scalar(), Some(Value::Int(3)));
+        assert_eq!(FieldValue::ArrayOfInt8(Some(vec![1])).to_scalar(), None);
+    }
+
+    #[test]
+    fn builder_refuses_duplicates() {
+        let r = GenericRecord::builder("T")
+            .field("a", FieldValue::Int32(1))
+            .field("a", FieldValue::Int32(2))
+            .build();
+        assert!(matches!(r, Err(SerializationError::DuplicateField(_))));
     }
 }
