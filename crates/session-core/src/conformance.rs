@@ -3,8 +3,8 @@
 //!
 //! [`run`] takes any repository and a description of what it can do ([`Capabilities`])
 //! and panics with a message naming the broken rule. The checks run concurrently, so the
-//! whole suite takes a few seconds (the expiry checks sleep through 2–3 s intervals, or
-//! about 5 s when the store's expiry clock is coarse). Every check uses fresh sessions
+//! whole suite takes a few seconds: about 3.5 s, set by the expiry check, or about 6 s when
+//! the store's expiry clock is coarse ([`Capabilities::expiry_early`] = 1 s). Every check uses fresh sessions
 //! and a unique principal name, so the suite can run against a shared or real cluster,
 //! and several times.
 //!
@@ -661,8 +661,13 @@ pub async fn check_events(repo: &dyn SessionRepository, caps: &Capabilities) {
 pub async fn check_expiry(repo: &dyn SessionRepository, caps: &Capabilities) {
     let margin = Duration::from_millis(250);
     let early = caps.expiry_early;
-    let mii = (early * 2 + margin * 3 + Duration::from_millis(500)).max(Duration::from_secs(2));
-    let touch_at = early + margin * 2 + Duration::from_millis(250);
+    // Schedule (times from the first save): touch B at `touch_at`, while A and B are
+    // surely alive; A must be gone at `mii + margin`; B must still be there just after
+    // that (its access moved its expiry to `touch_at + mii`), and gone at
+    // `touch_at + mii + margin`. `touch_at > early + 2 * margin` keeps B's window open
+    // with `early` to spare; `mii` leaves room for it.
+    let mii = (early * 2 + margin * 3 + Duration::from_millis(750)).max(Duration::from_secs(2));
+    let touch_at = early + margin * 2 + Duration::from_millis(500);
     let mut events = repo.subscribe();
 
     let make = |interval: Option<Duration>| async move {
