@@ -26,23 +26,92 @@
 //!
 //! # The pieces
 //!
+//! - [`HazelcastSessionRepository`] (built with [`HazelcastSessionRepository::builder`]):
+//!   a [`SessionRepository`](session_core::SessionRepository) and
+//!   [`IndexedSessionRepository`](session_core::IndexedSessionRepository) over an IMap
+//!   (default `spring:session:sessions`), keyed by the session id as a String.
 //! - [`record`]: the Compact `BackingMapSession` / `AttributeValue` record, byte-compatible
 //!   with HSS 4.x, and its conversion from and to session-core's [`SessionRecord`]
 //!   (tolerant of nulls and extra fields written by other clients).
 //! - [`HazelcastCodec`]: an [`AttributeCodec`](session_core::AttributeCodec) writing Rust
 //!   strings and numbers with Hazelcast's built-in type ids and other serde values as
-//!   `HazelcastJsonValue`.
+//!   `HazelcastJsonValue`, so a Spring application reads ordinary Java values.
 //! - [`SessionMapConfig`]: the session map's configuration as typed Rust (backups, merge
 //!   policy, WAN replication reference, indexes, expiry...), converted to the
 //!   `DynamicConfig.addMapConfig` request, compared field by field with an existing
 //!   configuration, and rendered as member YAML.
 //!
+//! # How the repository uses the map
+//!
+//! | Operation | Map calls |
+//! |---|---|
+//! | save a new session | `putIfAbsent` (an existing id is [`IdCollision`], nothing overwritten) |
+//! | load | `get` |
+//! | save changes | `replaceIfSame(id, bytes as loaded, bytes with the delta applied)`; on a conflict `get`, re-apply the delta, try again (at most [`DEFAULT_MAX_SAVE_ATTEMPTS`], then [`Conflict`]) |
+//! | change of id | `putIfAbsent(new id)` with `originalId` = old id, then `delete(old id)` |
+//! | invalidate / delete | `remove` |
+//! | find by principal | `entrySet(equal("principalName", name))` on the HASH index |
+//!
+//! Round trips per request (a request loads the session once and saves it once; counted
+//! by the `round_trips` test with the client's invocation counter):
+//!
+//! | Request | Round trips |
+//! |---|---|
+//! | create (new session, saved) | 1 |
+//! | read-only (load, touch, save) | 1 |
+//! | modify (load, change, save) | 2 (+2 per concurrent conflict) |
+//! | change id (load, change id, save) | 3 |
+//! | invalidate (load, invalidate, save) | 2 |
+//!
+//! The bytes loaded are kept (bounded, for a minute) as the expected value of the
+//! compare-and-set, so a save needs no second read unless another request changed the
+//! session meanwhile.
+//!
+//! # Expiry
+//!
+//! Measured on a real member (`docs/real-hazelcast-facts.md`): every write without a ttl
+//! (`replaceIfSame`, `set`, `put`, `replace`) drops a per-entry TTL or max idle back to the
+//! map's default, reads never move a TTL, and a **map-level max idle** survives writes
+//! (each write re-applies it) and is extended by every read (`get`, `containsKey`,
+//! `putIfAbsent` on an existing key). So:
+//!
+//! - The map's max idle is the max inactive interval (set in the map configuration the
+//!   repository applies; [`SessionMapConfig::max_idle`] overrides it). The cluster removes
+//!   a session one interval after its last read or write, with no sweeper; whole-second
+//!   expiry times make that up to 1 s early.
+//! - A read-only request does not rewrite the record: the `get` that loaded it already
+//!   moved the cluster's idle clock. The record's `lastAccessedTime` (which Spring and
+//!   this repository check on every load, so an expired session is never returned) is
+//!   written only when it moved by more than [`DEFAULT_TOUCH_FRACTION`] of the interval
+//!   (configurable), so it may lag by that much: a session may be seen as expired that
+//!   share of the interval early, never late.
+//! - A session whose own interval differs from the map's gets it as a per-entry max idle
+//!   on the writes that can carry one (`putIfAbsent` at creation and change of id). A
+//!   compare-and-set drops it back to the map's max idle (Hazelcast has no
+//!   compare-and-set with max idle); the record check on load still enforces the
+//!   session's own interval, so only the cluster-side removal of such a session follows
+//!   the map's interval after its first change.
+//!
+//! # Events
+//!
+//! An entry listener (with values) feeds
+//! [`subscribe`](session_core::SessionRepository::subscribe): ADDED with `originalId == id` → Created;
+//! REMOVED carrying the old value (`remove`) → Deleted; EXPIRED / EVICTED → Expired. A
+//! change of id writes the new key with the old `originalId` and drops the old key with
+//! `delete` (no old value in its event), so subscribers see neither a Created nor a
+//! Deleted for it, as in HSS. A session this repository finds expired on load is removed
+//! with `delete` and its Expired event published locally. Expired events of sessions
+//! nobody reads come from the cluster's background task and can lag by minutes.
+//!
 //! [`SessionRecord`]: session_core::SessionRecord
+//! [`IdCollision`]: session_core::RepositoryError::IdCollision
+//! [`Conflict`]: session_core::RepositoryError::Conflict
 #![forbid(unsafe_code)]
 
 mod codec;
 pub mod map_config;
 pub mod record;
+mod repository;
 
 pub use codec::HazelcastCodec;
 pub use map_config::{
@@ -50,6 +119,10 @@ pub use map_config::{
     SessionMapConfig, WanReplicationRef,
 };
 pub use record::{AttributeValue, BackingMapSession, RecordError, SecondsNanos};
+pub use repository::{
+    BuildError, DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_TOUCH_FRACTION, HazelcastRepositoryBuilder,
+    HazelcastSessionRepository,
+};
 
 /// The map HSS stores sessions in by default.
 pub const DEFAULT_MAP_NAME: &str = "spring:session:sessions";

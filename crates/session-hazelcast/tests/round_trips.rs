@@ -1,0 +1,162 @@
+//! Round trips per request type, counted with the client's invocation counter, and which
+//! operations move the cluster-side expiry (checked on the test member, which reproduces
+//! the measured behaviour of a real member).
+
+mod common;
+
+use std::time::{Duration, SystemTime};
+
+use futures::StreamExt;
+use hazelcast_test_member::server::TestCluster;
+use session_core::{SessionEvent, SessionRepository};
+use session_hazelcast::HazelcastSessionRepository;
+
+fn invocations(repo: &HazelcastSessionRepository) -> u64 {
+    repo.client().stats().invocations
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn round_trips_per_request_type() {
+    let cluster = TestCluster::start(3).await.expect("cluster");
+    let repo = common::builder(&cluster, "round-trips")
+        .build()
+        .await
+        .expect("repository");
+    // Warm-up: the first write also sends the two Compact schemas, once per client.
+    let warm = repo.create().await.unwrap();
+    warm.insert("x", &1).unwrap();
+    repo.save(&warm).await.unwrap();
+
+    // create: a new session with an attribute, saved once.
+    let before = invocations(&repo);
+    let s = repo.create().await.unwrap();
+    s.insert("user", "alice").unwrap();
+    repo.save(&s).await.unwrap();
+    let create = invocations(&repo) - before;
+
+    // read-only: load, touch (as the request lifecycle does), save.
+    let before = invocations(&repo);
+    let r = repo.find_by_id(&s.id()).await.unwrap().expect("stored");
+    r.set_last_accessed_time(SystemTime::now());
+    assert_eq!(r.get::<String>("user").unwrap().as_deref(), Some("alice"));
+    repo.save(&r).await.unwrap();
+    let read_only = invocations(&repo) - before;
+
+    // modify: load, change one attribute, save.
+    let before = invocations(&repo);
+    let m = repo.find_by_id(&s.id()).await.unwrap().expect("stored");
+    m.set_last_accessed_time(SystemTime::now());
+    m.insert("cart", &vec![1, 2, 3]).unwrap();
+    repo.save(&m).await.unwrap();
+    let modify = invocations(&repo) - before;
+
+    // change id: load, change the id, save.
+    let before = invocations(&repo);
+    let c = repo.find_by_id(&s.id()).await.unwrap().expect("stored");
+    let new_id = c.change_id().unwrap();
+    repo.save(&c).await.unwrap();
+    let change_id = invocations(&repo) - before;
+    assert!(repo.find_by_id(&s.id()).await.unwrap().is_none());
+
+    // invalidate: load, invalidate, save.
+    let before = invocations(&repo);
+    let i = repo.find_by_id(&new_id).await.unwrap().expect("renamed");
+    assert_eq!(i.get::<Vec<i32>>("cart").unwrap(), Some(vec![1, 2, 3]));
+    i.invalidate();
+    repo.save(&i).await.unwrap();
+    let invalidate = invocations(&repo) - before;
+
+    assert_eq!(
+        (create, read_only, modify, change_id, invalidate),
+        (1, 1, 2, 3, 2),
+        "round trips: create, read-only, modify, change id, invalidate"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_access_is_written_only_when_it_moved_enough() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let repo = common::builder(&cluster, "touch")
+        .max_inactive_interval(Some(Duration::from_secs(10)))
+        .touch_fraction(0.05) // 0.5 s
+        .build()
+        .await
+        .expect("repository");
+    let s = repo.create().await.unwrap();
+    repo.save(&s).await.unwrap();
+    let stored_access = s.last_accessed_time();
+
+    let r = repo.find_by_id(&s.id()).await.unwrap().unwrap();
+    r.set_last_accessed_time(SystemTime::now());
+    let before = invocations(&repo);
+    repo.save(&r).await.unwrap();
+    assert_eq!(
+        invocations(&repo) - before,
+        0,
+        "a small move is not written"
+    );
+    let again = repo.find_by_id(&s.id()).await.unwrap().unwrap();
+    assert_eq!(again.last_accessed_time(), stored_access);
+
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    again.set_last_accessed_time(SystemTime::now());
+    let before = invocations(&repo);
+    repo.save(&again).await.unwrap();
+    assert_eq!(invocations(&repo) - before, 1, "a large move is written");
+    let moved = repo.find_by_id(&s.id()).await.unwrap().unwrap();
+    assert!(moved.last_accessed_time() > stored_access);
+}
+
+/// Which operations move the expiry of a session entry (map-level max idle = the max
+/// inactive interval, as the repository configures it):
+///
+/// - the first write (`putIfAbsent`) starts it;
+/// - every later write (`replaceIfSame`) re-applies the map's max idle from its own time,
+///   instead of dropping back to "never" as a per-entry max idle or TTL would;
+/// - every read (`get`) extends it, so a session read more often than its interval stays
+///   even though its record is not rewritten;
+/// - untouched, it is gone one interval (minus up to 1 s: whole-second expiry times) after
+///   the last access, and a read then returns nothing and fires `expired` at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_expiry_follows_reads_and_writes() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let repo = common::builder(&cluster, "expiry")
+        .max_inactive_interval(Some(Duration::from_secs(3)))
+        .build()
+        .await
+        .expect("repository");
+    let mut events = repo.subscribe();
+    let s = repo.create().await.unwrap();
+    repo.save(&s).await.unwrap();
+    let id = s.id();
+
+    // A compare-and-set write does not make it immortal.
+    let m = repo.find_by_id(&id).await.unwrap().unwrap();
+    m.insert("a", &1).unwrap();
+    repo.save(&m).await.unwrap();
+
+    // Reads every second for 5 s (longer than the interval) keep it, without writes.
+    let map = repo
+        .client()
+        .map::<String, hazelcast_protocol::data::Data>("expiry");
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(
+            map.get(&id).await.unwrap().is_some(),
+            "reads extend the map max idle"
+        );
+    }
+    // Untouched for longer than the interval: gone.
+    tokio::time::sleep(Duration::from_millis(3300)).await;
+    assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    let expired = tokio::time::timeout(Duration::from_secs(3), async {
+        while let Some(e) = events.next().await {
+            if e == (SessionEvent::Expired { id: id.clone() }) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(expired, Ok(true), "expired event after the read");
+}
