@@ -529,7 +529,7 @@ fn gen_struct(out: &mut String, name: &str, doc: &str, fs: &[Field], cp: &str) {
         if let Some(s) = f.since {
             let _ = write!(
                 d,
-                "\n\nAdded in protocol {}.{}{}: `None` when the peer's version is older (decode) or to leave it out (encode).",
+                "\n\nAdded in protocol {}.{}{}: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too).",
                 s.0,
                 s.1,
                 if s.2 > 0 {

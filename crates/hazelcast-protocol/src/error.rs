@@ -77,15 +77,6 @@ pub enum DecodeError {
     /// A null value where the protocol does not allow one (for example a non-nullable UUID).
     #[error("null value for non-nullable {0}")]
     UnexpectedNull(&'static str),
-    /// A boolean byte other than 0 or 1 is accepted as true; this variant is for other
-    /// out-of-range discriminants.
-    #[error("invalid value {value} for {what}")]
-    InvalidValue {
-        /// What was being read.
-        what: &'static str,
-        /// Value found.
-        value: i64,
-    },
     /// A fragmented message arrived while fragments are not allowed (before authentication).
     #[error("fragmented messages are not allowed on this connection yet")]
     FragmentsNotAllowed,

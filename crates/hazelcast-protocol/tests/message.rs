@@ -439,3 +439,26 @@ proptest! {
         prop_assert_eq!(decoder.buffered(), 0);
     }
 }
+
+#[cfg(feature = "tokio-codec")]
+#[test]
+fn tokio_codec_reassembles_fragments() {
+    use bytes::BytesMut;
+    use hazelcast_protocol::tokio_codec::MessageCodec;
+    use tokio_util::codec::{Decoder, Encoder};
+
+    let mut codec = MessageCodec::new(DecoderConfig::default());
+    let a = put(3_000, 1);
+    let b = put(10, 2);
+    let mut buf = BytesMut::new();
+    for f in a.to_fragments(500, 5) {
+        buf.extend_from_slice(&f);
+    }
+    codec.encode(&b, &mut buf).expect("encodes");
+    let tail = buf.split_off(buf.len() - 3);
+    assert_eq!(codec.decode(&mut buf).expect("valid"), Some(a));
+    assert_eq!(codec.decode(&mut buf).expect("valid"), None);
+    buf.extend_from_slice(&tail);
+    assert_eq!(codec.decode(&mut buf).expect("valid"), Some(b));
+    assert!(buf.is_empty());
+}

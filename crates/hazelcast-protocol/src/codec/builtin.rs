@@ -310,19 +310,10 @@ impl<'a> FrameReader<'a> {
         f: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
     ) -> Result<Option<T>, DecodeError> {
         if self.peek().is_some_and(|fr| fr.is_null()) {
-            self.pos += frame::FRAME_HEADER_SIZE;
-            self.skip_null_payload();
+            self.next_frame("NULL frame")?;
             return Ok(None);
         }
         f(self).map(Some)
-    }
-
-    fn skip_null_payload(&mut self) {
-        // A NULL frame normally has no payload; tolerate one by re-reading the header.
-        let start = self.pos - frame::FRAME_HEADER_SIZE;
-        if let Ok((_, next)) = frame::read_frame(self.buf, start) {
-            self.pos = next;
-        }
     }
 
     /// Reads a var-sized parameter added in a later version of a top-level message:

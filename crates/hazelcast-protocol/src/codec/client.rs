@@ -37,12 +37,12 @@ pub struct ClientAuthenticationRequest {
     #[doc = " Identifies the routing mode of the client. It can be UNISOCKET(0), SMART(1) or SUBSET(2)."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub routing_mode: Option<u8>,
     #[doc = " The client's CP direct-to-leader routing setting (enabled or disabled)"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub cp_direct_to_leader_routing: Option<bool>,
 }
 
@@ -171,38 +171,38 @@ pub struct ClientAuthenticationResponse {
     #[doc = " Returns the list of TPC ports or null if TPC is disabled."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub tpc_ports: Option<Option<Vec<i32>>>,
     #[doc = " Returns the token to use while authenticating TPC channels"]
     #[doc = " or null if TPC is disabled."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub tpc_token: Option<Option<Vec<u8>>>,
     #[doc = " Incremental member list version. -1 if no member list is available."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub member_list_version: Option<i32>,
     #[doc = " List of member infos  at the cluster associated with the given version"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub member_infos: Option<Vec<custom::MemberInfo>>,
     #[doc = " Incremental state version of the partition table. -1 if no partition table is available."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub partition_list_version: Option<i32>,
     #[doc = " The partition table. In each entry, it has uuid of the member and list of partitions belonging to that member"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub partitions: Option<Vec<(Uuid, Vec<i32>)>>,
     #[doc = " Server/Member metadata represented as in key value pairs"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub key_value_pairs: Option<Vec<(String, String)>>,
 }
 
@@ -340,12 +340,12 @@ pub struct ClientAuthenticationCustomRequest {
     #[doc = " Identifies the routing mode of the client. It can be UNISCOKET(0), SMART(1) or SUBSET(2)."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub routing_mode: Option<u8>,
     #[doc = " The client's CP direct-to-leader routing setting (enabled or disabled)"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub cp_direct_to_leader_routing: Option<bool>,
 }
 
@@ -472,38 +472,38 @@ pub struct ClientAuthenticationCustomResponse {
     #[doc = " Returns the list of TPC ports or null if TPC is disabled."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub tpc_ports: Option<Option<Vec<i32>>>,
     #[doc = " Returns the token to use while authenticating TPC channels"]
     #[doc = " or null if TPC is disabled."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub tpc_token: Option<Option<Vec<u8>>>,
     #[doc = " Incremental member list version"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub member_list_version: Option<i32>,
     #[doc = " List of member infos  at the cluster associated with the given version"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub member_infos: Option<Option<Vec<custom::MemberInfo>>>,
     #[doc = " Incremental state version of the partition table"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub partition_list_version: Option<i32>,
     #[doc = " The partition table. In each entry, it has uuid of the member and list of partitions belonging to that member"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub partitions: Option<Option<Vec<(Uuid, Vec<i32>)>>>,
     #[doc = " Server/Member metadata represented as in key value pairs"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.8: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub key_value_pairs: Option<Vec<(String, String)>>,
 }
 

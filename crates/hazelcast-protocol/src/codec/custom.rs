@@ -284,7 +284,7 @@ pub struct CPMember {
     pub uuid: Uuid,
     #[doc = " address"]
     pub address: Address,
-    #[doc = " Added in protocol 2.10: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.10: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub auto_step_down_when_leader: Option<bool>,
 }
 
@@ -963,7 +963,7 @@ pub struct IndexConfig {
     pub attributes: Vec<String>,
     #[doc = " bitmapIndexOptions"]
     pub bitmap_index_options: Option<BitmapIndexOptions>,
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub b_tree_index_config: Option<Option<BTreeIndexConfig>>,
 }
 
@@ -1129,7 +1129,7 @@ pub struct MapStoreConfigHolder {
     pub properties: Option<Vec<(String, String)>>,
     #[doc = " initialLoadMode"]
     pub initial_load_mode: String,
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub offload: Option<bool>,
 }
 
@@ -1210,7 +1210,7 @@ pub struct MemberInfo {
     pub lite_member: bool,
     #[doc = " version"]
     pub version: MemberVersion,
-    #[doc = " Added in protocol 2.0.1: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.0.1: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub address_map: Option<Vec<(EndpointQualifier, Address)>>,
 }
 
@@ -1338,7 +1338,7 @@ pub struct MerkleTreeConfig {
     pub enabled: bool,
     #[doc = " depth"]
     pub depth: i32,
-    #[doc = " Added in protocol 2.3: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.3: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub enabled_set: Option<bool>,
 }
 
@@ -1565,7 +1565,7 @@ pub struct PagingPredicateHolder {
     pub iteration_type_id: u8,
     #[doc = " partitionKeyData"]
     pub partition_key_data: Option<Data>,
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub partition_keys_data: Option<Option<Vec<Data>>>,
 }
 
@@ -1713,7 +1713,7 @@ pub struct QueryCacheConfigHolder {
     pub listener_configs: Option<Vec<ListenerConfigHolder>>,
     #[doc = " indexConfigs"]
     pub index_configs: Option<Vec<IndexConfig>>,
-    #[doc = " Added in protocol 2.4: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.4: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub serialize_keys: Option<bool>,
 }
 

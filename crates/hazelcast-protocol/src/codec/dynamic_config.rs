@@ -43,7 +43,7 @@ pub struct DynamicConfigAddMultiMapConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -211,7 +211,7 @@ pub struct DynamicConfigAddRingbufferConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -499,7 +499,7 @@ pub struct DynamicConfigAddListConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -653,7 +653,7 @@ pub struct DynamicConfigAddSetConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -808,7 +808,7 @@ pub struct DynamicConfigAddReplicatedMapConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -958,7 +958,7 @@ pub struct DynamicConfigAddTopicConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -1087,7 +1087,7 @@ pub struct DynamicConfigAddExecutorConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -1215,12 +1215,12 @@ pub struct DynamicConfigAddDurableExecutorConfigRequest {
     #[doc = " {@code true} to enable gathering of statistics, otherwise {@code false}"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub statistics_enabled: Option<bool>,
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -1365,17 +1365,17 @@ pub struct DynamicConfigAddScheduledExecutorConfigRequest {
     #[doc = " {@code true} to enable gathering of statistics, otherwise {@code false}"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub statistics_enabled: Option<bool>,
     #[doc = " Capacity policy for the configured capacity value"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub capacity_policy: Option<u8>,
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -1543,12 +1543,12 @@ pub struct DynamicConfigAddQueueConfigRequest {
     #[doc = " Class name of the configured {@link java.util.Comparator} implementation."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub priority_comparator_class_name: Option<Option<String>>,
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -1757,27 +1757,27 @@ pub struct DynamicConfigAddMapConfigRequest {
     #[doc = "  otherwise {@code false}. Default value is {@code false}"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.2: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.2: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub per_entry_stats_enabled: Option<bool>,
     #[doc = " Data persistence configuration"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub data_persistence_config: Option<custom::DataPersistenceConfig>,
     #[doc = " Tiered-Store configuration"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub tiered_store_config: Option<custom::TieredStoreConfig>,
     #[doc = " List of attributes used for creating AttributePartitioningStrategy."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.6: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.6: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub partitioning_attribute_configs: Option<Option<Vec<custom::PartitioningAttributeConfig>>>,
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -2051,7 +2051,7 @@ pub struct DynamicConfigAddReliableTopicConfigRequest {
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -2232,17 +2232,17 @@ pub struct DynamicConfigAddCacheConfigRequest {
     #[doc = " merkle tree configuration"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.3: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.3: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub merkle_tree_config: Option<Option<custom::MerkleTreeConfig>>,
     #[doc = " Data persistence configuration"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.5: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub data_persistence_config: Option<custom::DataPersistenceConfig>,
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 
@@ -3019,35 +3019,35 @@ pub struct DynamicConfigAddVectorCollectionConfigRequest {
     #[doc = " number of synchronous backups"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub backup_count: Option<i32>,
     #[doc = " number of asynchronous backups"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub async_backup_count: Option<i32>,
     #[doc = " Name of an existing configured split brain protection to be used to determine the minimum number of members"]
     #[doc = " required in the cluster for the VectorCollection to remain functional. When {@code null}, split brain protection"]
     #[doc = " does not apply to this VectorCollection's operations."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub split_brain_protection_name: Option<Option<String>>,
     #[doc = " Name of a class implementing SplitBrainMergePolicy that handles merging of values for this VectorCollection"]
     #[doc = " while recovering from network partitioning."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub merge_policy: Option<String>,
     #[doc = " Number of entries to be sent in a merge operation."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub merge_batch_size: Option<i32>,
     #[doc = " Name of the User Code Namespace applied to this instance."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.9: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub user_code_namespace: Option<Option<String>>,
 }
 

@@ -988,7 +988,7 @@ pub struct MapDeleteResponse {
     #[doc = " Returns true if the key exists and removed, otherwise returns false."]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.7: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub response: Option<bool>,
 }
 
@@ -4971,7 +4971,7 @@ pub struct MapPutAllRequest {
     #[doc = " should trigger MapLoader for elements not in this map"]
     #[doc = " "]
     #[doc = " "]
-    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode) or to leave it out (encode)."]
+    #[doc = " Added in protocol 2.1: `None` when the peer's version is older (decode), or to leave it out for an older peer (encode; the var-sized fields after it are then left out too)."]
     pub trigger_map_loader: Option<bool>,
 }
 
