@@ -1,2 +1,28 @@
-//! Work in progress.
+//! The example shop: a product list, product pages that remember the last 50 products
+//! viewed, a basket, sign-in with at most two sessions per user, and a "my sessions"
+//! page, all kept in the HTTP session. The same shop is served by axum
+//! (`cargo run -p shop`) and by actix-web (`cargo run -p shop --bin shop-actix`) over
+//! the same request handling ([`shop`]).
+//!
+//! ```
+//! use shop::basket::{Basket, parse_items};
+//!
+//! let mut basket = Basket::default();
+//! for product in parse_items("1,2").unwrap() {
+//!     basket.add(&product);
+//! }
+//! assert_eq!(basket.total_cents(), 499 + 599);
+//! ```
+//!
+//! Configuration comes from environment variables, see [`config`].
 #![forbid(unsafe_code)]
+
+pub mod actix_app;
+pub mod axum_app;
+pub mod basket;
+pub mod catalogue;
+pub mod config;
+pub mod pages;
+pub mod shop;
+pub mod startup;
+pub mod users;
