@@ -108,7 +108,7 @@
 //! [`Conflict`]: session_core::RepositoryError::Conflict
 #![forbid(unsafe_code)]
 
-mod codec;
+pub mod codec;
 pub mod map_config;
 pub mod record;
 mod repository;
