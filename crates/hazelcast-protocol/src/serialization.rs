@@ -243,6 +243,13 @@ impl DataOutput {
     }
 }
 
+impl From<Vec<u8>> for DataOutput {
+    /// Appends to an existing buffer.
+    fn from(buf: Vec<u8>) -> Self {
+        Self { buf }
+    }
+}
+
 /// A bounds-checked big-endian reader over a byte slice (Hazelcast's `ObjectDataInput`).
 #[derive(Debug, Clone)]
 pub struct DataInput<'a> {

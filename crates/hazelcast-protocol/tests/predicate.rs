@@ -72,3 +72,33 @@ fn between_writes_upper_bound_first() {
             .ends_with(&hex("00000001 6e fffffff9 00000009 fffffff9 00000001"))
     );
 }
+
+mod hostile {
+    use hazelcast_protocol::data::Data;
+    use hazelcast_protocol::predicate::Predicate;
+    use hazelcast_protocol::serialization::{FromData, ToData};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let mut b = vec![0, 0, 0, 0, 0xff, 0xff, 0xff, 0xfe, 0x01, 0xff, 0xff, 0xff, 0xec];
+            b.extend_from_slice(&bytes);
+            let _ = Predicate::from_data(&Data::from_bytes(b));
+        }
+
+        #[test]
+        fn corrupted_predicates_never_panic(i in 8usize..60, v in any::<u8>()) {
+            let p = Predicate::and([
+                Predicate::equal("principalName", "alice"),
+                Predicate::is_in("n", [1i32, 2, 3]),
+                Predicate::between("t", 1i64, 2i64),
+            ]);
+            let mut b = p.to_data().expect("encodes").into_bytes();
+            if i < b.len() {
+                b[i] = v;
+            }
+            let _ = Predicate::from_data(&Data::from_bytes(b));
+        }
+    }
+}

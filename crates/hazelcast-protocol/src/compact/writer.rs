@@ -1,5 +1,6 @@
 //! Writing Compact records.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::kind::FieldKind;
@@ -10,6 +11,31 @@ use super::{Compact, NULL_OFFSET};
 use crate::serialization::{DataOutput, MAX_DEPTH, SerializationError};
 
 type Result<T> = std::result::Result<T, SerializationError>;
+
+thread_local! {
+    /// Spare buffers for the variable-size sections of records being written, so that
+    /// nested records do not allocate one each time.
+    static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn take_buffer() -> DataOutput {
+    SPARE
+        .with(|s| s.borrow_mut().pop())
+        .map_or_else(|| DataOutput::with_capacity(256), DataOutput::from)
+}
+
+fn give_back(buf: DataOutput) {
+    let mut v = buf.into_vec();
+    if v.capacity() <= 64 * 1024 {
+        v.clear();
+        SPARE.with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < 16 {
+                s.push(v);
+            }
+        });
+    }
+}
 
 #[derive(Clone, Copy)]
 enum Slot {
@@ -172,7 +198,7 @@ impl<'a> CompactWriter<'a> {
         Self {
             registry,
             entries: Vec::with_capacity(16),
-            var: DataOutput::with_capacity(128),
+            var: take_buffer(),
             depth,
             error: None,
         }
@@ -462,6 +488,7 @@ impl<'a> CompactWriter<'a> {
         let start = out.len();
         out.buf_mut().resize(start + fixed, 0);
         out.write_bytes(self.var.as_slice());
+        give_back(self.var);
         // Fixed values go into the fixed section; offsets of variable-size values are
         // appended in field-name order, which is offset-table order.
         let width = if data_len < usize::from(u8::MAX) {
