@@ -242,13 +242,21 @@ async fn header_mode() {
     let reply = send!(&app, "/read", &[("x-auth-token", &token)]);
     assert_eq!(reply.body, "token");
     assert!(reply.headers.get("x-auth-token").is_none());
-    let reply = send!(
-        &app,
-        "/read",
-        &[("x-auth-token", &token), ("x-auth-token", "x")]
-    );
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body, "");
+    let long = "a".repeat(10_000);
+    for headers in [
+        vec![("x-auth-token", token.as_str()), ("x-auth-token", "x")],
+        vec![("x-auth-token", long.as_str())],
+        vec![("x-auth-token", "")],
+        vec![("x-auth-token", "a\tb")],
+    ] {
+        let reply = send!(&app, "/read", &headers);
+        assert_eq!(reply.status, StatusCode::OK, "{headers:?}");
+        assert_eq!(reply.body, "");
+        let reply = send!(&app, "/put/new", &headers);
+        let new = reply.headers.get("x-auth-token").unwrap().to_str().unwrap();
+        assert_ne!(new, token);
+        assert_eq!(new.len(), 36);
+    }
     let reply = send!(&app, "/logout", &[("x-auth-token", &token)]);
     assert_eq!(reply.headers.get("x-auth-token").unwrap(), "");
 }
@@ -315,6 +323,30 @@ async fn bad_input_never_fails_and_never_adopts_an_id() {
         assert_ne!(id, id_in(&good));
     }
     assert!(repo.inner().find_by_id(unknown).await.unwrap().is_none());
+}
+
+#[actix_web::test]
+async fn signed_cookies() {
+    let signer = session_actix::CookieSigner::new([7u8; 32]).unwrap();
+    let (repo, middleware) = setup(|b| b.signer(signer));
+    let app = app!(middleware);
+    let cookie = send!(&app, "/put/signed", &[]).cookie();
+    let token = id_in(&cookie);
+    let (id, _signature) = token.split_once('.').unwrap();
+    assert_eq!(send!(&app, "/read", &[("cookie", &cookie)]).body, "signed");
+    let calls = repo.calls();
+    let unsigned = format!("SESSION={}", {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(id)
+    });
+    let reply = send!(&app, "/read", &[("cookie", &unsigned)]);
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "");
+    assert_eq!(
+        repo.calls(),
+        calls,
+        "an unsigned cookie never reaches the store"
+    );
 }
 
 #[actix_web::test]

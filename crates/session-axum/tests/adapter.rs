@@ -359,6 +359,45 @@ async fn bad_input_never_fails_and_never_adopts_an_id() {
 }
 
 #[tokio::test]
+async fn signed_cookies() {
+    let signer = session_axum::CookieSigner::new([7u8; 32]).unwrap();
+    let (repo, app) = app_with(|m| m.with_signer(signer));
+    let cookie = send(&app, "/put/signed", &[]).await.cookie();
+    let token = id_in(&cookie);
+    let (id, _signature) = token.split_once('.').unwrap();
+    assert_eq!(
+        send(&app, "/read", &[("cookie", &cookie)]).await.body,
+        "signed"
+    );
+
+    let calls = repo.calls();
+    let unsigned = format!("SESSION={}", {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(id)
+    });
+    let reply = send(&app, "/read", &[("cookie", &unsigned)]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "");
+    assert_eq!(
+        repo.calls(),
+        calls,
+        "an unsigned cookie never reaches the store"
+    );
+
+    // After rotation, cookies signed with the previous key still work.
+    let rotated = session_axum::CookieSigner::new([8u8; 32])
+        .unwrap()
+        .with_previous_key([7u8; 32])
+        .unwrap();
+    let manager = SessionManager::from_shared(repo.clone()).with_signer(rotated);
+    let app = routes().layer(SessionLayer::new(manager));
+    assert_eq!(
+        send(&app, "/read", &[("cookie", &cookie)]).await.body,
+        "signed"
+    );
+}
+
+#[tokio::test]
 async fn missing_layer_is_a_clear_rejection() {
     let app = routes();
     let reply = send(&app, "/read", &[]).await;
