@@ -17,8 +17,8 @@
 //! `Option<T>`'s `Some` and newtype structs are written as their content. Decoding reads
 //! every built-in type above (and UUID, −21, as its hyphenated string, and Char, −5) into
 //! the requested Rust type where serde allows it (a Java `Integer` decodes as `i64`, `u8`
-//! with a range check, `f64`...). Compact values (−55) written by another application are
-//! reported as a typed error: this codec has no schema registry to read them with.
+//! with a range check, `f64`...). Compact values (−55) are a typed error here: this codec
+//! has no schema registry; [`CompactCodec`](crate::CompactCodec) reads them.
 
 use hazelcast_protocol::data::{Data, HEADER_SIZE, type_id};
 use hazelcast_protocol::serialization::{DataInput, DataOutput, JsonValue, Value};

@@ -36,6 +36,8 @@
 //! - [`HazelcastCodec`]: an [`AttributeCodec`](session_core::AttributeCodec) writing Rust
 //!   strings and numbers with Hazelcast's built-in type ids and other serde values as
 //!   `HazelcastJsonValue`, so a Spring application reads ordinary Java values.
+//!   [`CompactCodec`] (builder switch `compact_attributes`) stores serde structs as Compact
+//!   records instead, through a serde bridge.
 //! - [`SessionMapConfig`]: the session map's configuration as typed Rust (backups, merge
 //!   policy, WAN replication reference, indexes, expiry...), converted to the
 //!   `DynamicConfig.addMapConfig` request, compared field by field with an existing
@@ -109,11 +111,13 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod compact_codec;
 pub mod map_config;
 pub mod record;
 mod repository;
 
 pub use codec::HazelcastCodec;
+pub use compact_codec::CompactCodec;
 pub use map_config::{
     ConfigDifference, InMemoryFormat, IndexKind, MapConfigError, MergePolicy, SessionIndex,
     SessionMapConfig, WanReplicationRef,

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::map_config::{InMemoryFormat, IndexKind, MapConfigError, SessionMapConfig};
 use crate::record::BackingMapSession;
-use crate::{DEFAULT_MAP_NAME, HazelcastCodec};
+use crate::{CompactCodec, DEFAULT_MAP_NAME, HazelcastCodec};
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
 pub const DEFAULT_MAX_SAVE_ATTEMPTS: u32 = 32;
@@ -62,6 +62,7 @@ pub struct HazelcastRepositoryBuilder {
     apply_map_config: bool,
     max_save_attempts: u32,
     touch_fraction: f64,
+    compact_attributes: bool,
 }
 
 impl Default for HazelcastRepositoryBuilder {
@@ -75,6 +76,7 @@ impl Default for HazelcastRepositoryBuilder {
             apply_map_config: true,
             max_save_attempts: DEFAULT_MAX_SAVE_ATTEMPTS,
             touch_fraction: DEFAULT_TOUCH_FRACTION,
+            compact_attributes: false,
         }
     }
 }
@@ -126,6 +128,13 @@ impl HazelcastRepositoryBuilder {
     /// The attribute codec.
     pub fn codec(mut self, codec: impl session_core::AttributeCodec + 'static) -> Self {
         self.session_config = self.session_config.with_codec(codec);
+        self
+    }
+
+    /// Stores serde structs as Compact records ([`CompactCodec`](crate::CompactCodec) on
+    /// the repository's client) instead of `HazelcastJsonValue`; replaces the codec.
+    pub fn compact_attributes(mut self, on: bool) -> Self {
+        self.compact_attributes = on;
         self
     }
 
@@ -192,6 +201,10 @@ impl HazelcastRepositoryBuilder {
         if self.apply_map_config {
             apply_map_config(&client, &self.map_name, &map_config).await?;
         }
+        let mut session_config = self.session_config;
+        if self.compact_attributes {
+            session_config = session_config.with_codec(CompactCodec::new(client.clone()));
+        }
         let map: Map<String, Data> = client.map(self.map_name.clone());
         let events = EventBus::default();
         let stream = map
@@ -209,7 +222,7 @@ impl HazelcastRepositoryBuilder {
             inner: Arc::new(Inner {
                 client,
                 map,
-                config: self.session_config,
+                config: session_config,
                 map_max_idle: map_config.max_idle,
                 events,
                 loaded: Mutex::new(HashMap::new()),
@@ -435,8 +448,35 @@ impl HazelcastSessionRepository {
                 ClientError::Serialization(s) => RepositoryError::malformed(s),
                 other => backend(other),
             })?;
-        b.to_session_record(key, self.inner.config.max_inactive_interval())
-            .map_err(RepositoryError::malformed)
+        let record = b
+            .to_session_record(key, self.inner.config.max_inactive_interval())
+            .map_err(RepositoryError::malformed)?;
+        self.fetch_attribute_schemas(&record).await?;
+        Ok(record)
+    }
+
+    /// Fetches the schemas of Compact attribute values this client has not seen (written
+    /// by another application), so that the codec can decode them synchronously.
+    async fn fetch_attribute_schemas(&self, record: &SessionRecord) -> Result<(), RepositoryError> {
+        let schemas = self.inner.client.schemas();
+        for bytes in record.attributes.values() {
+            let data = Data::from_bytes(bytes.to_vec());
+            if data.type_id() != Some(hazelcast_protocol::data::type_id::COMPACT) {
+                continue;
+            }
+            let known = hazelcast_protocol::compact::schema_id_of(&data)
+                .is_some_and(|id| schemas.get(id).is_some());
+            if !known {
+                // Decoding fetches every unknown (nested) schema; the value itself is not
+                // needed here, and a malformed one is reported when it is read.
+                let _ = self
+                    .inner
+                    .client
+                    .decode::<Compact<hazelcast_protocol::compact::GenericRecord>>(&data)
+                    .await;
+            }
+        }
+        Ok(())
     }
 
     /// Per-entry max idle to send with a write that can carry one: `None` (map default)
