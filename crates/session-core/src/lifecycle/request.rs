@@ -376,14 +376,18 @@ impl LazySession {
         if !slot.loaded && slot.current.is_none() {
             return Ok(ResponseUpdate::default());
         }
-        // Under the continue policy a failed save was logged and is not fatal.
-        if let Err(error) = self.flush_locked(&mut slot).await
-            && slot.failed
-        {
-            return Err(error);
-        }
+        // Under the continue policy a failed save was logged and is not fatal, but the
+        // client is not told about an id the store may not have.
+        let saved = match self.flush_locked(&mut slot).await {
+            Ok(()) => true,
+            Err(error) if slot.failed => return Err(error),
+            Err(_) => false,
+        };
         let mut update = ResponseUpdate::default();
         match &slot.current {
+            Some(session) if !saved && !session.is_invalidated() => {
+                tracing::debug!("session not saved; no cookie or header written");
+            }
             Some(session) if !session.is_new() && !session.is_invalidated() => {
                 let id = session.id();
                 if self.state.requested_id.as_deref() != Some(id.as_str())

@@ -230,7 +230,17 @@ async fn store_failure_policies() {
     let carry_on = lenient.begin(&with_cookie(&pair));
     assert!(carry_on.load().await.unwrap().is_none());
     assert!(carry_on.commit().await.unwrap().is_empty());
+
+    // A login whose save fails sends no cookie for the id the store never got.
     repo.set_failing(false);
+    let login = lenient.begin(&with_cookie(&pair));
+    assert!(login.load().await.unwrap().is_some());
+    login.login("user").await.unwrap();
+    repo.set_failing(true);
+    assert!(login.commit().await.unwrap().is_empty());
+    repo.set_failing(false);
+    let again = lenient.begin(&with_cookie(&pair));
+    assert_eq!(again.get::<i32>("a").await.unwrap(), Some(1));
 }
 
 #[tokio::test]
