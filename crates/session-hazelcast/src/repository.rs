@@ -146,7 +146,10 @@ impl HazelcastRepositoryBuilder {
     }
 
     /// Whether to add the map configuration at start-up (default true). Switch it off when
-    /// the members' static configuration defines the map.
+    /// the members' static configuration defines the map; that configuration must then
+    /// set `max-idle-seconds` (see [`SessionMapConfig::to_member_yaml`]), or sessions
+    /// changed after their creation are never removed by the cluster (they are still never
+    /// returned once expired).
     pub fn apply_map_config(mut self, on: bool) -> Self {
         self.apply_map_config = on;
         self
