@@ -1,7 +1,7 @@
 //! One request's view of its session: loaded on first use, saved on the way out.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -46,6 +46,8 @@ struct Slot {
     /// Remember-me: the cookie's max age for this response, and write it even if the id
     /// did not change.
     remember_me: Option<Duration>,
+    /// The response was committed; the immediate-flush watchers stop.
+    committed: bool,
 }
 
 struct RequestState {
@@ -63,9 +65,10 @@ struct RequestState {
 ///
 /// Cheap to clone; clones share the request's state. Methods are async because the first
 /// one loads the session. [`LazySession::get_or_create`] and [`LazySession::load`] give
-/// the [`Session`] itself for everything else; its changes are saved at commit (or at
-/// once by this type's methods under [`FlushMode::Immediate`]; call
-/// [`LazySession::flush`] after changing the `Session` directly in that mode).
+/// the [`Session`] itself for everything else; its changes are saved at commit, or under
+/// [`FlushMode::Immediate`] right after each change (by this type's methods at once, and
+/// by a background watcher for changes made directly on the `Session`; call
+/// [`LazySession::flush`] to wait for such a write).
 ///
 /// Ids that are not in the store are never adopted: a new session always gets a fresh id.
 #[derive(Clone)]
@@ -138,6 +141,7 @@ impl LazySession {
                 let manager = &self.state.manager.inner;
                 match manager.repository.find_by_id(id).await {
                     Ok(Some(session)) => {
+                        self.watch_if_immediate(&session);
                         session.set_last_accessed_time(manager.clock.now());
                         slot.current = Some(session);
                     }
@@ -160,6 +164,7 @@ impl LazySession {
         }
         match self.state.manager.inner.repository.create().await {
             Ok(session) => {
+                self.watch_if_immediate(&session);
                 slot.current = Some(session.clone());
                 Ok(session)
             }
@@ -188,6 +193,39 @@ impl LazySession {
             return Err(self.store_error(slot, error, "saving a session"));
         }
         Ok(())
+    }
+
+    /// Under [`FlushMode::Immediate`], saves after every change to `session`, including
+    /// changes made directly on the [`Session`] (as Spring's immediate flush). The watcher
+    /// takes the same lock as every other save, so saves never overlap; it holds the
+    /// request only weakly and ends with the commit, the request or the session.
+    fn watch_if_immediate(&self, session: &Session) {
+        if session.flush_mode() != FlushMode::Immediate {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::debug!(
+                "no tokio runtime: immediate flush happens on the handle's methods only"
+            );
+            return;
+        };
+        let mut changes = session.changes();
+        changes.mark_unchanged();
+        let request: Weak<RequestState> = Arc::downgrade(&self.state);
+        runtime.spawn(async move {
+            while changes.changed().await.is_ok() {
+                let Some(state) = request.upgrade() else {
+                    break;
+                };
+                let lazy = LazySession { state };
+                let mut slot = lazy.slot().await;
+                if slot.committed || slot.failed {
+                    break;
+                }
+                // Failures are logged and recorded by `store_error`.
+                let _ = lazy.flush_locked(&mut slot).await;
+            }
+        });
     }
 
     async fn flush_if_immediate(
@@ -370,6 +408,7 @@ impl LazySession {
     /// response goes out without a cookie for the unsaved session.
     pub async fn commit(&self) -> Result<ResponseUpdate, LifecycleError> {
         let mut slot = self.slot().await;
+        slot.committed = true;
         if slot.failed {
             return Err(LifecycleError::StoreFailedEarlier);
         }

@@ -313,3 +313,49 @@ async fn secure_and_domain_follow_the_request() {
     let cookie = &session.commit().await.unwrap().set_cookies[0];
     assert!(cookie.ends_with("; Domain=example.com; Path=/; Secure; HttpOnly; SameSite=Lax"));
 }
+
+#[tokio::test]
+async fn immediate_flush_saves_direct_changes_before_commit() {
+    let memory = MemorySessionRepository::with_config(
+        SessionConfig::default().with_flush_mode(FlushMode::Immediate),
+    );
+    let repo = CountingRepository::new(memory);
+    let manager = SessionManager::from_shared(repo.clone());
+    let lazy = manager.begin(&RequestIds::default());
+    let session = lazy.get_or_create().await.unwrap();
+    let id = session.id();
+    session.insert("direct", &7).unwrap();
+    let mut stored = None;
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+        stored = repo.inner().find_by_id(&id).await.unwrap();
+        if stored.is_some() {
+            break;
+        }
+    }
+    let stored = stored.expect("saved by the watcher before commit");
+    assert_eq!(stored.get::<i32>("direct").unwrap(), Some(7));
+    let update = lazy.commit().await.unwrap();
+    assert_eq!(update.set_cookies.len(), 1);
+    // After commit the watcher is gone: later changes are not written.
+    session.insert("late", &1).unwrap();
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    let stored = repo.inner().find_by_id(&id).await.unwrap().unwrap();
+    assert_eq!(stored.get::<i32>("late").unwrap(), None);
+}
+
+#[tokio::test]
+async fn on_save_mode_writes_only_at_commit() {
+    let (repo, manager) = setup();
+    let lazy = manager.begin(&RequestIds::default());
+    let session = lazy.get_or_create().await.unwrap();
+    session.insert("a", &1).unwrap();
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    assert!(repo.inner().is_empty());
+    lazy.commit().await.unwrap();
+    assert_eq!(repo.inner().len(), 1);
+}
