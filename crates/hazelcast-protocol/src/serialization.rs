@@ -96,6 +96,9 @@ pub enum SerializationError {
     /// A writer finished without a value for a schema field.
     #[error("field {0:?} was not written")]
     FieldNotWritten(String),
+    /// A schema registry reached its size limit.
+    #[error("the schema registry is full ({0} schemas)")]
+    TooManySchemas(usize),
     /// A position in an offset table that points outside the record.
     #[error("offset {0} is out of range")]
     BadOffset(i64),

@@ -21,16 +21,34 @@ struct Entry {
 /// [`mark_replicated`](Self::mark_replicated). Schemas fetched from the cluster are
 /// registered as replicated. After connecting to another cluster, call
 /// [`mark_all_unreplicated`](Self::mark_all_unreplicated) and send them all again.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SchemaRegistry {
     map: RwLock<HashMap<i64, Entry>>,
     unreplicated: AtomicUsize,
+    limit: usize,
+}
+
+impl Default for SchemaRegistry {
+    fn default() -> Self {
+        Self::with_limit(usize::MAX)
+    }
 }
 
 impl SchemaRegistry {
-    /// An empty registry.
+    /// An empty registry without a size limit (for a client, whose schemas come from its
+    /// own types and from the cluster).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty registry holding at most `max_schemas` schemas, for a server that registers
+    /// schemas sent by untrusted peers.
+    pub fn with_limit(max_schemas: usize) -> Self {
+        Self {
+            map: RwLock::new(HashMap::new()),
+            unreplicated: AtomicUsize::new(0),
+            limit: max_schemas,
+        }
     }
 
     /// The schema with this id.
@@ -54,6 +72,9 @@ impl SchemaRegistry {
             }
             return Ok(Arc::clone(&e.schema));
         }
+        if map.len() >= self.limit {
+            return Err(SerializationError::TooManySchemas(self.limit));
+        }
         let schema = Arc::new(schema);
         if !replicated {
             self.unreplicated.fetch_add(1, Ordering::Relaxed);
@@ -72,7 +93,8 @@ impl SchemaRegistry {
     /// Registering an equal schema again returns the existing one.
     ///
     /// # Errors
-    /// [`SerializationError::SchemaConflict`] when another schema has the same id.
+    /// [`SerializationError::SchemaConflict`] when another schema has the same id;
+    /// [`SerializationError::TooManySchemas`] when the registry is full.
     pub fn register(&self, schema: Schema) -> Result<Arc<Schema>, SerializationError> {
         self.insert(schema, false)
     }
@@ -80,7 +102,8 @@ impl SchemaRegistry {
     /// Registers a schema that the cluster already has (e.g. from `Client.FetchSchema`).
     ///
     /// # Errors
-    /// [`SerializationError::SchemaConflict`] when another schema has the same id.
+    /// [`SerializationError::SchemaConflict`] when another schema has the same id;
+    /// [`SerializationError::TooManySchemas`] when the registry is full.
     pub fn register_replicated(&self, schema: Schema) -> Result<Arc<Schema>, SerializationError> {
         self.insert(schema, true)
     }
@@ -183,5 +206,17 @@ mod tests {
         r.register_replicated(schema(FieldKind::Int32))
             .expect("fetched");
         assert_eq!(r.unreplicated().len(), 1);
+    }
+
+    #[test]
+    fn limit_bounds_the_registry() {
+        let r = SchemaRegistry::with_limit(1);
+        r.register(schema(FieldKind::Int32)).expect("first");
+        r.register(schema(FieldKind::Int32)).expect("same again");
+        assert!(matches!(
+            r.register(schema(FieldKind::Int64)),
+            Err(SerializationError::TooManySchemas(1))
+        ));
+        assert_eq!(r.len(), 1);
     }
 }
