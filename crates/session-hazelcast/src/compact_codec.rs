@@ -354,3 +354,77 @@ impl AttributeCodec for CompactCodec {
         visit(&mut erased).map_err(|e| fail(e.into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hazelcast_protocol::compact::{FieldKind, SchemaRegistry};
+    use serde_json::json;
+
+    fn record(v: Json) -> Option<GenericRecord> {
+        match v {
+            Json::Object(o) => to_record("T", &o, 0),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn kinds_follow_json_types_and_round_trip() {
+        let v = json!({
+            "b": true, "i": -3, "f": 1.5, "s": "x", "n": null,
+            "nested": {"city": "Oslo"},
+            "strs": ["a", null], "ints": [1, 2], "floats": [1, 2.5], "bools": [true],
+            "recs": [{"k": 1}, null], "empty": []
+        });
+        let r = record(v.clone()).expect("a record");
+        let kind = |n: &str| r.schema().field(n).map(|f| f.kind);
+        assert_eq!(kind("b"), Some(FieldKind::Boolean));
+        assert_eq!(kind("i"), Some(FieldKind::Int64));
+        assert_eq!(kind("f"), Some(FieldKind::Float64));
+        assert_eq!(kind("s"), Some(FieldKind::String));
+        assert_eq!(kind("n"), Some(FieldKind::String));
+        assert_eq!(kind("nested"), Some(FieldKind::Compact));
+        assert_eq!(kind("strs"), Some(FieldKind::ArrayOfString));
+        assert_eq!(kind("ints"), Some(FieldKind::ArrayOfInt64));
+        assert_eq!(kind("floats"), Some(FieldKind::ArrayOfFloat64));
+        assert_eq!(kind("bools"), Some(FieldKind::ArrayOfBoolean));
+        assert_eq!(kind("recs"), Some(FieldKind::ArrayOfCompact));
+        assert_eq!(kind("empty"), Some(FieldKind::ArrayOfString));
+        // Through bytes and back.
+        let registry = SchemaRegistry::new();
+        let data = registry.to_data(&r).unwrap();
+        let back = registry.to_generic(&data).unwrap();
+        let mut expected = v;
+        expected["floats"] = json!([1.0, 2.5]);
+        assert_eq!(record_to_json(&back).unwrap(), expected);
+    }
+
+    #[test]
+    fn shapes_without_a_compact_kind_are_refused() {
+        assert!(record(json!({"mixed": [1, "a"]})).is_none());
+        assert!(record(json!({"nested_arrays": [[1], [2]]})).is_none());
+        assert!(record(json!({"big": u64::MAX})).is_some()); // FLOAT64
+        let mut deep = json!({"x": 1});
+        for _ in 0..(MAX_DEPTH + 2) {
+            deep = json!({ "d": deep });
+        }
+        assert!(record(deep).is_none());
+    }
+
+    #[test]
+    fn struct_names_are_captured_only_for_structs() {
+        #[derive(serde::Serialize)]
+        struct Profile {
+            a: u8,
+        }
+        #[derive(serde::Serialize)]
+        struct Wrapper(u8);
+        assert_eq!(
+            erased_serde::serialize(&Profile { a: 1 }, StructName).ok(),
+            Some("Profile")
+        );
+        assert!(erased_serde::serialize(&Wrapper(1), StructName).is_err());
+        assert!(erased_serde::serialize(&vec![1], StructName).is_err());
+        assert!(erased_serde::serialize("s", StructName).is_err());
+    }
+}
