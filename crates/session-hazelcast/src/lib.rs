@@ -90,9 +90,13 @@
 //! - A session whose own interval differs from the map's gets it as a per-entry max idle
 //!   on the writes that can carry one (`putIfAbsent` at creation and change of id). A
 //!   compare-and-set drops it back to the map's max idle (Hazelcast has no
-//!   compare-and-set with max idle); the record check on load still enforces the
-//!   session's own interval, so only the cluster-side removal of such a session follows
-//!   the map's interval after its first change.
+//!   compare-and-set with max idle, and `setTtl` also resets max idle). After its first
+//!   change such a session is therefore removed by the cluster after the *map's* max idle
+//!   without access: a shorter own interval is still enforced by the record check on load
+//!   (the entry just lingers up to the map's max idle), but a **longer** one (or "never")
+//!   is cut short. Set the map's max idle
+//!   ([`SessionMapConfig::with_max_idle`](map_config::SessionMapConfig::with_max_idle)) to
+//!   the longest interval sessions may get.
 //!
 //! # Events
 //!
