@@ -367,6 +367,20 @@ mod tests {
     }
 
     #[test]
+    fn spring_cookie_values_interoperate() {
+        // What Spring Session's DefaultCookieSerializer writes for this id
+        // (`Base64.getEncoder().encodeToString(id.getBytes())`), computed independently.
+        let spring = "MGY0YjZlM2EtNmEzYy00YzFlLTlkNTUtMmI4ZjNmMGE5ZDEx";
+        let id = "0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d11";
+        let c = CookieConfig::default();
+        assert_eq!(c.encode_value(id), spring);
+        assert_eq!(c.decode_value(spring).as_deref(), Some(id));
+        let plain = CookieConfig::default().with_base64(false);
+        assert_eq!(plain.encode_value(id), id);
+        assert_eq!(plain.decode_value(id).as_deref(), Some(id));
+    }
+
+    #[test]
     fn base64_is_lenient_about_padding_only() {
         let c = CookieConfig::default();
         let id = "0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d1";
