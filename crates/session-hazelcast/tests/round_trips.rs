@@ -160,3 +160,36 @@ async fn cluster_expiry_follows_reads_and_writes() {
     .await;
     assert_eq!(expired, Ok(true), "expired event after the read");
 }
+
+/// A per-entry max idle (sent with `putIfAbsent` for a session whose interval differs from
+/// the map's) overrides the map's, and the first compare-and-set drops it again: the
+/// documented limit for sessions with longer intervals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_set_drops_a_per_entry_max_idle() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let repo = common::builder(&cluster, "per-entry")
+        .max_inactive_interval(Some(Duration::from_secs(2)))
+        .build()
+        .await
+        .expect("repository");
+    let map = repo
+        .client()
+        .map::<String, hazelcast_protocol::data::Data>("per-entry");
+    let s = repo.create().await.unwrap();
+    s.set_max_inactive_interval(None); // never expires
+    repo.save(&s).await.unwrap();
+    let id = s.id();
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    assert!(
+        map.contains_key(&id).await.unwrap(),
+        "putIfAbsent's per-entry max idle (infinite) overrides the map's 2 s"
+    );
+    let m = repo.find_by_id(&id).await.unwrap().expect("never expires");
+    m.insert("a", &1).unwrap();
+    repo.save(&m).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    assert!(
+        !map.contains_key(&id).await.unwrap(),
+        "after replaceIfSame the map's max idle applies again"
+    );
+}
