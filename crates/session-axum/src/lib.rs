@@ -75,6 +75,9 @@
 //!   [`StoreFailurePolicy::ContinueWithFreshSession`].
 //! - Using [`Session`] in a router without the layer is rejected with a 500 whose body
 //!   says the layer is missing.
+//! - `Secure` is added when the request URI carries the `https` scheme; hyper gives
+//!   origin-form URIs, so behind a TLS-terminating proxy (the usual case) configure the
+//!   cookie with [`CookieSecure::Always`]. Forwarding headers are not trusted.
 #![forbid(unsafe_code)]
 
 mod extractor;
