@@ -359,3 +359,41 @@ async fn on_save_mode_writes_only_at_commit() {
     lazy.commit().await.unwrap();
     assert_eq!(repo.inner().len(), 1);
 }
+
+#[tokio::test]
+async fn change_id_and_new_session_after_invalidate() {
+    let (repo, manager) = setup();
+    let first = manager.begin(&RequestIds::default());
+    first.insert("a", &1).await.unwrap();
+    let pair = cookie_pair(&first.commit().await.unwrap());
+    let old_id = id_of(&pair);
+
+    // change_id: same data, new id, new cookie, old id gone.
+    let request = manager.begin(&with_cookie(&pair));
+    let new_id = request.change_id().await.unwrap().unwrap();
+    assert_ne!(new_id, old_id);
+    let pair = cookie_pair(&request.commit().await.unwrap());
+    assert_eq!(id_of(&pair), new_id);
+    assert!(repo.inner().find_by_id(&old_id).await.unwrap().is_none());
+    assert!(repo.inner().find_by_id(&new_id).await.unwrap().is_some());
+
+    // Without a session there is nothing to change.
+    let empty = manager.begin(&RequestIds::default());
+    assert_eq!(empty.change_id().await.unwrap(), None);
+    assert!(empty.commit().await.unwrap().is_empty());
+
+    // Invalidate, then start again in the same request: the old one is deleted and the
+    // new one has a fresh id and its own cookie.
+    let request = manager.begin(&with_cookie(&pair));
+    request.invalidate().await.unwrap();
+    assert!(request.load().await.unwrap().is_none());
+    request.insert("b", &2).await.unwrap();
+    let update = request.commit().await.unwrap();
+    assert_eq!(update.set_cookies.len(), 1);
+    let fresh = id_of(&cookie_pair(&update));
+    assert_ne!(fresh, new_id);
+    assert!(repo.inner().find_by_id(&new_id).await.unwrap().is_none());
+    let stored = repo.inner().find_by_id(&fresh).await.unwrap().unwrap();
+    assert_eq!(stored.get::<i32>("a").unwrap(), None);
+    assert_eq!(stored.get::<i32>("b").unwrap(), Some(2));
+}
