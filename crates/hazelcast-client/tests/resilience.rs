@@ -594,3 +594,58 @@ async fn heartbeats() {
         .await
         .expect("works after the reconnect");
 }
+
+/// Backup acks that never come: the write completes normally after the backup-ack timeout
+/// (Java's default, no indeterminate-state error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_backup_acks_complete_after_the_timeout() {
+    let cluster = TestCluster::start(2).await.expect("cluster");
+    let client = Client::connect(
+        config_for(&cluster, "dev")
+            .backup_ack_timeout(Duration::from_millis(400))
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    for i in 0..2 {
+        cluster
+            .faults(i)
+            .expect("faults")
+            .set_withhold_backup_acks(true);
+    }
+    let m = client.map::<String, String>("no-acks");
+    let t = Instant::now();
+    m.set(&s("k"), &s("v")).await.expect("completes normally");
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(380) && took < Duration::from_millis(1500),
+        "{took:?}"
+    );
+    // Reads need no backups.
+    let t = Instant::now();
+    assert_eq!(m.get(&s("k")).await.expect("get"), Some(s("v")));
+    assert!(t.elapsed() < Duration::from_millis(300));
+}
+
+/// A member that does not allow the client: typed error, not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_denying_the_client_is_a_typed_error() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    cluster.faults(0).expect("faults").set_deny_clients(true);
+    let t = Instant::now();
+    let err = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+        .await
+        .expect_err("denied");
+    assert!(
+        matches!(
+            err,
+            ClientError::Authentication {
+                reason: hazelcast_client::AuthFailure::NotAllowedInCluster,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(1));
+}
