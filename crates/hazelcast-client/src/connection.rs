@@ -269,6 +269,24 @@ async fn read_loop(conn: Arc<Connection>, mut rd: OwnedReadHalf, mut decoder: Me
     conn.close(&reason);
 }
 
+/// Puts `first` and whatever else is queued (up to [`BATCH_BYTES`]) into `buf`: one write
+/// for many small messages under load. Returns the number of messages.
+fn fill_batch(first: &Message, rx: &mut mpsc::Receiver<Message>, buf: &mut Vec<u8>) -> usize {
+    buf.clear();
+    buf.extend_from_slice(first.as_bytes());
+    let mut n = 1;
+    while buf.len() < BATCH_BYTES {
+        match rx.try_recv() {
+            Ok(m) => {
+                buf.extend_from_slice(m.as_bytes());
+                n += 1;
+            }
+            Err(_) => break,
+        }
+    }
+    n
+}
+
 async fn write_loop(
     conn: Arc<Connection>,
     mut wr: OwnedWriteHalf,
@@ -279,19 +297,51 @@ async fn write_loop(
         let Some(first) = rx.recv().await else {
             break "writer queue closed".to_owned();
         };
-        buf.clear();
-        buf.extend_from_slice(first.as_bytes());
-        // Gather whatever else is queued: one write for many small messages under load.
-        while buf.len() < BATCH_BYTES {
-            match rx.try_recv() {
-                Ok(m) => buf.extend_from_slice(m.as_bytes()),
-                Err(_) => break,
-            }
-        }
+        fill_batch(&first, &mut rx, &mut buf);
         if let Err(e) = wr.write_all(&buf).await {
             break format!("write failed: {e}");
         }
         conn.last_write_ms.store(conn.now_ms(), Ordering::Relaxed);
     };
     conn.close(&reason);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hazelcast_protocol::codec::client::ClientPingRequest;
+
+    fn ping(id: i64) -> Message {
+        let mut m = ClientPingRequest {}.encode();
+        m.set_correlation_id(id);
+        m
+    }
+
+    #[test]
+    fn queued_messages_are_batched_up_to_the_limit() {
+        let (tx, mut rx) = mpsc::channel(QUEUE);
+        let one = ping(0).len();
+        let count = BATCH_BYTES / one + 100;
+        for i in 0..count {
+            tx.try_send(ping(i as i64)).expect("queue");
+        }
+        let mut buf = Vec::new();
+        let n = fill_batch(&ping(-1), &mut rx, &mut buf);
+        assert_eq!(n, BATCH_BYTES.div_ceil(one), "stops once the batch is full");
+        assert_eq!(buf.len(), n * one);
+        // The bytes are the messages back to back, in order.
+        let mut d = MessageDecoder::new(DecoderConfig::default());
+        d.feed(&buf);
+        let mut ids = Vec::new();
+        while let Some(m) = d.next_message().expect("valid") {
+            ids.push(m.correlation_id());
+        }
+        assert_eq!(ids.len(), n);
+        assert_eq!(ids.first(), Some(&-1));
+        assert!(ids.windows(2).all(|w| w[1] == w[0] + 1));
+        // The rest forms the next batch.
+        let first = rx.try_recv().expect("left");
+        let n2 = fill_batch(&first, &mut rx, &mut buf);
+        assert_eq!(n + n2, count + 1);
+    }
 }
