@@ -267,8 +267,17 @@ impl MessageDecoder {
                     return Ok(None);
                 }
                 Scan::Complete(len) => {
-                    let raw = window[..len].to_vec();
-                    self.start += len;
+                    let end = self.start + len;
+                    let raw = if self.start == 0 && self.buf.len() - end <= len {
+                        // The message is most of the buffer: hand the buffer itself over
+                        // and keep only the (smaller) rest, instead of copying the message.
+                        let rest = self.buf.split_off(end);
+                        std::mem::replace(&mut self.buf, rest)
+                    } else {
+                        let raw = window[..len].to_vec();
+                        self.start = end;
+                        raw
+                    };
                     self.scan = 0;
                     if raw.len() < FRAME_HEADER_SIZE {
                         return Err(DecodeError::FrameTooShort(raw.len() as i64));
