@@ -156,6 +156,9 @@ async fn connection_dropped_mid_request() {
         .await
     );
     cluster.drop_connections(0);
+    // Release only once the client saw the connection go (the get is being retried), so
+    // no held response can slip out on the old connection.
+    assert!(eventually(Duration::from_secs(3), || client.stats().retries >= 1).await);
     faults.release();
     let got = get.await.expect("task").expect("get is retried");
     assert!(got.is_some());
@@ -193,6 +196,7 @@ async fn connection_dropped_mid_request() {
         .await
     );
     cluster.drop_connections(0);
+    assert!(eventually(Duration::from_secs(3), || redo.stats().retries >= 1).await);
     faults.release();
     set.await.expect("task").expect("redone");
     assert_eq!(m2.get(&s("k")).await.expect("get"), Some(s("redo")));
