@@ -553,7 +553,7 @@ async fn backup_acks_arrive_and_complete_writes() {
         m.set(&format!("k{i}"), &s("v")).await.expect("set");
     }
     assert!(
-        t.elapsed() < Duration::from_secs(2),
+        t.elapsed() < Duration::from_millis(2900),
         "a write waited for the timeout: {:?}",
         t.elapsed()
     );
@@ -606,7 +606,7 @@ async fn missing_backup_acks_complete_after_the_timeout() {
     let cluster = TestCluster::start(2).await.expect("cluster");
     let client = Client::connect(
         config_for(&cluster, "dev")
-            .backup_ack_timeout(Duration::from_millis(400))
+            .backup_ack_timeout(Duration::from_millis(1000))
             .build()
             .expect("config"),
     )
@@ -623,13 +623,17 @@ async fn missing_backup_acks_complete_after_the_timeout() {
     m.set(&s("k"), &s("v")).await.expect("completes normally");
     let took = t.elapsed();
     assert!(
-        took >= Duration::from_millis(380) && took < Duration::from_millis(1500),
+        took >= Duration::from_millis(950) && took < Duration::from_millis(3000),
         "{took:?}"
     );
     // Reads need no backups.
     let t = Instant::now();
     assert_eq!(m.get(&s("k")).await.expect("get"), Some(s("v")));
-    assert!(t.elapsed() < Duration::from_millis(300));
+    assert!(
+        t.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 /// A member that does not allow the client: typed error, not retried.
