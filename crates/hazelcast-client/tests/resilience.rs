@@ -657,3 +657,53 @@ async fn member_denying_the_client_is_a_typed_error() {
     );
     assert!(t.elapsed() < Duration::from_secs(1));
 }
+
+/// The primary cluster is down at start: the client starts on the alternative.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_at_startup() {
+    let a = TestCluster::start(1).await.expect("cluster a");
+    let b = TestCluster::builder()
+        .cluster_name("dr")
+        .start()
+        .await
+        .expect("cluster b");
+    let a_config = config_for(&a, "dev");
+    a.shutdown();
+    let t = Instant::now();
+    let client = Client::connect(
+        a_config
+            .reconnect(fast_reconnect(Some(Duration::from_millis(300))))
+            .failover(
+                2,
+                [ClusterConfig::new(
+                    "dr",
+                    b.addresses().iter().map(ToString::to_string),
+                )],
+            )
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("starts on the alternative");
+    assert_eq!(client.cluster_name(), "dr");
+    assert_eq!(client.stats().failovers, 1);
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    client
+        .map::<String, String>("m")
+        .set(&s("k"), &s("v"))
+        .await
+        .expect("set");
+    // With every cluster down, the try count ends the attempts.
+    let b_config = config_for(&b, "dr");
+    b.shutdown();
+    let err = Client::connect(
+        b_config
+            .reconnect(fast_reconnect(Some(Duration::from_millis(100))))
+            .failover(2, [ClusterConfig::new("dev", ["127.0.0.1:9"])])
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect_err("nothing answers");
+    assert!(matches!(err, ClientError::ClusterUnreachable(_)), "{err:?}");
+}
