@@ -6,9 +6,15 @@
 //!   `../shared/hazelcast/protocol-definitions/*.yaml`.
 //! - `codegen --check`: fails when the committed generated files differ from what the
 //!   definitions produce.
+//! - `docker-config [--check]`: renders the member YAML under `docker/` from the session
+//!   map's typed configuration (see `docker/README.md`).
+//! - `integration [--docker]`: the resilience scenarios against the shop (issue 8); see
+//!   `docker/README.md` for real clusters (`HZ_MEMBERS`, `HZ_FAILOVER_MEMBERS`).
 #![forbid(unsafe_code)]
 
 mod codegen;
+mod docker_config;
+mod integration;
 
 use std::process::ExitCode;
 
@@ -25,6 +31,18 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("docker-config") => {
+            let check = args.iter().skip(1).any(|a| a == "--check");
+            match docker_config::run(&codegen::workspace_root(), check) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("docker-config failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some("integration") => integration::main(&codegen::workspace_root(), &args[1..]),
+        Some(integration::CLUSTER_COMMAND) => integration::cluster_process::main(&args[1..]),
         Some(other) => {
             eprintln!("unknown xtask command: {other}");
             usage()
@@ -35,7 +53,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions"
+        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--docker]   resilience scenarios against the shop (in-process cluster, HZ_MEMBERS or docker)"
     );
     ExitCode::FAILURE
 }
