@@ -15,7 +15,7 @@ use super::scenarios::{OrFail, start_shop, until};
 use super::{Outcome, Suite, ms};
 
 /// The W3C element reference key.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f253a6b8d1a";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn which(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -184,7 +184,7 @@ impl Driver {
         v[ELEMENT]
             .as_str()
             .map(str::to_owned)
-            .ok_or_else(|| format!("no element {css}"))
+            .ok_or_else(|| format!("no element {css}: {}", truncate(&v.to_string())))
     }
 
     fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
@@ -231,6 +231,15 @@ impl Drop for Driver {
     }
 }
 
+/// A fresh, empty browser profile directory, removed when dropped.
+struct Profile(PathBuf);
+
+impl Drop for Profile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Scenario 6.
 pub(crate) fn scenario(suite: &mut Suite) -> Outcome {
     (|| {
@@ -241,11 +250,11 @@ pub(crate) fn scenario(suite: &mut Suite) -> Outcome {
         let shots = suite.target_dir.join("integration");
         std::fs::create_dir_all(&shots)
             .map_err(|e| Outcome::failed(format!("{}: {e}", shots.display())))?;
-        let profile = shots.join(format!("chromium-profile-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&profile);
-        std::fs::create_dir_all(&profile)
-            .map_err(|e| Outcome::failed(format!("{}: {e}", profile.display())))?;
-        let driver = Driver::start(&chromium, &chromedriver, &profile).or_fail("browser")?;
+        let profile = Profile(shots.join(format!("chromium-profile-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(&profile.0);
+        std::fs::create_dir_all(&profile.0)
+            .map_err(|e| Outcome::failed(format!("{}: {e}", profile.0.display())))?;
+        let driver = Driver::start(&chromium, &chromedriver, &profile.0).or_fail("browser")?;
         let base = format!("http://{}", shop.address);
         let steps = (|| -> Result<(String, Duration), String> {
             driver.go(&format!("{base}/login"))?;
@@ -279,7 +288,7 @@ pub(crate) fn scenario(suite: &mut Suite) -> Outcome {
             }
         })();
         drop(driver);
-        let _ = std::fs::remove_dir_all(&profile);
+        drop(profile);
         match steps {
             Ok((total, restart)) => Ok(Outcome::passed(format!(
                 "signed in, basket total {total} shown before and after the restart (shop back in {} ms); screenshots in {}",
@@ -290,6 +299,11 @@ pub(crate) fn scenario(suite: &mut Suite) -> Outcome {
         }
     })()
     .unwrap_or_else(|o: Outcome| o)
+}
+
+/// At most 200 characters of `s`.
+fn truncate(s: &str) -> String {
+    s.chars().take(200).collect()
 }
 
 /// The basket total cell's text.

@@ -120,14 +120,48 @@ pub(crate) fn request(
     stream
         .write_all(head.as_bytes())
         .map_err(|e| format!("send {path}: {e}"))?;
-    let mut raw = Vec::new();
-    stream
-        .take(MAX_RESPONSE)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("read {path}: {e}"))?;
+    let raw = read_response(&mut stream).map_err(|e| format!("read {path}: {e}"))?;
     let response = parse(&raw).ok_or_else(|| format!("{path}: malformed response"))?;
     jar.update(&response.set_cookies);
     Ok(response)
+}
+
+/// Reads until the response is complete: end of stream, `Content-Length` bytes after the
+/// head, or the last chunk (servers may keep the connection open despite `close`).
+fn read_response(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(raw);
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if raw.len() as u64 > MAX_RESPONSE {
+            return Err(std::io::Error::other("response too large"));
+        }
+        if complete(&raw) {
+            return Ok(raw);
+        }
+    }
+}
+
+/// Whether `raw` holds a whole response.
+fn complete(raw: &[u8]) -> bool {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = raw.len() - split - 4;
+    for line in head.split("\r\n") {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            return v.trim().parse::<usize>().is_ok_and(|len| body >= len);
+        }
+        if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            return raw.ends_with(b"\r\n0\r\n\r\n") || (body == 5 && raw.ends_with(b"0\r\n\r\n"));
+        }
+    }
+    false
 }
 
 fn parse(raw: &[u8]) -> Option<Response> {
@@ -192,6 +226,10 @@ mod tests {
         assert_eq!(jar.get("SESSION"), Some("abc"));
         jar.update(&["SESSION=; Max-Age=0".to_owned()]);
         assert_eq!(jar.get("SESSION"), None);
+        assert!(complete(raw));
+        assert!(!complete(&raw[..raw.len() - 2]));
+        assert!(complete(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        assert!(!complete(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok"));
         assert!(parse(b"garbage").is_none());
         assert!(parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").is_none());
     }
