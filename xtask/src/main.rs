@@ -6,12 +6,15 @@
 //!   `../shared/hazelcast/protocol-definitions/*.yaml`.
 //! - `codegen --check`: fails when the committed generated files differ from what the
 //!   definitions produce.
+//! - `bench [--quick] [--runs N] [--only client|http] [--connections C]`: client and HTTP
+//!   benchmarks (issue 9); results in `target/bench/` (see `benches/README.md`).
 //! - `docker-config [--check]`: renders the member YAML under `docker/` from the session
 //!   map's typed configuration (see `docker/README.md`).
 //! - `integration [--docker]`: the resilience scenarios against the shop (issue 8); see
 //!   `docker/README.md` for real clusters (`HZ_MEMBERS`, `HZ_FAILOVER_MEMBERS`).
 #![forbid(unsafe_code)]
 
+mod bench;
 mod codegen;
 mod docker_config;
 mod integration;
@@ -31,6 +34,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("bench") => match bench::run(&codegen::workspace_root(), &args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench failed: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some("docker-config") => {
             let check = args.iter().skip(1).any(|a| a == "--check");
             match docker_config::run(&codegen::workspace_root(), check) {
@@ -53,7 +63,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--docker]   resilience scenarios against the shop (in-process cluster, HZ_MEMBERS or docker)"
+        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--docker]   resilience scenarios against the shop (in-process cluster, HZ_MEMBERS or docker)"
     );
     ExitCode::FAILURE
 }

@@ -1,0 +1,152 @@
+//! The shop's two basket handlers, written once against [`BasketSession`] and served by
+//! every session stack of the comparison.
+//!
+//! - "add to basket" reads the basket, appends an item and writes it back (a
+//!   read-modify-write of the session);
+//! - "show basket" only reads it.
+//!
+//! The basket keeps the last [`MAX_ITEMS`] items so the session's size stays the same
+//! however long a benchmark runs.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+/// Items a basket keeps (the oldest are dropped first).
+pub const MAX_ITEMS: usize = 16;
+
+/// The session attribute holding the basket.
+pub const BASKET_ATTRIBUTE: &str = "basket";
+
+/// The basket as stored in the session.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Basket {
+    /// Item names, oldest first.
+    pub items: Vec<String>,
+}
+
+impl Basket {
+    /// Appends `item`, dropping the oldest items past [`MAX_ITEMS`].
+    pub fn add(&mut self, item: &str) {
+        self.items.push(item.to_owned());
+        if self.items.len() > MAX_ITEMS {
+            let excess = self.items.len() - MAX_ITEMS;
+            self.items.drain(..excess);
+        }
+    }
+}
+
+/// A handler's failure: the session store failed (answered with an opaque 500).
+#[derive(Debug, thiserror::Error)]
+#[error("session store failed: {0}")]
+pub struct StoreFailed(pub String);
+
+/// The tiny session interface both handlers are written against; each stack implements
+/// it over its own session type.
+pub trait BasketSession {
+    /// The stored basket, `None` when the session has none (or there is no session).
+    fn load_basket(&self) -> impl Future<Output = Result<Option<Basket>, StoreFailed>>;
+    /// Stores the basket in the session.
+    fn store_basket(&self, basket: &Basket) -> impl Future<Output = Result<(), StoreFailed>>;
+}
+
+/// "Add to basket": reads the basket, appends `item`, stores it; answers with the count.
+///
+/// # Errors
+/// When the session store fails.
+pub async fn add_to_basket<S: BasketSession>(
+    session: &S,
+    item: &str,
+) -> Result<String, StoreFailed> {
+    let mut basket = session.load_basket().await?.unwrap_or_default();
+    basket.add(item);
+    session.store_basket(&basket).await?;
+    Ok(format!("{} items in your basket\n", basket.items.len()))
+}
+
+/// "Show basket": reads the basket and renders it as text.
+///
+/// # Errors
+/// When the session store fails.
+pub async fn show_basket<S: BasketSession>(session: &S) -> Result<String, StoreFailed> {
+    let basket = session.load_basket().await?.unwrap_or_default();
+    let mut out = format!("{} items\n", basket.items.len());
+    for item in &basket.items {
+        let _ = writeln!(out, "- {item}");
+    }
+    Ok(out)
+}
+
+/// The no-session baseline: no store, nothing kept (the upper limit of the comparison).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSession;
+
+impl BasketSession for NoSession {
+    async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+        Ok(None)
+    }
+
+    async fn store_basket(&self, _basket: &Basket) -> Result<(), StoreFailed> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Cell(RefCell<Option<Basket>>);
+
+    impl BasketSession for Cell {
+        async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+            Ok(self.0.borrow().clone())
+        }
+        async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
+            *self.0.borrow_mut() = Some(basket.clone());
+            Ok(())
+        }
+    }
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn add_then_show() {
+        let s = Cell::default();
+        assert_eq!(
+            block_on(add_to_basket(&s, "tea")).ok().as_deref(),
+            Some("1 items in your basket\n")
+        );
+        block_on(add_to_basket(&s, "cake")).expect("add");
+        assert_eq!(
+            block_on(show_basket(&s)).ok().as_deref(),
+            Some("2 items\n- tea\n- cake\n")
+        );
+    }
+
+    #[test]
+    fn basket_is_bounded() {
+        let mut b = Basket::default();
+        for i in 0..100 {
+            b.add(&format!("item-{i}"));
+        }
+        assert_eq!(b.items.len(), MAX_ITEMS);
+        assert_eq!(b.items.last().map(String::as_str), Some("item-99"));
+    }
+
+    #[test]
+    fn baseline_keeps_nothing() {
+        block_on(add_to_basket(&NoSession, "tea")).expect("add");
+        assert_eq!(
+            block_on(show_basket(&NoSession)).ok().as_deref(),
+            Some("0 items\n")
+        );
+    }
+}

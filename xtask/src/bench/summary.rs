@@ -1,0 +1,199 @@
+//! Raw results of repeated runs and their median and spread.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One measurement of one run, as a driver reported it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Record {
+    /// `client` or `http`.
+    pub(crate) part: String,
+    /// Who was measured: a client (`rust`, `python`, `node`) or an HTTP stack.
+    pub(crate) subject: String,
+    /// The case: `get 200B x64`, `add to basket`, ...
+    pub(crate) case: String,
+    /// Run number, from 1.
+    pub(crate) run: usize,
+    /// Operations or requests per second.
+    pub(crate) per_second: f64,
+    /// Median latency (µs).
+    pub(crate) p50_us: Option<f64>,
+    /// 99th percentile latency (µs).
+    pub(crate) p99_us: Option<f64>,
+    /// Failed operations or requests in the window.
+    pub(crate) errors: u64,
+    /// Client CPU share of one core over the window (client part).
+    pub(crate) cpu_share: Option<f64>,
+    /// Backend round trips per request (HTTP part).
+    pub(crate) round_trips: Option<f64>,
+}
+
+impl Record {
+    /// Reads the common fields of a driver's JSON line.
+    pub(crate) fn from_json(
+        part: &str,
+        subject: &str,
+        case: &str,
+        run: usize,
+        v: &Value,
+    ) -> Option<Self> {
+        let per_second = v.get("per_second")?.as_f64()?;
+        let seconds = v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+        let cpu = v.get("cpu_seconds").and_then(Value::as_f64);
+        Some(Self {
+            part: part.to_owned(),
+            subject: subject.to_owned(),
+            case: case.to_owned(),
+            run,
+            per_second,
+            p50_us: v.get("p50_us").and_then(Value::as_f64),
+            p99_us: v.get("p99_us").and_then(Value::as_f64),
+            errors: v.get("errors").and_then(Value::as_u64).unwrap_or(0),
+            cpu_share: cpu.filter(|_| seconds > 0.0).map(|c| c / seconds),
+            round_trips: None,
+        })
+    }
+}
+
+/// Median and spread of one (part, subject, case) over the runs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Row {
+    pub(crate) part: String,
+    pub(crate) subject: String,
+    pub(crate) case: String,
+    pub(crate) runs: usize,
+    pub(crate) per_second: f64,
+    /// (max - min) / median of the throughput, in percent.
+    pub(crate) spread_pct: f64,
+    pub(crate) p50_us: Option<f64>,
+    pub(crate) p99_us: Option<f64>,
+    /// Sum over the runs.
+    pub(crate) errors: u64,
+    pub(crate) cpu_share: Option<f64>,
+    pub(crate) round_trips: Option<f64>,
+}
+
+/// Median of the values (mean of the middle two for an even count); `None` when empty.
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+fn median_of(records: &[&Record], f: impl Fn(&Record) -> Option<f64>) -> Option<f64> {
+    let v: Vec<f64> = records.iter().filter_map(|r| f(r)).collect();
+    median(&v)
+}
+
+/// Groups records by (part, subject, case) in first-seen order and summarises each.
+pub(crate) fn summarise(records: &[Record]) -> Vec<Row> {
+    let mut keys: Vec<(String, String, String)> = Vec::new();
+    for r in records {
+        let k = (r.part.clone(), r.subject.clone(), r.case.clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys.into_iter()
+        .map(|(part, subject, case)| {
+            let group: Vec<&Record> = records
+                .iter()
+                .filter(|r| r.part == part && r.subject == subject && r.case == case)
+                .collect();
+            let rates: Vec<f64> = group.iter().map(|r| r.per_second).collect();
+            let per_second = median(&rates).unwrap_or(0.0);
+            let (lo, hi) = rates
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(*x), hi.max(*x))
+                });
+            let spread_pct = if per_second > 0.0 && group.len() > 1 {
+                (hi - lo) / per_second * 100.0
+            } else {
+                0.0
+            };
+            Row {
+                runs: group.len(),
+                per_second,
+                spread_pct,
+                p50_us: median_of(&group, |r| r.p50_us),
+                p99_us: median_of(&group, |r| r.p99_us),
+                errors: group.iter().map(|r| r.errors).sum(),
+                cpu_share: median_of(&group, |r| r.cpu_share),
+                round_trips: median_of(&group, |r| r.round_trips),
+                part,
+                subject,
+                case,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(subject: &str, run: usize, rate: f64) -> Record {
+        Record {
+            part: "client".into(),
+            subject: subject.into(),
+            case: "get 200B x1".into(),
+            run,
+            per_second: rate,
+            p50_us: Some(rate / 10.0),
+            p99_us: None,
+            errors: 1,
+            cpu_share: Some(0.5),
+            round_trips: None,
+        }
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[f64::NAN, 1.0]), Some(1.0));
+    }
+
+    #[test]
+    fn groups_runs_with_spread() {
+        let records = vec![
+            rec("rust", 1, 90.0),
+            rec("node", 1, 10.0),
+            rec("rust", 2, 110.0),
+            rec("rust", 3, 100.0),
+        ];
+        let rows = summarise(&records);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].subject, "rust");
+        assert_eq!(rows[0].runs, 3);
+        assert_eq!(rows[0].per_second, 100.0);
+        assert!((rows[0].spread_pct - 20.0).abs() < 1e-9);
+        assert_eq!(rows[0].p50_us, Some(10.0));
+        assert_eq!(rows[0].p99_us, None);
+        assert_eq!(rows[0].errors, 3);
+        assert_eq!(rows[1].spread_pct, 0.0);
+    }
+
+    #[test]
+    fn parses_driver_lines() {
+        let v: Value = serde_json::from_str(
+            r#"{"ok":10,"errors":0,"seconds":2.0,"per_second":5.0,"p50_us":12.5,"p99_us":null,"cpu_seconds":1.0}"#,
+        )
+        .expect("json");
+        let r = Record::from_json("client", "rust", "get 200B x1", 1, &v).expect("record");
+        assert_eq!(r.cpu_share, Some(0.5));
+        assert_eq!(r.p50_us, Some(12.5));
+        assert_eq!(r.p99_us, None);
+        assert!(Record::from_json("client", "rust", "x", 1, &Value::Null).is_none());
+    }
+}
