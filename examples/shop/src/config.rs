@@ -7,17 +7,24 @@
 //! | `HZ_CLUSTER_NAME` | that cluster's name | `dev` |
 //! | `HZ_FAILOVER_MEMBERS` | `host:port,...` of a second cluster to fail over to | unset |
 //! | `HZ_FAILOVER_CLUSTER_NAME` | the second cluster's name | `dev` |
+//! | `HZ_MAP_NAME` | the session map | `spring:session:sessions` |
+//! | `HZ_CONNECT_TIMEOUT_SECS` | start-up gives up on a cluster after this long | 10 |
+//!
+//! The session map gets backup count 1. See [`crate::backend`] for how the store is built.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use session_axum::{
-    ConcurrentSessions, MemorySessionRepository, SessionManager, SessionRepository,
-};
+use session_axum::{ConcurrentSessions, SessionManager, SessionRepository};
 
 /// The default port.
 pub const DEFAULT_PORT: u16 = 8080;
 /// The default Hazelcast cluster name.
 pub const DEFAULT_CLUSTER_NAME: &str = "dev";
+/// The default time start-up waits for a Hazelcast cluster.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Synchronous backups of the session map.
+pub const SESSION_MAP_BACKUP_COUNT: u8 = 1;
 /// At most this many sessions per user.
 pub const MAX_SESSIONS_PER_USER: usize = 2;
 
@@ -39,11 +46,36 @@ pub enum ConfigError {
     /// A failover cluster was given without a primary one.
     #[error("HZ_FAILOVER_MEMBERS needs HZ_MEMBERS")]
     FailoverWithoutPrimary,
-    /// The Hazelcast backend is configured but not part of this build.
+    /// `HZ_CONNECT_TIMEOUT_SECS` is not a positive number of seconds.
+    #[error("HZ_CONNECT_TIMEOUT_SECS must be a number of seconds from 1 to 3600, got {0:?}")]
+    ConnectTimeout(String),
+    /// `HZ_MAP_NAME` is empty or too long.
+    #[error("HZ_MAP_NAME must be a map name of 1 to 255 characters")]
+    MapName,
+    /// The Hazelcast client refused the configuration.
+    #[error("invalid Hazelcast client configuration")]
+    Client(#[source] hazelcast_client::ClientError),
+    /// No Hazelcast cluster answered at start-up.
     #[error(
-        "Hazelcast backend not built yet: unset HZ_MEMBERS to run the shop on the in-memory store"
+        "no Hazelcast cluster answered within {} s ({store}); start the cluster, fix HZ_MEMBERS, \
+         or unset HZ_MEMBERS to run the shop on the in-memory store",
+        after.as_secs()
     )]
-    HazelcastNotBuilt,
+    Unreachable {
+        /// The store that was configured.
+        store: String,
+        /// How long start-up waited.
+        after: Duration,
+    },
+    /// The Hazelcast session repository could not start.
+    #[error("cannot start the Hazelcast session store: {detail}")]
+    Hazelcast {
+        /// The error with its causes, as text.
+        detail: String,
+        /// The error.
+        #[source]
+        source: session_hazelcast::BuildError,
+    },
 }
 
 /// One Hazelcast cluster to connect to.
@@ -69,7 +101,11 @@ pub enum Backend {
         /// The cluster to fail over to.
         failover: Option<ClusterSettings>,
         /// Synchronous backups of the session map.
-        backup_count: u32,
+        backup_count: u8,
+        /// The session map.
+        map_name: String,
+        /// How long to try one cluster at start-up (and before a failover).
+        connect_timeout: Duration,
     },
 }
 
@@ -133,27 +169,47 @@ impl ShopConfig {
         let backend = match (primary, failover) {
             (None, None) => Backend::Memory,
             (None, Some(_)) => return Err(ConfigError::FailoverWithoutPrimary),
-            (Some(primary), failover) => Backend::Hazelcast {
-                primary,
-                failover,
-                backup_count: 1,
-            },
+            (Some(primary), failover) => {
+                let map_name = var("HZ_MAP_NAME")
+                    .unwrap_or_else(|| session_hazelcast::DEFAULT_MAP_NAME.to_owned());
+                if map_name.trim().is_empty() || map_name.len() > 255 {
+                    return Err(ConfigError::MapName);
+                }
+                let connect_timeout = match var("HZ_CONNECT_TIMEOUT_SECS") {
+                    None => DEFAULT_CONNECT_TIMEOUT,
+                    Some(s) => match s.trim().parse::<u64>() {
+                        Ok(secs @ 1..=3600) => Duration::from_secs(secs),
+                        _ => return Err(ConfigError::ConnectTimeout(s.chars().take(50).collect())),
+                    },
+                };
+                Backend::Hazelcast {
+                    primary,
+                    failover,
+                    backup_count: SESSION_MAP_BACKUP_COUNT,
+                    map_name,
+                    connect_timeout,
+                }
+            }
         };
         Ok(Self { port, backend })
     }
 
-    /// The session repository for the configured backend.
-    pub fn repository(&self) -> Result<Arc<dyn SessionRepository>, ConfigError> {
-        match &self.backend {
-            Backend::Memory => Ok(Arc::new(MemorySessionRepository::new())),
-            Backend::Hazelcast { .. } => Err(ConfigError::HazelcastNotBuilt),
-        }
+    /// The session repository for the configured backend (connects to Hazelcast when
+    /// configured, see [`crate::backend::repository`]).
+    ///
+    /// # Errors
+    /// A cluster that cannot be reached or refuses the map configuration.
+    pub async fn repository(&self) -> Result<Arc<dyn SessionRepository>, ConfigError> {
+        crate::backend::repository(&self.backend).await
     }
 
     /// The session manager the shop runs: Spring's cookie defaults, at most
     /// [`MAX_SESSIONS_PER_USER`] sessions per user (the oldest is ended).
-    pub fn session_manager(&self) -> Result<SessionManager, ConfigError> {
-        Ok(shop_manager(self.repository()?))
+    ///
+    /// # Errors
+    /// As [`repository`](Self::repository).
+    pub async fn session_manager(&self) -> Result<SessionManager, ConfigError> {
+        Ok(shop_manager(self.repository().await?))
     }
 }
 
@@ -181,11 +237,10 @@ mod tests {
         let c = config(&[]).unwrap();
         assert_eq!(c.port, 8080);
         assert_eq!(c.backend, Backend::Memory);
-        assert!(c.session_manager().is_ok());
     }
 
     #[test]
-    fn hazelcast_settings_parse_and_fail_clearly() {
+    fn hazelcast_settings_parse() {
         let c = config(&[
             ("HZ_MEMBERS", "10.0.0.1:5701, 10.0.0.2:5701"),
             ("HZ_CLUSTER_NAME", "shop"),
@@ -196,6 +251,8 @@ mod tests {
             primary,
             failover,
             backup_count,
+            map_name,
+            connect_timeout,
         } = &c.backend
         else {
             panic!("not hazelcast: {c:?}");
@@ -204,8 +261,38 @@ mod tests {
         assert_eq!(primary.cluster_name, "shop");
         assert_eq!(failover.as_ref().unwrap().cluster_name, "dev");
         assert_eq!(*backup_count, 1);
-        let error = c.repository().err().unwrap().to_string();
-        assert!(error.contains("Hazelcast backend not built yet"), "{error}");
+        assert_eq!(map_name, "spring:session:sessions");
+        assert_eq!(*connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+
+        let c = config(&[
+            ("HZ_MEMBERS", "h:1"),
+            ("HZ_MAP_NAME", "shop-sessions"),
+            ("HZ_CONNECT_TIMEOUT_SECS", "3"),
+        ])
+        .unwrap();
+        let Backend::Hazelcast {
+            map_name,
+            connect_timeout,
+            failover,
+            ..
+        } = &c.backend
+        else {
+            panic!("not hazelcast: {c:?}");
+        };
+        assert_eq!(map_name, "shop-sessions");
+        assert_eq!(*connect_timeout, Duration::from_secs(3));
+        assert!(failover.is_none());
+
+        for bad in ["0", "x", "-1", "99999"] {
+            assert!(matches!(
+                config(&[("HZ_MEMBERS", "h:1"), ("HZ_CONNECT_TIMEOUT_SECS", bad)]),
+                Err(ConfigError::ConnectTimeout(_))
+            ));
+        }
+        assert!(matches!(
+            config(&[("HZ_MEMBERS", "h:1"), ("HZ_MAP_NAME", " ")]),
+            Err(ConfigError::MapName)
+        ));
 
         assert!(config(&[("HZ_MEMBERS", "nohost")]).is_err());
         assert!(config(&[("HZ_MEMBERS", "")]).is_err());

@@ -14,11 +14,13 @@
 //! assert_eq!(basket.total_cents(), 499 + 599);
 //! ```
 //!
-//! Configuration comes from environment variables, see [`config`].
+//! Configuration comes from environment variables, see [`config`]: sessions are kept in
+//! memory, or in a Hazelcast cluster when `HZ_MEMBERS` is set ([`backend`]).
 #![forbid(unsafe_code)]
 
 pub mod actix_app;
 pub mod axum_app;
+pub mod backend;
 pub mod basket;
 pub mod catalogue;
 pub mod config;

@@ -17,11 +17,18 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// Reads the configuration, builds the session manager and binds 127.0.0.1 on the
-/// configured port. The error is a message for the user.
-pub fn prepare() -> Result<(SessionManager, TcpListener), String> {
+/// Reads the configuration, builds the session manager (connecting to Hazelcast when
+/// `HZ_MEMBERS` is set, giving up after the connect timeout), says on stderr which
+/// session store it uses, and binds 127.0.0.1 on the configured port. The error is a
+/// message for the user.
+pub async fn prepare() -> Result<(SessionManager, TcpListener), String> {
     let config = ShopConfig::from_env().map_err(|e| e.to_string())?;
-    let manager = config.session_manager().map_err(|e| e.to_string())?;
+    let store = crate::backend::describe(&config.backend);
+    if matches!(config.backend, crate::config::Backend::Hazelcast { .. }) {
+        let _ = writeln!(std::io::stderr(), "Connecting to the {store}...");
+    }
+    let manager = config.session_manager().await.map_err(|e| e.to_string())?;
+    let _ = writeln!(std::io::stderr(), "Sessions: {store}.");
     let listener = TcpListener::bind(("127.0.0.1", config.port)).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             format!(

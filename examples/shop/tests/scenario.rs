@@ -27,6 +27,8 @@ fn command(binary: &str) -> Command {
         "HZ_CLUSTER_NAME",
         "HZ_FAILOVER_MEMBERS",
         "HZ_FAILOVER_CLUSTER_NAME",
+        "HZ_MAP_NAME",
+        "HZ_CONNECT_TIMEOUT_SECS",
     ] {
         command.env_remove(var);
     }
@@ -327,14 +329,23 @@ fn run_to_end(binary: &str, vars: &[(&str, &str)]) -> (bool, String, String) {
 }
 
 #[test]
-fn hazelcast_configuration_fails_clearly_until_the_backend_exists() {
+fn unreachable_hazelcast_cluster_fails_clearly() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let members = closed.local_addr().unwrap().to_string();
+    drop(closed);
     for binary in [env!("CARGO_BIN_EXE_shop"), env!("CARGO_BIN_EXE_shop-actix")] {
-        let (ok, stdout, stderr) =
-            run_to_end(binary, &[("HZ_MEMBERS", "127.0.0.1:5701"), ("PORT", "0")]);
+        let (ok, stdout, stderr) = run_to_end(
+            binary,
+            &[
+                ("HZ_MEMBERS", &members),
+                ("HZ_CONNECT_TIMEOUT_SECS", "1"),
+                ("PORT", "0"),
+            ],
+        );
         assert!(!ok);
         assert!(stdout.is_empty(), "{stdout}");
         assert!(
-            stderr.contains("Hazelcast backend not built yet"),
+            stderr.contains("no Hazelcast cluster answered within 1 s"),
             "{stderr}"
         );
     }

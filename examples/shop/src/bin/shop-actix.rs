@@ -7,7 +7,7 @@ use actix_web::{App, HttpServer};
 #[actix_web::main]
 async fn main() -> ExitCode {
     shop::startup::init_tracing();
-    let (manager, listener) = match shop::startup::prepare() {
+    let (manager, listener) = match shop::startup::prepare().await {
         Ok(ready) => ready,
         Err(message) => {
             eprintln!("shop-actix: {message}");

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     shop::startup::init_tracing();
-    let (manager, listener) = match shop::startup::prepare() {
+    let (manager, listener) = match shop::startup::prepare().await {
         Ok(ready) => ready,
         Err(message) => {
             eprintln!("shop: {message}");
