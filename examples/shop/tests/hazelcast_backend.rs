@@ -274,3 +274,110 @@ async fn starts_on_the_failover_cluster_when_the_primary_is_down() {
     assert_eq!(alice.user(&app).await, "user");
     dr.shutdown();
 }
+
+/// A shop binary started on a free port, killed when dropped.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `binary` on `members` and returns it with its `host:port`.
+async fn start_binary(binary: &'static str, members: String) -> (Process, String) {
+    tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(binary)
+            .env("PORT", "0")
+            .env("HZ_MEMBERS", members)
+            .env("HZ_CONNECT_TIMEOUT_SECS", "5")
+            .env("RUST_LOG", "warn")
+            .env_remove("HZ_CLUSTER_NAME")
+            .env_remove("HZ_FAILOVER_MEMBERS")
+            .env_remove("HZ_MAP_NAME")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("start the shop");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let process = Process(child);
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.trim().strip_suffix('/'))
+            .unwrap_or_else(|| panic!("no URL from {binary}: {line:?}"))
+            .to_owned();
+        (process, address)
+    })
+    .await
+    .unwrap()
+}
+
+/// One HTTP/1.1 request with `Connection: close`; the raw response.
+async fn http(address: &str, method: &str, path: &str, cookie: Option<&str>, form: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    if let Some(cookie) = cookie {
+        request.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
+    if method == "POST" {
+        request.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            form.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(form);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut response))
+        .await
+        .expect("the shop answers")
+        .unwrap();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+fn session_cookie(response: &str) -> String {
+    response
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim().split(';').next().unwrap_or("").to_owned())
+        })
+        .unwrap_or_else(|| panic!("no cookie in {response}"))
+}
+
+/// Both binaries as separate processes on one cluster: a login and a basket made on the
+/// axum shop are seen by the actix-web shop with the same cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_binaries_share_sessions_through_the_cluster() {
+    let cluster = TestCluster::start(3).await.expect("test cluster");
+    let (_axum, axum_at) = start_binary(env!("CARGO_BIN_EXE_shop"), members(&cluster)).await;
+    let (_actix, actix_at) =
+        start_binary(env!("CARGO_BIN_EXE_shop-actix"), members(&cluster)).await;
+
+    let login = http(&axum_at, "POST", "/login", None, LOGIN).await;
+    assert!(login.starts_with("HTTP/1.1 303"), "{login}");
+    let cookie = session_cookie(&login);
+    let added = http(&axum_at, "GET", "/basket/add?items=1,2", Some(&cookie), "").await;
+    assert!(added.starts_with("HTTP/1.1 303"), "{added}");
+
+    let me = http(&actix_at, "GET", "/api/me", Some(&cookie), "").await;
+    assert!(me.contains(r#"{"user":"user"}"#), "{me}");
+    let basket = http(&actix_at, "GET", "/api/basket", Some(&cookie), "").await;
+    assert!(basket.contains(r#""units":2"#), "{basket}");
+    // And back: the actix shop adds, the axum shop sees it.
+    http(&actix_at, "GET", "/basket/add?items=3", Some(&cookie), "").await;
+    let basket = http(&axum_at, "GET", "/api/basket", Some(&cookie), "").await;
+    assert!(basket.contains(r#""units":3"#), "{basket}");
+    cluster.shutdown();
+}
