@@ -1081,6 +1081,24 @@ impl Client {
         Ok(())
     }
 
+    /// Sends a complete, prepared `DynamicConfig.addMapConfig` request: the escape hatch for
+    /// settings [`MapConfig`] does not model (a WAN replication reference, the NATIVE
+    /// in-memory format, eviction, map store, ...). Its correlation and partition ids are set
+    /// by the invocation layer.
+    ///
+    /// # Errors
+    /// As [`Client::add_map_config`]: a conflicting existing configuration is a
+    /// [`ClientError::Member`] with code 32 (INVALID_CONFIGURATION).
+    pub async fn add_map_config_request(
+        &self,
+        request: &hazelcast_protocol::codec::dynamic_config::DynamicConfigAddMapConfigRequest,
+    ) -> Result<(), ClientError> {
+        self.inner
+            .invoke(request.encode(), Route::Any, false)
+            .await?;
+        Ok(())
+    }
+
     /// The client's counters.
     pub fn stats(&self) -> ClientStats {
         self.inner.stats.snapshot()

@@ -7,8 +7,7 @@ use std::time::{Duration, SystemTime};
 use async_trait::async_trait;
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{
-    Client, ClientConfig, ClientError, Compact, EntryEvent, EntryListenerOptions, IndexType, Map,
-    MapConfig,
+    Client, ClientConfig, ClientError, Compact, EntryEvent, EntryListenerOptions, Map,
 };
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
@@ -20,7 +19,7 @@ use session_core::{
 };
 use tokio::task::JoinHandle;
 
-use crate::map_config::{InMemoryFormat, IndexKind, MapConfigError, SessionMapConfig};
+use crate::map_config::{MapConfigError, SessionMapConfig};
 use crate::record::BackingMapSession;
 use crate::{CompactCodec, DEFAULT_MAP_NAME, HazelcastCodec};
 
@@ -237,58 +236,16 @@ impl HazelcastRepositoryBuilder {
     }
 }
 
-/// Adds the map configuration through the client.
-///
-/// WORKAROUND (hazelcast-client): the client's `add_map_config` takes its own `MapConfig`,
-/// which has no WAN replication reference and no NATIVE format, and there is no way to send
-/// a prepared `DynamicConfigAddMapConfigRequest`; those two settings are refused here
-/// rather than silently dropped.
+/// Adds the map configuration through the client, as one `DynamicConfig.addMapConfig`
+/// request built by [`SessionMapConfig::to_request`] (every field, the WAN replication
+/// reference and the in-memory format included).
 async fn apply_map_config(
     client: &Client,
     map_name: &str,
     config: &SessionMapConfig,
 ) -> Result<(), BuildError> {
-    if config.wan_replication_ref.is_some() {
-        return Err(BuildError::Unsupported(
-            "a WAN replication reference cannot be applied through hazelcast-client yet; \
-             configure the map on the members (SessionMapConfig::to_member_yaml) and switch \
-             apply_map_config off"
-                .into(),
-        ));
-    }
-    let mut c = MapConfig::new(map_name);
-    c.backup_count = i32::from(config.backup_count);
-    c.async_backup_count = i32::from(config.async_backup_count);
-    let req = config.to_request(map_name)?;
-    c.time_to_live_seconds = req.time_to_live_seconds;
-    c.max_idle_seconds = req.max_idle_seconds;
-    c.in_memory_format = match config.in_memory_format {
-        InMemoryFormat::Binary => hazelcast_client::InMemoryFormat::Binary,
-        InMemoryFormat::Object => hazelcast_client::InMemoryFormat::Object,
-        _ => {
-            return Err(BuildError::Unsupported(
-                "the NATIVE in-memory format cannot be applied through hazelcast-client".into(),
-            ));
-        }
-    };
-    c.read_backup_data = config.read_backup_data;
-    c.statistics_enabled = config.statistics_enabled;
-    c.per_entry_stats_enabled = config.effective_per_entry_stats();
-    c.merge_policy = config.merge_policy.class_name();
-    c.merge_batch_size = req.merge_batch_size;
-    c.indexes = config
-        .indexes
-        .iter()
-        .map(|i| {
-            let kind = match i.kind {
-                IndexKind::Sorted => IndexType::Sorted,
-                IndexKind::Bitmap => IndexType::Bitmap,
-                _ => IndexType::Hash,
-            };
-            (kind, i.attributes.clone())
-        })
-        .collect();
-    match client.add_map_config(&c).await {
+    let request = config.to_request(map_name)?;
+    match client.add_map_config_request(&request).await {
         Ok(()) => Ok(()),
         Err(ClientError::Member(e)) if e.code() == INVALID_CONFIGURATION => {
             let message = e

@@ -58,15 +58,23 @@ async fn a_different_existing_config_is_reported_field_by_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wan_reference_is_refused_rather_than_dropped() {
+async fn a_wan_reference_is_applied_with_the_map_config() {
     let cluster = TestCluster::start(1).await.expect("cluster");
-    let err = common::builder(&cluster, "wan")
+    let with_wan = common::builder(&cluster, "wan")
         .map_config(
             SessionMapConfig::default()
                 .with_wan_replication_ref(Some(WanReplicationRef::new("to-dr"))),
         )
         .build()
         .await
-        .expect_err("not applicable through the client");
-    assert!(matches!(err, BuildError::Unsupported(_)), "{err:?}");
+        .expect("an OSS member accepts a WAN reference (facts 7.1)");
+    // The member now holds the reference: the same map without it is a conflict, and the
+    // report names the WAN field.
+    let err = common::builder(&cluster, "wan")
+        .build()
+        .await
+        .expect_err("differs from the stored config");
+    assert!(matches!(err, BuildError::MapConfig(_)), "{err:?}");
+    assert!(err.to_string().to_lowercase().contains("wan"), "{err}");
+    drop(with_wan);
 }
