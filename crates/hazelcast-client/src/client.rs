@@ -15,7 +15,7 @@ use hazelcast_protocol::codec::client::{
 };
 use hazelcast_protocol::codec::custom;
 use hazelcast_protocol::codec::error_response::ErrorResponse;
-use hazelcast_protocol::compact::{FieldDescriptor, FieldKind, Schema, SchemaRegistry};
+use hazelcast_protocol::compact::{Schema, SchemaRegistry};
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::frame::flags;
 use hazelcast_protocol::hash::hash_to_index;
@@ -555,7 +555,7 @@ impl Inner {
             let all = self.schemas.all();
             if !all.is_empty() {
                 let req = ClientSendAllSchemasRequest {
-                    schemas: all.iter().map(|s| schema_to_wire(s)).collect(),
+                    schemas: all.iter().map(|s| custom::Schema::from(&**s)).collect(),
                 }
                 .encode();
                 self.invoke_on(conn, req, None).await?;
@@ -928,7 +928,7 @@ impl Inner {
         let _g = self.schema_send.lock().await;
         for s in self.schemas.unreplicated() {
             let req = ClientSendSchemaRequest {
-                schema: schema_to_wire(&s),
+                schema: custom::Schema::from(&*s),
             }
             .encode();
             self.invoke(req, Route::Any, true).await?;
@@ -961,7 +961,7 @@ impl Inner {
         let schema = ClientFetchSchemaResponse::decode(&resp)?
             .schema
             .ok_or(SerializationError::SchemaNotFound(id))?;
-        let schema = schema_from_wire(&schema)?;
+        let schema = Schema::try_from(&schema)?;
         if schema.id() != id {
             return Err(SerializationError::InvalidValue(format!(
                 "fetched schema has id {} instead of {id}",
@@ -982,35 +982,6 @@ impl Inner {
         self.replicate_schemas().await?;
         Ok(d)
     }
-}
-
-/// Converts a schema to its wire form.
-pub(crate) fn schema_to_wire(s: &Schema) -> custom::Schema {
-    custom::Schema {
-        type_name: s.type_name().to_owned(),
-        fields: s
-            .fields()
-            .iter()
-            .map(|f| custom::FieldDescriptor {
-                field_name: f.name.clone(),
-                kind: f.kind.id(),
-            })
-            .collect(),
-    }
-}
-
-/// Converts a wire schema to a [`Schema`].
-pub(crate) fn schema_from_wire(s: &custom::Schema) -> Result<Schema, SerializationError> {
-    let fields = s
-        .fields
-        .iter()
-        .map(|f| {
-            FieldKind::from_id(f.kind)
-                .map(|k| FieldDescriptor::new(f.field_name.clone(), k))
-                .ok_or(SerializationError::UnsupportedFieldKind(f.kind))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Schema::new(s.type_name.clone(), fields)
 }
 
 fn shuffle<T>(v: &mut [T]) {

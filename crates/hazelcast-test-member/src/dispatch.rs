@@ -14,7 +14,7 @@ use hazelcast_protocol::message::Message;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use hazelcast_protocol::compact::{FieldDescriptor, FieldKind, Schema};
+use hazelcast_protocol::compact::Schema;
 
 use crate::compact_read::MAX_FIELDS;
 use crate::config::{EvictionConfig, IndexConfig, IndexType, MapConfig, WanReplicationRef};
@@ -159,30 +159,7 @@ fn schema_from(s: &custom::Schema) -> Result<Schema, MemberError> {
             "Schema has too many fields".into(),
         ));
     }
-    let fields = s
-        .fields
-        .iter()
-        .map(|f| {
-            FieldKind::from_id(f.kind)
-                .map(|k| FieldDescriptor::new(f.field_name.clone(), k))
-                .ok_or_else(|| MemberError::Serialization(format!("Unknown field kind {}", f.kind)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Schema::new(s.type_name.clone(), fields).map_err(|e| MemberError::Serialization(e.to_string()))
-}
-
-fn schema_to(s: &Schema) -> custom::Schema {
-    custom::Schema {
-        type_name: s.type_name().to_string(),
-        fields: s
-            .fields()
-            .iter()
-            .map(|f| custom::FieldDescriptor {
-                field_name: f.name.clone(),
-                kind: f.kind.id(),
-            })
-            .collect(),
-    }
+    Schema::try_from(s).map_err(|e| MemberError::Serialization(e.to_string()))
 }
 
 fn listen(
@@ -293,7 +270,10 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
             let r = decode!(ClientFetchSchemaRequest);
             plain(
                 ClientFetchSchemaResponse {
-                    schema: engine.schema(r.schema_id).as_deref().map(schema_to),
+                    schema: engine
+                        .schema(r.schema_id)
+                        .as_deref()
+                        .map(custom::Schema::from),
                 }
                 .encode(),
             )
