@@ -12,7 +12,7 @@ use crate::session::Session;
 /// A store of sessions, as Spring Session's `SessionRepository`.
 ///
 /// Object-safe (`Arc<dyn SessionRepository>` works) and `Send + Sync`. The contract, which
-/// [`conformance`](crate::conformance) (feature `testing`) checks:
+/// `conformance` module (feature `testing`) checks:
 ///
 /// - [`create`](Self::create) returns a fresh session with a new id and the repository's
 ///   configuration; nothing is stored until it is saved.
