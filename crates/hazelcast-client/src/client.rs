@@ -73,6 +73,8 @@ pub(crate) struct Inner {
     view: ClusterView,
     partition_count: AtomicU32,
     cluster_id: Mutex<Option<Uuid>>,
+    /// The latest cluster connection (epoch, cluster name and id), for watchers.
+    connected_to: tokio::sync::watch::Sender<Option<ClusterConnection>>,
     view_listener_conn: Mutex<Option<u64>>,
     pub(crate) listeners: Mutex<HashMap<u64, Arc<ListenerEntry>>>,
     next_listener_id: AtomicU64,
@@ -133,6 +135,7 @@ impl Inner {
             view: ClusterView::default(),
             partition_count: AtomicU32::new(0),
             cluster_id: Mutex::new(None),
+            connected_to: tokio::sync::watch::Sender::new(None),
             view_listener_conn: Mutex::new(None),
             listeners: Mutex::new(HashMap::new()),
             next_listener_id: AtomicU64::new(1),
@@ -496,6 +499,19 @@ impl Inner {
                 }
                 let reconnect = cid.is_some();
                 *cid = Some(resp.cluster_id);
+                let cluster_name = self
+                    .clusters
+                    .get(self.current_cluster.load(Ordering::SeqCst))
+                    .map(|c| c.cluster_name.clone())
+                    .unwrap_or_default();
+                self.connected_to.send_modify(|latest| {
+                    let epoch = latest.as_ref().map_or(1, |l| l.epoch + 1);
+                    *latest = Some(ClusterConnection {
+                        epoch,
+                        cluster_name,
+                        cluster_id: resp.cluster_id,
+                    });
+                });
                 reconnect
             }
         };
@@ -1001,6 +1017,19 @@ impl Drop for ShutdownGuard {
     }
 }
 
+/// One connection of the client to a cluster, as reported by
+/// [`Client::cluster_connections`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClusterConnection {
+    /// Counts the client's cluster connections, starting at 1.
+    pub epoch: u64,
+    /// The configured name of the cluster.
+    pub cluster_name: String,
+    /// The id the cluster reported; a restarted cluster or another cluster has another id.
+    pub cluster_id: Uuid,
+}
+
 /// A connected client. Cheap to clone; the client shuts down when the last clone is dropped
 /// or [`shutdown`](Self::shutdown) is called.
 #[derive(Debug, Clone)]
@@ -1098,6 +1127,27 @@ impl Client {
             .get(idx)
             .map(|c| c.cluster_name.clone())
             .unwrap_or_default()
+    }
+
+    /// Watches the client's connections to clusters: the value changes each time the client
+    /// connects to a cluster after having had no connection (the first connect, a reconnect
+    /// after losing every member, a failover to another cluster, a restarted cluster with a
+    /// new id). Compare [`ClusterConnection::cluster_id`] with the last one you saw to learn
+    /// that state kept on the cluster (map configuration, listeners of your own) must be set
+    /// up again.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: hazelcast_client::Client) {
+    /// let mut changes = client.cluster_connections();
+    /// while changes.changed().await.is_ok() {
+    ///     if let Some(c) = changes.borrow_and_update().clone() {
+    ///         println!("connection #{} to {} ({})", c.epoch, c.cluster_name, c.cluster_id);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn cluster_connections(&self) -> tokio::sync::watch::Receiver<Option<ClusterConnection>> {
+        self.inner.connected_to.subscribe()
     }
 
     /// Number of calls waiting for a response.

@@ -50,7 +50,7 @@ mod pending;
 pub mod serialize;
 mod stats;
 
-pub use client::Client;
+pub use client::{Client, ClusterConnection};
 pub use cluster_view::Member;
 pub use config::{
     ClientConfig, ClientConfigBuilder, ClusterConfig, Credentials, FailoverConfig, ReconnectMode,

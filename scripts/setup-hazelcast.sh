@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Resolves the open-source Hazelcast member (com.hazelcast:hazelcast, named by
+# java/member/pom.xml) with Maven into target/hazelcast/<version>/lib, where the tests, the
+# xtask and the benches start real members from. HZ_VERSION picks the version (default
+# 5.6.0). Idempotent and safe to call from tests running in parallel (one lock).
+# Prints the lib directory on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version="${HZ_VERSION:-5.6.0}"
+case "$version" in
+  5.*) ;;
+  *) echo "setup-hazelcast: HZ_VERSION=$version: only 5.x members are supported" >&2; exit 2 ;;
+esac
+for tool in java mvn; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "setup-hazelcast: '$tool' is not installed. Real Hazelcast members need a JDK (17 or newer) and Maven 3:" >&2
+    echo "  Debian/Ubuntu: apt-get install openjdk-17-jdk-headless maven" >&2
+    exit 3
+  fi
+done
+dir="target/hazelcast/$version"
+mkdir -p target/hazelcast
+exec 9>target/hazelcast/setup.lock
+flock 9
+if [ -f "$dir/ok" ] && ls "$dir"/lib/hazelcast-"$version".jar >/dev/null 2>&1; then
+  echo "$PWD/$dir/lib"
+  exit 0
+fi
+echo "setup-hazelcast: resolving com.hazelcast:hazelcast:$version with Maven into $dir" >&2
+rm -rf "$dir"
+mkdir -p "$dir"
+if ! mvn -B -q -f java/member/pom.xml -Dhazelcast.version="$version" \
+    dependency:copy-dependencies -DoutputDirectory="$PWD/$dir/lib" -DincludeScope=runtime >"$dir/maven.log" 2>&1; then
+  echo "setup-hazelcast: Maven could not resolve com.hazelcast:hazelcast:$version (log: $dir/maven.log):" >&2
+  tail -n 20 "$dir/maven.log" >&2
+  exit 4
+fi
+touch "$dir/ok"
+echo "$PWD/$dir/lib"
