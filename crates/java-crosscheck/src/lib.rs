@@ -205,6 +205,22 @@ impl JavaTool {
         parse_lines(&out)
     }
 
+    /// Starts one embedded member per file with that file's configuration (its network
+    /// replaced by a free port on 127.0.0.1 and a one-member cluster of its own), puts a
+    /// Compact record with a `principalName` into every map configured by exact name and
+    /// queries it back. Returns per file `{file, started, maps: {name: {put, queryKeys,
+    /// maxIdleSeconds, indexes} | {error}}}`: a map operation the member refuses is reported
+    /// in `error`, not as a failure.
+    ///
+    /// # Errors
+    /// [`JavaError::Failed`] when a file does not parse or a member does not start.
+    pub fn check_members(&self, files: &[&Path]) -> Result<Vec<Value>, JavaError> {
+        let mut p = self.java();
+        p.arg("check-member").args(files);
+        let out = checked(self.run(p, b"")?)?;
+        parse_lines(&out)
+    }
+
     /// Connects the official Java client to `cluster_name` at `addresses`, runs `commands`
     /// in order on one client and returns one JSON document per command.
     ///

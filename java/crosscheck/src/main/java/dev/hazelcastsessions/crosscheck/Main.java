@@ -5,12 +5,15 @@ import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.IndexConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.WanBatchPublisherConfig;
 import com.hazelcast.config.WanReplicationConfig;
 import com.hazelcast.config.WanReplicationRef;
+import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastJsonValue;
 import com.hazelcast.instance.BuildInfoProvider;
+import com.hazelcast.internal.config.SchemaViolationConfigurationException;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.internal.serialization.impl.HeapData;
 import com.hazelcast.internal.serialization.impl.compact.CompactGenericRecord;
@@ -24,6 +27,8 @@ import com.hazelcast.spi.impl.SerializationServiceSupport;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +47,7 @@ import java.util.logging.Logger;
  * <pre>
  * Main version
  * Main validate-config FILE...
+ * Main check-member FILE...
  * Main client CLUSTER_NAME HOST:PORT[,HOST:PORT...]   (commands on stdin, one per line)
  * </pre>
  *
@@ -82,6 +88,7 @@ public final class Main {
                 case "version" -> System.out.println(
                         "{\"version\":" + Json.str(BuildInfoProvider.getBuildInfo().getVersion()) + "}");
                 case "validate-config" -> System.exit(validate(Arrays.copyOfRange(args, 1, args.length)));
+                case "check-member" -> System.exit(checkMembers(Arrays.copyOfRange(args, 1, args.length)));
                 case "client" -> {
                     if (args.length != 3) {
                         fail("usage: client CLUSTER_NAME HOST:PORT[,HOST:PORT...]");
@@ -110,6 +117,8 @@ public final class Main {
             System.err.println("java-crosscheck: validate-config needs at least one file");
             return 2;
         }
+        // On by default in 5.x; set so that no environment can switch it off for this check.
+        System.setProperty("hazelcast.config.schema.validation.enabled", "true");
         int failed = 0;
         for (String file : files) {
             try {
@@ -119,9 +128,83 @@ public final class Main {
                 System.out.println(describe(file, config));
             } catch (Exception e) {
                 failed++;
-                System.err.println("java-crosscheck: " + file + ": " + e.getClass().getName() + ": "
-                        + e.getMessage());
+                StringBuilder why = new StringBuilder(e.getClass().getName()).append(": ").append(e.getMessage());
+                if (e instanceof SchemaViolationConfigurationException v) {
+                    // Where in the document: the message alone does not always name the key.
+                    why.append(" at ").append(v.getInstanceLocation());
+                    for (SchemaViolationConfigurationException sub : v.getErrors()) {
+                        why.append("; ").append(sub.getMessage()).append(" at ").append(sub.getInstanceLocation());
+                    }
+                }
+                System.err.println("java-crosscheck: " + file + ": " + why);
             }
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    /**
+     * Starts one embedded member per file with that file's configuration — network replaced
+     * by a free port on 127.0.0.1 and a cluster of its own — then, on every map configured by
+     * exact name, puts a Compact record with a {@code principalName} and queries it back.
+     * Prints per file whether the member started and what each map did (an error is
+     * reported, not fatal: it is what the caller checks). Exit status 1 when a member could
+     * not start.
+     */
+    static int checkMembers(String[] files) {
+        int failed = 0;
+        for (String file : files) {
+            Json.Obj o = new Json.Obj();
+            o.put("file", Json.str(file));
+            HazelcastInstance member = null;
+            try {
+                Config config = Config.loadFromFile(new File(file));
+                int port;
+                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    port = s.getLocalPort();
+                }
+                NetworkConfig net = config.getNetworkConfig();
+                net.setPort(port).setPortCount(1).setPortAutoIncrement(false);
+                net.getJoin().getMulticastConfig().setEnabled(false);
+                net.getJoin().getAutoDetectionConfig().setEnabled(false);
+                net.getJoin().getTcpIpConfig().setEnabled(true).setMembers(List.of("127.0.0.1:" + port));
+                net.getInterfaces().setEnabled(true).setInterfaces(List.of("127.0.0.1"));
+                config.setClusterName(config.getClusterName() + "-check-" + port);
+                config.setProperty("hazelcast.phone.home.enabled", "false");
+                member = Hazelcast.newHazelcastInstance(config);
+                o.put("started", "true");
+                Json.Obj maps = new Json.Obj();
+                for (String name : new TreeSet<>(config.getMapConfigs().keySet())) {
+                    if (name.contains("*")) {
+                        continue;
+                    }
+                    Json.Obj m = new Json.Obj();
+                    try {
+                        IMap<String, Object> map = member.getMap(name);
+                        map.put("check-member", GenericRecordBuilder.compact("CheckMemberProbe")
+                                .setString("principalName", "probe").build());
+                        m.put("put", Json.str("ok"));
+                        m.put("queryKeys", Json.strs(new TreeSet<>(
+                                map.keySet(Predicates.equal("principalName", "probe")))));
+                        MapConfig effective = member.getConfig().getMapConfig(name);
+                        m.put("maxIdleSeconds", Integer.toString(effective.getMaxIdleSeconds()));
+                        m.put("indexes", Integer.toString(effective.getIndexConfigs().size()));
+                    } catch (Exception e) {
+                        m.put("error", Json.str(e.getClass().getName() + ": " + e.getMessage()));
+                    }
+                    maps.put(name, m.toString());
+                }
+                o.put("maps", maps.toString());
+            } catch (Exception e) {
+                failed++;
+                o.put("started", "false");
+                o.put("error", Json.str(e.getClass().getName() + ": " + e.getMessage()));
+            } finally {
+                if (member != null) {
+                    member.getLifecycleService().terminate();
+                }
+            }
+            System.out.println(o);
+            System.out.flush();
         }
         return failed == 0 ? 0 : 1;
     }
