@@ -297,6 +297,9 @@ pub enum JavaValue {
     Json(String),
     /// Java `null` (as an attribute: empty bytes).
     Null,
+    /// A `java.io.Serializable` object only Java can read (the tool's `Token` holding this
+    /// text, Hazelcast type id −2), as Spring applications keep in sessions.
+    Serializable(String),
     /// A Compact `GenericRecord` of `type_name` with these fields, in order.
     Compact {
         /// The Compact type name.
@@ -353,6 +356,7 @@ impl JavaValue {
             JavaValue::Double(d) => ["double".into(), d.to_string()],
             JavaValue::Json(j) => ["json".into(), plain(j)?],
             JavaValue::Null => ["null".into(), String::new()],
+            JavaValue::Serializable(t) => ["serializable".into(), plain(t)?],
             JavaValue::Compact { type_name, fields } => {
                 let mut spec = compact_text(type_name)?;
                 for (name, field) in fields {

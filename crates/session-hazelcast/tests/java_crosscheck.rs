@@ -287,6 +287,11 @@ async fn we_load_the_record_java_wrote_and_java_reads_our_changes() {
             ("flag".into(), JavaValue::Bool(false)),
             ("ratio".into(), JavaValue::Double(1.5)),
             ("nothing".into(), JavaValue::Null),
+            // What Spring Security keeps in a session: Java serialization, unreadable here.
+            (
+                "SPRING_SECURITY_CONTEXT".into(),
+                JavaValue::Serializable("bob's context".into()),
+            ),
             (
                 "cart".into(),
                 JavaValue::Json(r#"{"items":[3],"note":null}"#.into()),
@@ -369,6 +374,10 @@ async fn we_load_the_record_java_wrote_and_java_reads_our_changes() {
         !s.contains("nothing"),
         "Java null (empty bytes) is no attribute"
     );
+    // A Java-serialized value does not stop the session from loading; reading it is a
+    // typed error, and its bytes are carried unchanged (checked by Java below).
+    assert!(s.contains("SPRING_SECURITY_CONTEXT"));
+    assert!(s.get::<String>("SPRING_SECURITY_CONTEXT").is_err());
     assert_eq!(
         s.get::<Cart>("cart").expect("json cart"),
         Some(Cart {
@@ -408,6 +417,10 @@ async fn we_load_the_record_java_wrote_and_java_reads_our_changes() {
     assert_eq!(attrs["small"]["class"], "java.lang.Integer");
     assert_eq!(attrs["saved"]["value"]["typeName"], "JavaCart");
     assert!(attrs.get("flag").is_none(), "removed: {attrs}");
+    assert_eq!(
+        attrs["SPRING_SECURITY_CONTEXT"],
+        serde_json::json!({"class": "dev.hazelcastsessions.crosscheck.Token", "value": "bob's context"})
+    );
     assert_eq!(
         out[0]["record"]["fields"]["principalName"]["value"],
         "bob-java"

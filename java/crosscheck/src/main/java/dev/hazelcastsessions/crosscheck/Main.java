@@ -429,6 +429,7 @@ public final class Main {
     /**
      * A Java value from a type and a text: {@code string}, {@code long}, {@code int},
      * {@code bool}, {@code double}, {@code json} (a {@code HazelcastJsonValue}), {@code null},
+     * {@code serializable} (a {@link Token}, written with Java serialization),
      * and {@code compact}: {@code TypeName;field:kind=value;...} built as a
      * {@code GenericRecord}, kinds {@code string}, {@code int64}, {@code int32},
      * {@code boolean}, {@code float64}, {@code array_of_int64} (values joined by commas).
@@ -449,6 +450,8 @@ public final class Main {
                 return new HazelcastJsonValue(text);
             case "null":
                 return null;
+            case "serializable":
+                return new Token(text);
             case "compact": {
                 String[] parts = text.split(";");
                 GenericRecordBuilder b = GenericRecordBuilder.compact(parts[0]);
@@ -499,6 +502,8 @@ public final class Main {
             o.put("value", Json.str(s));
         } else if (v instanceof HazelcastJsonValue j) {
             o.put("value", Json.str(j.getValue()));
+        } else if (v instanceof Token t) {
+            o.put("value", Json.str(t.toString()));
         } else if (v instanceof Number || v instanceof Boolean) {
             o.put("value", v.toString());
         } else {
