@@ -139,12 +139,22 @@ async fn java_reads_the_record_we_wrote_field_by_field() {
 
     let out = run_java(
         shared,
-        vec![Command::ReadSession {
-            map: map.into(),
-            key: id.clone(),
-        }],
+        vec![
+            Command::ReadSession {
+                map: map.into(),
+                key: id.clone(),
+            },
+            Command::EntryView {
+                map: map.into(),
+                key: id.clone(),
+            },
+        ],
     )
     .await;
+    // Expiry is the map's max idle the repository configured (no per-entry TTL), as the
+    // member reports it to Java.
+    assert_eq!(out[1]["maxIdle"], 1_800_000, "{}", out[1]);
+    assert_eq!(out[1]["ttl"], i64::MAX, "{}", out[1]);
     let doc = &out[0];
     println!("Java read: {doc}");
     assert_eq!(doc["found"], true, "{doc}");
