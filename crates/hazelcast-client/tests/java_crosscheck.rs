@@ -337,6 +337,9 @@ async fn entries_java_put_with_ttl_and_max_idle_expire_for_our_client() {
     let ours = client(shared).await;
     let map = ours.map::<String, String>(name);
     let ttl = Duration::from_secs(5);
+    // Longer, so that a slow exit of the Java process cannot let it expire before our first
+    // read; still shorter than the 2 × ttl we keep reading it for.
+    let long_idle = Duration::from_secs(8);
     let put = |key: &str, ttl: Option<Duration>, max_idle: Option<Duration>| Command::Put {
         map: name.into(),
         key: key.into(),
@@ -350,7 +353,7 @@ async fn entries_java_put_with_ttl_and_max_idle_expire_for_our_client() {
             put("ttl", Some(ttl), None),
             put("ttl-read", Some(ttl), None),
             put("idle", None, Some(ttl)),
-            put("idle-read", None, Some(ttl)),
+            put("idle-read", None, Some(long_idle)),
             put("forever", None, None),
             view(name, "ttl"),
             view(name, "idle"),
@@ -415,7 +418,7 @@ async fn entries_java_put_with_ttl_and_max_idle_expire_for_our_client() {
     );
     // The entry kept alive by reads expires once the reads stop.
     let last_read = Instant::now();
-    tokio::time::sleep(ttl + Duration::from_millis(1500)).await;
+    tokio::time::sleep(long_idle + Duration::from_millis(1500)).await;
     assert!(
         !present(&map, "idle-read").await,
         "max-idle entry {:?} after its last read",
