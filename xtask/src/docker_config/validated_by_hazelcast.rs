@@ -176,25 +176,43 @@ fn a_misspelt_or_mistyped_key_is_rejected() {
         ),
     ];
     let mut files = Vec::new();
-    for (name, from, to, _) in &variants {
+    let mut rejected = Vec::new();
+    for (name, from, to, key) in &variants {
         assert!(london.contains(from), "{from} not in london.yaml");
         let path = dir.join(name);
         std::fs::write(&path, london.replacen(from, to, 1)).expect("write");
-        files.push(path);
+        files.push(path.clone());
+        rejected.push((path, *key));
     }
-    // The untouched file passes in the same run: the failures are the typos'.
+    // XML is checked against Hazelcast's XSD the same way (by extension).
+    let xml = "<hazelcast xmlns=\"http://www.hazelcast.com/schema/config\">\n  \
+               <cluster-name>xml</cluster-name>\n  <map name=\"sessions\">\n    \
+               <max-idle-seconds>1800</max-idle-seconds>\n  </map>\n</hazelcast>\n";
+    let bad_xml = dir.join("map-key.xml");
+    std::fs::write(
+        &bad_xml,
+        xml.replace("max-idle-seconds", "max-idle-secnods"),
+    )
+    .expect("write");
+    files.push(bad_xml.clone());
+    rejected.push((bad_xml, "max-idle-secnods"));
+    // The untouched files pass in the same run: the failures are the typos'.
     let good = dir.join("good.yaml");
     std::fs::write(&good, london).expect("write");
     files.push(good.clone());
+    let good_xml = dir.join("good.xml");
+    std::fs::write(&good_xml, xml).expect("write");
+    files.push(good_xml.clone());
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     match tool().validate_config(&refs) {
         Ok(docs) => panic!("every typo was accepted: {docs:?}"),
         Err(JavaError::Failed { stderr, stdout, .. }) => {
             println!("{stderr}");
-            for ((name, _, _, key), path) in variants.iter().zip(&files) {
+            for (path, key) in &rejected {
+                let name = path.display().to_string();
                 let line = stderr
                     .lines()
-                    .find(|l| l.contains(&path.display().to_string()))
+                    .find(|l| l.contains(&format!("{name}:")))
                     .unwrap_or_else(|| panic!("{name} was accepted; stderr:\n{stderr}"));
                 assert!(line.contains(key), "{name}: {line}");
                 assert!(
@@ -204,8 +222,9 @@ fn a_misspelt_or_mistyped_key_is_rejected() {
                 );
             }
             let accepted: Vec<&str> = stdout.lines().collect();
-            assert_eq!(accepted.len(), 1, "only the untouched file: {stdout}");
+            assert_eq!(accepted.len(), 2, "only the untouched files: {stdout}");
             assert!(accepted[0].contains(&good.display().to_string()));
+            assert!(accepted[1].contains(&good_xml.display().to_string()));
         }
         Err(e) => panic!("{e}"),
     }
