@@ -97,6 +97,20 @@ struct Cart {
     note: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Address {
+    city: String,
+    zip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Profile {
+    admin: bool,
+    score: f64,
+    address: Address,
+    previous: Vec<Address>,
+}
+
 fn seconds_nanos(t: SystemTime) -> (i64, i64) {
     let d = t.duration_since(UNIX_EPOCH).expect("after the epoch");
     (
@@ -132,6 +146,23 @@ async fn java_reads_the_record_we_wrote_field_by_field() {
         },
     )
     .expect("cart");
+    // Nested structs: nested Compact records, each with its own schema.
+    s.insert(
+        "profile",
+        &Profile {
+            admin: true,
+            score: 0.5,
+            address: Address {
+                city: "Oslo".into(),
+                zip: None,
+            },
+            previous: vec![Address {
+                city: "Bergen".into(),
+                zip: Some("5003".into()),
+            }],
+        },
+    )
+    .expect("profile");
     // Not a struct: HazelcastJsonValue.
     s.insert("recent", &vec!["p1", "p2"]).expect("recent");
     repo.save(&s).await.expect("save");
@@ -232,7 +263,9 @@ async fn java_reads_the_record_we_wrote_field_by_field() {
     attr_names.sort_unstable();
     assert_eq!(
         attr_names,
-        ["cart", "count", "flag", "ratio", "recent", "small", "user"]
+        [
+            "cart", "count", "flag", "profile", "ratio", "recent", "small", "user"
+        ]
     );
     let (kind, values) = field(record, "attributeValues");
     assert_eq!(kind, "ARRAY_OF_COMPACT");
@@ -272,6 +305,30 @@ async fn java_reads_the_record_we_wrote_field_by_field() {
         cart["fields"]["note"],
         serde_json::json!({"kind": "STRING", "value": "gift"})
     );
+    let (class, profile) = attr("profile");
+    assert_eq!(class, "GenericRecord");
+    assert_eq!(profile["typeName"], "Profile");
+    let fields = &profile["fields"];
+    assert_eq!(
+        fields["admin"],
+        serde_json::json!({"kind": "BOOLEAN", "value": true})
+    );
+    assert_eq!(
+        fields["score"],
+        serde_json::json!({"kind": "FLOAT64", "value": 0.5})
+    );
+    assert_eq!(fields["address"]["kind"], "COMPACT");
+    let address = &fields["address"]["value"];
+    assert_eq!(address["typeName"], "Profile.address");
+    assert_eq!(address["fields"]["city"]["value"], "Oslo");
+    assert_eq!(
+        address["fields"]["zip"],
+        serde_json::json!({"kind": "STRING", "value": null})
+    );
+    assert_eq!(fields["previous"]["kind"], "ARRAY_OF_COMPACT");
+    let previous = &fields["previous"]["value"][0];
+    assert_eq!(previous["typeName"], "Profile.previous");
+    assert_eq!(previous["fields"]["zip"]["value"], "5003");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
