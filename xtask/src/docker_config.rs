@@ -230,6 +230,9 @@ pub(crate) fn run(root: &Path, check: bool) -> Result<(), String> {
 }
 
 #[cfg(test)]
+mod validated_by_hazelcast;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
