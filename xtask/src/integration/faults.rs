@@ -51,12 +51,34 @@ fn shop_on(suite: &Suite, cluster: &dyn ClusterControl) -> Result<super::procs::
 }
 
 /// Adds the member-side truth to `f`; whether it holds (nothing lost, nothing replaced,
-/// nothing foreign, everything readable).
-fn truth(load: &LoadResult, v: &Verification, f: &mut Figures) -> bool {
+/// nothing foreign, everything readable). `fault` dates the replaced sessions and stale
+/// reads.
+fn truth(load: &LoadResult, v: &Verification, fault: Instant, f: &mut Figures) -> bool {
     v.figures(f);
     f.count("sessions replaced", load.replaced());
-    f.count("stale reads", load.stale_reads);
+    if let Some(span) = span(&load.replaced_at(), fault) {
+        f.note(format!("replaced {span}"));
+    }
+    f.count("stale reads", load.stale_reads.len());
+    if let Some(span) = span(&load.stale_reads, fault) {
+        f.note(format!("stale reads {span}"));
+    }
     v.clean() && load.replaced() == 0
+}
+
+/// "from +a s to +b s after the fault" for a set of instants (None when empty).
+fn span(times: &[Instant], fault: Instant) -> Option<String> {
+    let offset = |t: Instant| match t.checked_duration_since(fault) {
+        Some(d) => format!("+{:.1} s", d.as_secs_f64()),
+        None => format!("-{:.1} s", fault.duration_since(t).as_secs_f64()),
+    };
+    let first = times.iter().min()?;
+    let last = times.iter().max()?;
+    Some(format!(
+        "from {} to {} after the fault",
+        offset(*first),
+        offset(*last)
+    ))
 }
 
 /// Whether the last `n` requests of the load succeeded (the shop serves again).
@@ -106,7 +128,7 @@ pub(crate) fn member_crash(suite: &mut Suite) -> Outcome {
         ));
         load::timing_figures(&load.samples, crashed, end, &mut f);
         load::recovery_figure(&load.samples, crashed, NORMAL, &mut f);
-        let holds = truth(&load, &v, &mut f);
+        let holds = truth(&load, &v, crashed, &mut f);
         let serves = serves_at_the_end(&load.samples, 10);
         Ok(judge(
             &f,
@@ -267,7 +289,7 @@ pub(crate) fn silent_member(suite: &mut Suite) -> Outcome {
             s.own_view
                 .map_or_else(|| "unknown".to_owned(), |n| format!("{n} members"))
         ));
-        let holds = truth(&load, &v, &mut f);
+        let holds = truth(&load, &v, s.paused, &mut f);
         let serves = serves_at_the_end(&load.samples, 10);
         Ok(judge(
             &f,
@@ -285,6 +307,9 @@ pub(crate) fn silent_member(suite: &mut Suite) -> Outcome {
 /// What scenario 8's main thread saw.
 struct Outage {
     killed: Instant,
+    /// When the restart of the members began.
+    restarting: Instant,
+    /// When every member was up again.
     back: Instant,
     /// Every loop got an answer to a request sent after the kill.
     answered: bool,
@@ -325,15 +350,17 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
                 "integration: cluster down for {} s; starting it again",
                 killed.elapsed().as_secs()
             );
+            let restarting = Instant::now();
             cluster.restart_cluster()?;
             let back = Instant::now();
-            view.wait(RECOVERY, |v| v.first_ok_since(back).is_some());
-            let first_ok = view.first_ok_since(back);
+            view.wait(RECOVERY, |v| v.first_ok_since(restarting).is_some());
+            let first_ok = view.first_ok_since(restarting);
             if first_ok.is_some() {
                 view.wait(Duration::from_secs(20), |v| v.steady_since(back, 10));
             }
             Ok::<_, String>(Outage {
                 killed,
+                restarting,
                 back,
                 answered,
                 first_ok,
@@ -344,15 +371,16 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
         let down: Vec<Sample> = load
             .samples
             .iter()
-            .filter(|s| s.started >= o.killed && s.started < o.back)
+            .filter(|s| s.started >= o.killed && s.started < o.restarting)
             .copied()
             .collect();
         let took: Vec<Duration> = down.iter().map(Sample::took).collect();
         let unanswered = load.samples.iter().filter(|s| s.status.is_none()).count();
         let mut f = Figures::default();
         f.note(format!(
-            "cluster down {} s",
-            o.back.saturating_duration_since(o.killed).as_secs()
+            "cluster down {} s, members started again in {} s",
+            o.restarting.saturating_duration_since(o.killed).as_secs(),
+            o.back.saturating_duration_since(o.restarting).as_secs()
         ))
         .note(format!(
             "{} requests sent while down: {}",
@@ -366,9 +394,9 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
         .millis("p50 while down", percentile(&took, 50))
         .count("unanswered", unanswered);
         match o.first_ok {
-            Some(t) => f.millis("back → first success", t - o.back),
+            Some(t) => f.millis("restart → first success", t - o.restarting),
             None => f.note(format!(
-                "NO success within {} s after the cluster was back",
+                "NO success within {} s after the restart",
                 RECOVERY.as_secs()
             )),
         };
@@ -430,7 +458,7 @@ pub(crate) fn rolling_restart(suite: &mut Suite) -> Outcome {
         let mut f = Figures::default();
         f.note(steps.join(", "));
         load::timing_figures(&load.samples, began, end, &mut f);
-        let holds = truth(&load, &v, &mut f);
+        let holds = truth(&load, &v, began, &mut f);
         let serves = serves_at_the_end(&load.samples, 10);
         Ok(judge(
             &f,
@@ -459,6 +487,20 @@ mod tests {
         assert_eq!(first_below(&changes, 2, at(0)), None);
         assert_eq!(after(at(100), Some(at(7000))), "after 6900 ms");
         assert_eq!(after(at(100), None), "not seen");
+    }
+
+    #[test]
+    fn spans_are_relative_to_the_fault() {
+        let t0 = Instant::now() + Duration::from_secs(10);
+        let times = [
+            t0 + Duration::from_millis(91_500),
+            t0 - Duration::from_millis(500),
+        ];
+        assert_eq!(
+            span(&times, t0).as_deref(),
+            Some("from -0.5 s to +91.5 s after the fault")
+        );
+        assert_eq!(span(&[], t0), None);
     }
 
     #[test]

@@ -141,6 +141,17 @@ impl Figures {
         self
     }
 
+    /// A count out of a total, printed `key value/of`.
+    pub(crate) fn ratio(&mut self, key: &'static str, value: usize, of: usize) -> &mut Self {
+        self.items.push(Figure {
+            key,
+            value: value as u64,
+            unit: Unit::Count,
+        });
+        self.text.push(format!("{key} {value}/{of}"));
+        self
+    }
+
     /// A duration in milliseconds.
     pub(crate) fn millis(&mut self, key: &'static str, value: Duration) -> &mut Self {
         let ms = u64::try_from(value.as_millis()).unwrap_or(u64::MAX);
@@ -269,11 +280,13 @@ mod tests {
         let mut f = Figures::default();
         f.count("failed", 2)
             .millis("slowest", ms(5100))
-            .note("cluster removed the member");
+            .note("cluster removed the member")
+            .ratio("lost writes", 0, 1200);
         assert_eq!(
             f.render(),
-            "failed 2; slowest 5100 ms; cluster removed the member"
+            "failed 2; slowest 5100 ms; cluster removed the member; lost writes 0/1200"
         );
+        assert_eq!(f.get("lost writes"), Some(0));
         assert_eq!(f.get("failed"), Some(2));
         assert!(
             f.violations(&[Limit {

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::figures::{Figures, Sample, back_to_normal, longest_gap, percentile};
+use super::figures::{Figures, Sample, back_to_normal, longest_gap, percentile, status_counts};
 use super::http::{self, Jar};
 use super::shop_client;
 
@@ -62,6 +62,8 @@ pub(crate) struct SessionRecord {
     /// The shop answered this session's cookie with another session while it had
     /// confirmed adds.
     pub(crate) replaced: bool,
+    /// When that answer came.
+    pub(crate) replaced_at: Option<Instant>,
 }
 
 /// What the load did.
@@ -71,14 +73,19 @@ pub(crate) struct LoadResult {
     pub(crate) samples: Vec<Sample>,
     /// Every session (retired and current).
     pub(crate) sessions: Vec<SessionRecord>,
-    /// Basket reads during the load that lacked a confirmed product.
-    pub(crate) stale_reads: usize,
+    /// When basket reads during the load lacked a confirmed product (their ends).
+    pub(crate) stale_reads: Vec<Instant>,
 }
 
 impl LoadResult {
     /// Sessions the shop replaced mid-load.
     pub(crate) fn replaced(&self) -> usize {
         self.sessions.iter().filter(|s| s.replaced).count()
+    }
+
+    /// When the shop replaced sessions.
+    pub(crate) fn replaced_at(&self) -> Vec<Instant> {
+        self.sessions.iter().filter_map(|s| s.replaced_at).collect()
     }
 }
 
@@ -179,7 +186,7 @@ pub(crate) fn run<R>(
             workers: loops,
         });
         stop.store(true, Ordering::Relaxed);
-        let per_loop: Vec<(Vec<SessionRecord>, usize)> = handles
+        let per_loop: Vec<(Vec<SessionRecord>, Vec<Instant>)> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_default())
             .collect();
@@ -193,7 +200,7 @@ pub(crate) fn run<R>(
     };
     for (sessions, stale) in per_loop {
         result.sessions.extend(sessions);
-        result.stale_reads += stale;
+        result.stale_reads.extend(stale);
     }
     Ok((result, r))
 }
@@ -206,10 +213,10 @@ fn worker(
     products: &[u32],
     samples: &Mutex<Vec<Sample>>,
     stop: &AtomicBool,
-) -> (Vec<SessionRecord>, usize) {
+) -> (Vec<SessionRecord>, Vec<Instant>) {
     let mut slots: Vec<Slot> = (0..slots.max(1)).map(|_| Slot::default()).collect();
     let mut done = Vec::new();
-    let mut stale = 0;
+    let mut stale = Vec::new();
     let mut step = 0usize;
     while !stop.load(Ordering::Relaxed) {
         let count = slots.len();
@@ -248,7 +255,7 @@ fn worker(
                 status,
                 worker,
             });
-        if let Some(old) = follow_cookie(&mut slot.record, jar.get(COOKIE)) {
+        if let Some(old) = follow_cookie(&mut slot.record, jar.get(COOKIE), finished) {
             done.push(old);
         }
         let ok = status.is_some_and(|s| (200..400).contains(&s));
@@ -263,7 +270,7 @@ fn worker(
                 if let Ok(present) = shop_client::products_of(&r.body)
                     && check(&slot.record, &present).missing > 0
                 {
-                    stale += 1;
+                    stale.push(finished);
                 }
             }
             (None, _) => {}
@@ -277,7 +284,11 @@ fn worker(
 /// Follows the cookie the shop answered with: a first cookie is adopted; a different one
 /// while the session had confirmed adds retires the old record (returned, marked
 /// replaced) and starts a new one.
-fn follow_cookie(record: &mut SessionRecord, now: Option<&str>) -> Option<SessionRecord> {
+fn follow_cookie(
+    record: &mut SessionRecord,
+    now: Option<&str>,
+    at: Instant,
+) -> Option<SessionRecord> {
     if now == record.cookie.as_deref() {
         return None;
     }
@@ -287,6 +298,7 @@ fn follow_cookie(record: &mut SessionRecord, now: Option<&str>) -> Option<Sessio
     }
     let mut old = std::mem::take(record);
     old.replaced = true;
+    old.replaced_at = Some(at);
     record.cookie = now.map(str::to_owned);
     Some(old)
 }
@@ -356,16 +368,8 @@ impl Verification {
 
     /// Appends the figures (`lost writes`, `sessions lost`, ...).
     pub(crate) fn figures(&self, f: &mut Figures) {
-        f.note(format!(
-            "lost writes {}/{} confirmed adds",
-            self.lost_writes, self.confirmed
-        ))
-        .note(format!(
-            "sessions lost {}/{}",
-            self.sessions_lost, self.sessions
-        ));
-        f.count("lost writes", self.lost_writes);
-        f.count("sessions lost", self.sessions_lost);
+        f.ratio("lost writes", self.lost_writes, self.confirmed)
+            .ratio("sessions lost", self.sessions_lost, self.sessions);
         if self.phantom > 0 {
             f.count("foreign products", self.phantom);
         }
@@ -416,9 +420,13 @@ pub(crate) fn timing_figures(samples: &[Sample], from: Instant, to: Instant, f: 
         .copied()
         .collect();
     let took: Vec<Duration> = window.iter().map(Sample::took).collect();
+    let failed: Vec<Sample> = window.iter().filter(|s| !s.ok()).copied().collect();
     f.count("requests", window.len())
-        .count("failed", window.iter().filter(|s| !s.ok()).count())
-        .millis("slowest", took.iter().copied().max().unwrap_or_default())
+        .count("failed", failed.len());
+    if !failed.is_empty() {
+        f.note(format!("failures: {}", status_counts(&failed)));
+    }
+    f.millis("slowest", took.iter().copied().max().unwrap_or_default())
         .millis("p50", percentile(&took, 50))
         .millis("p99", percentile(&took, 99))
         .millis("stall", longest_gap(samples, from, to, |_| true))
@@ -446,6 +454,7 @@ mod tests {
             confirmed: confirmed.iter().copied().collect(),
             attempted: attempted.iter().copied().collect(),
             replaced: false,
+            replaced_at: None,
         }
     }
 
@@ -497,16 +506,18 @@ mod tests {
 
     #[test]
     fn a_new_cookie_retires_a_session_with_confirmed_adds() {
+        let t = Instant::now();
         let mut r = SessionRecord::default();
-        assert_eq!(follow_cookie(&mut r, Some("a")), None);
+        assert_eq!(follow_cookie(&mut r, Some("a"), t), None);
         assert_eq!(r.cookie.as_deref(), Some("a"));
         // Still nothing confirmed: a new cookie is simply adopted.
-        assert_eq!(follow_cookie(&mut r, Some("b")), None);
+        assert_eq!(follow_cookie(&mut r, Some("b"), t), None);
         r.confirmed.insert(7);
         r.attempted.insert(7);
-        assert_eq!(follow_cookie(&mut r, Some("b")), None);
-        let old = follow_cookie(&mut r, Some("c")).expect("retired");
+        assert_eq!(follow_cookie(&mut r, Some("b"), t), None);
+        let old = follow_cookie(&mut r, Some("c"), t).expect("retired");
         assert!(old.replaced);
+        assert_eq!(old.replaced_at, Some(t));
         assert_eq!(old.cookie.as_deref(), Some("b"));
         assert_eq!(r, record("c", &[], &[]));
     }

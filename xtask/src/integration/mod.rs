@@ -1,18 +1,24 @@
-//! `cargo xtask integration [--docker] [--only N,N]`: the resilience scenarios of issue 8,
+//! `cargo xtask integration [--test-member | --docker] [--only N,N]
+//! [--failure-detection sessions|hazelcast]`: the resilience scenarios of issues 8 and 12,
 //! run end to end against shop processes spawned from the built binaries and driven over
 //! HTTP on 127.0.0.1.
 //!
-//! Where the sessions live:
-//! - by default, in-process `hazelcast-test-member` clusters in a child process this xtask
-//!   controls ([`cluster_process`]): every scenario runs, including member crashes;
+//! Where the sessions live ([`control`] gives every backend one cluster-control interface):
+//! - by default, real Hazelcast members (`hazelcast-real-member`, `HZ_VERSION`) the xtask
+//!   starts as child processes: a fresh cluster for each scenario that injects a fault, one
+//!   shared cluster per size for the others;
+//! - with `--test-member`, in-process `hazelcast-test-member` clusters in a child process
+//!   this xtask controls ([`cluster_process`]); a fault it cannot produce (a silent member)
+//!   makes that scenario "skipped" with the reason;
 //! - with `HZ_MEMBERS=host:port,...` (and `HZ_CLUSTER_NAME`, `HZ_FAILOVER_MEMBERS`,
-//!   `HZ_FAILOVER_CLUSTER_NAME`), an external cluster: scenarios that crash members say
+//!   `HZ_FAILOVER_CLUSTER_NAME`), an external cluster: scenarios that break members say
 //!   "skipped";
 //! - with `--docker`, the 3-member cluster of `docker/cluster/compose.yaml` (the command
 //!   fails when no Docker engine answers).
 //!
-//! Prints one line per scenario with its figures and a summary table; exits non-zero when
-//! a scenario failed (a skipped one, with its reason, does not fail the run).
+//! Prints the Hazelcast version and the backend, one line per scenario with its figures and
+//! a summary table (also written to `target/integration/report.md`); exits non-zero when a
+//! scenario failed (a skipped one, with its reason, does not fail the run).
 
 pub(crate) mod cluster_process;
 
