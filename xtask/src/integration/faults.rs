@@ -219,6 +219,9 @@ struct Silence {
     removed: Option<Instant>,
     /// The silent member's own member list size at the end.
     own_view: Option<usize>,
+    /// The smallest member list a healthy member reported meanwhile (1 = the healthy
+    /// members split from each other).
+    smallest_view: Option<usize>,
 }
 
 /// Scenario 7: three members, backup count 1; one is stopped (SIGSTOP) for 90 s under load
@@ -234,21 +237,34 @@ pub(crate) fn silent_member(suite: &mut Suite) -> Outcome {
             cluster.pause_member(VICTIM)?;
             let others: Vec<usize> = (0..3).filter(|&i| i != VICTIM).collect();
             let mut removed = None;
-            while paused.elapsed() < SILENCE {
-                if removed.is_none() && others.iter().all(|&i| cluster.member_view(i) == Some(2)) {
-                    removed = Some(Instant::now());
+            let mut smallest_view: Option<usize> = None;
+            let mut look = |cluster: &dyn ClusterControl, removed: &mut Option<Instant>| {
+                let views: Vec<Option<usize>> =
+                    others.iter().map(|&i| cluster.member_view(i)).collect();
+                if removed.is_none() && views.iter().all(|v| *v == Some(2)) {
+                    *removed = Some(Instant::now());
                 }
+                for v in views.into_iter().flatten() {
+                    smallest_view = Some(smallest_view.map_or(v, |s| s.min(v)));
+                }
+            };
+            while paused.elapsed() < SILENCE {
+                look(cluster.as_ref(), &mut removed);
                 std::thread::sleep(Duration::from_millis(100));
             }
             let resumed = Instant::now();
             cluster.resume_member(VICTIM)?;
-            std::thread::sleep(Duration::from_secs(10));
+            while resumed.elapsed() < Duration::from_secs(10) {
+                look(cluster.as_ref(), &mut removed);
+                std::thread::sleep(Duration::from_millis(100));
+            }
             Ok::<_, String>(Silence {
                 paused,
                 resumed,
                 end: Instant::now(),
                 removed,
                 own_view: cluster.member_view(VICTIM),
+                smallest_view,
             })
         })
         .or_fail("load")?;
@@ -284,6 +300,9 @@ pub(crate) fn silent_member(suite: &mut Suite) -> Outcome {
             "failed after SIGCONT",
             after_resume.iter().filter(|x| !x.ok()).count(),
         );
+        if s.smallest_view == Some(1) {
+            f.note("the two healthy members SPLIT from each other (a member list of 1)");
+        }
         f.note(format!(
             "its own member list after SIGCONT: {}",
             s.own_view

@@ -222,8 +222,9 @@ fn worker(
         let count = slots.len();
         let slot = &mut slots[step % count];
         step += 1;
-        let read =
-            spec.read_every > 0 && step % spec.read_every == 0 && !slot.record.confirmed.is_empty();
+        let read = spec.read_every > 0
+            && step.is_multiple_of(spec.read_every)
+            && !slot.record.confirmed.is_empty();
         if !read && slot.next >= products.len() {
             done.push(std::mem::take(&mut slot.record));
             slot.next = 0;
@@ -500,7 +501,7 @@ mod tests {
         assert_eq!(f.get("sessions lost"), Some(1));
         assert!(
             f.render()
-                .starts_with("lost writes 4/9 confirmed adds; sessions lost 1/3")
+                .starts_with("lost writes 4/9; sessions lost 1/3; unreadable baskets 1")
         );
     }
 
