@@ -359,11 +359,10 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
             std::thread::sleep(WARM_UP);
             let killed = Instant::now();
             cluster.shutdown()?;
-            // Until every loop got an answer to a request sent after the kill (at least
-            // 5 s of outage), bounded by the hang limit.
+            // Until every loop got an answer that came at least 5 s after the kill (to a
+            // request in flight at the kill or sent since), bounded by the hang limit.
             let answered = view.wait(HANG + Duration::from_secs(10), |v| {
-                killed.elapsed() >= Duration::from_secs(5)
-                    && v.workers_answered_since(killed) == v.workers()
+                v.workers_answered_after(killed + Duration::from_secs(5)) == v.workers()
             });
             eprintln!(
                 "integration: cluster down for {} s; starting it again",
@@ -390,7 +389,7 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
         let down: Vec<Sample> = load
             .samples
             .iter()
-            .filter(|s| s.started >= o.killed && s.started < o.restarting)
+            .filter(|s| s.finished >= o.killed && s.started < o.restarting)
             .copied()
             .collect();
         let took: Vec<Duration> = down.iter().map(Sample::took).collect();
@@ -402,7 +401,7 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
             o.back.saturating_duration_since(o.restarting).as_secs()
         ))
         .note(format!(
-            "{} requests sent while down: {}",
+            "{} requests in flight at the kill or sent while down: {}",
             down.len(),
             status_counts(&down)
         ))

@@ -109,11 +109,11 @@ impl LoadView<'_> {
         self.workers
     }
 
-    /// How many loops got an answer (any) to a request they sent at or after `t`.
-    pub(crate) fn workers_answered_since(&self, t: Instant) -> usize {
+    /// How many loops got an answer (any status) that arrived at or after `t`.
+    pub(crate) fn workers_answered_after(&self, t: Instant) -> usize {
         let s = self.samples();
         let mut seen = vec![false; self.workers];
-        for x in s.iter().filter(|x| x.started >= t && x.status.is_some()) {
+        for x in s.iter().filter(|x| x.finished >= t && x.status.is_some()) {
             if let Some(w) = seen.get_mut(x.worker) {
                 *w = true;
             }
