@@ -384,12 +384,12 @@ impl Verification {
 pub(crate) fn verify(shop: SocketAddr, sessions: &[SessionRecord]) -> Verification {
     let mut v = Verification::default();
     for record in sessions {
-        let Some(cookie) = record
-            .cookie
-            .as_deref()
-            .filter(|_| !record.confirmed.is_empty())
-        else {
-            v.add(record, Some(SessionCheck::default()));
+        if record.confirmed.is_empty() {
+            continue;
+        }
+        let Some(cookie) = record.cookie.as_deref() else {
+            // Confirmed adds but no cookie to find them with: lost for the user.
+            v.add(record, Some(check(record, &[])));
             continue;
         };
         let mut result = None;
