@@ -448,14 +448,14 @@ fn report(header: &[String], rows: &[Row], total: Duration) -> String {
     for h in header {
         out.push_str(&format!("- {h}\n"));
     }
-    let passed = rows
-        .iter()
-        .filter(|r| r.outcome.status == Status::Passed)
-        .count();
+    let count = |status: Status| rows.iter().filter(|r| r.outcome.status == status).count();
     out.push_str(&format!(
-        "- {passed} of {} scenarios passed in {:.1} s\n\n",
+        "- {} scenarios in {:.1} s: {} passed, {} failed, {} skipped\n\n",
         rows.len(),
-        total.as_secs_f64()
+        total.as_secs_f64(),
+        count(Status::Passed),
+        count(Status::Failed),
+        count(Status::Skipped)
     ));
     out.push_str("| # | scenario | result | time | figures |\n|---|---|---|---|---|\n");
     for r in rows {
@@ -536,7 +536,7 @@ mod tests {
             Duration::from_secs(60),
         );
         assert!(text.contains("- Hazelcast version: 5.6.0\n"));
-        assert!(text.contains("- 1 of 2 scenarios passed in 60.0 s\n"));
+        assert!(text.contains("- 2 scenarios in 60.0 s: 1 passed, 0 failed, 1 skipped\n"));
         assert!(text.contains("| 2 | crash | passed | 12.3 s | failed 0 / stall 5 ms |\n"));
         assert!(text.contains("| 7 | silent | skipped | 0.0 s | no SIGSTOP |\n"));
     }
