@@ -10,8 +10,9 @@
 //!   benchmarks (issue 9); results in `target/bench/` (see `benches/README.md`).
 //! - `docker-config [--check]`: renders the member YAML under `docker/` from the session
 //!   map's typed configuration (see `docker/README.md`).
-//! - `integration [--docker]`: the resilience scenarios against the shop (issue 8); see
-//!   `docker/README.md` for real clusters (`HZ_MEMBERS`, `HZ_FAILOVER_MEMBERS`).
+//! - `integration [--test-member | --docker] [--only N,N] [--failure-detection sessions|hazelcast]`:
+//!   the resilience scenarios against the shop (issues 8, 12), on real Hazelcast members the
+//!   xtask starts by default; see `docker/README.md` (also `HZ_MEMBERS`, `HZ_FAILOVER_MEMBERS`).
 #![forbid(unsafe_code)]
 
 mod bench;
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--docker]   resilience scenarios against the shop (in-process cluster, HZ_MEMBERS or docker)"
+        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--test-member|--docker] [--only N,N] [--failure-detection sessions|hazelcast]   resilience scenarios against the shop (real members by default, the test member, HZ_MEMBERS or docker)"
     );
     ExitCode::FAILURE
 }

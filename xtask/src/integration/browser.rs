@@ -243,7 +243,7 @@ impl Drop for Profile {
 /// Scenario 6.
 pub(crate) fn scenario(suite: &mut Suite) -> Outcome {
     (|| {
-        let cluster = suite.cluster("browser", 1).or_fail("cluster")?;
+        let cluster = suite.cluster(1).or_fail("cluster")?;
         let env = suite.shop_env(&cluster);
         let shop = start_shop(suite, "shop", &env)?;
         let (chromium, chromedriver) = ensure_tools().or_fail("browser")?;

@@ -4,8 +4,9 @@
 //!
 //! Protocol (one line each way):
 //! - `start <cluster> <members>` → `ok <addr>,<addr>,...`
-//! - `crash <cluster> <slot>`, `restart <cluster> <slot>`, `shutdown <cluster>`,
-//!   `restart-cluster <cluster>` → `ok`
+//! - `crash <cluster> <slot>` (kill -9), `stop <cluster> <slot>` (graceful),
+//!   `restart <cluster> <slot>`, `shutdown <cluster>`, `restart-cluster <cluster>`,
+//!   `drop <cluster>` (stopped and forgotten) → `ok`
 //! - `quit` → the process exits. End of input does the same.
 //!
 //! Any failure answers `err <message>`.
@@ -105,12 +106,20 @@ async fn command(
             clusters.insert(name, cluster);
             Ok(list)
         }
+        Some("drop") => {
+            let cluster = clusters
+                .remove(&name)
+                .ok_or_else(|| format!("no cluster {name}"))?;
+            cluster.shutdown();
+            Ok(String::new())
+        }
         Some(verb) => {
             let cluster = clusters
                 .get(&name)
                 .ok_or_else(|| format!("no cluster {name}"))?;
             match verb {
                 "crash" => cluster.crash_member(slot(words)?),
+                "stop" => cluster.stop_member(slot(words)?),
                 "restart" => cluster
                     .restart_member(slot(words)?)
                     .await

@@ -57,6 +57,13 @@ impl Jar {
         }
     }
 
+    /// A jar holding one cookie.
+    pub(crate) fn with(name: &str, value: &str) -> Self {
+        Self {
+            cookies: vec![(name.to_owned(), value.to_owned())],
+        }
+    }
+
     /// The value of cookie `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.cookies
@@ -69,6 +76,16 @@ impl Jar {
 /// A GET with the jar's cookies, 10 s timeout.
 pub(crate) fn get(address: SocketAddr, path: &str, jar: &mut Jar) -> Result<Response, String> {
     request(address, "GET", path, None, jar, Duration::from_secs(10))
+}
+
+/// A GET with the jar's cookies and a chosen timeout.
+pub(crate) fn get_within(
+    address: SocketAddr,
+    path: &str,
+    jar: &mut Jar,
+    timeout: Duration,
+) -> Result<Response, String> {
+    request(address, "GET", path, None, jar, timeout)
 }
 
 /// A POST of a urlencoded form with the jar's cookies, 10 s timeout.

@@ -1,23 +1,33 @@
-//! `cargo xtask integration [--docker] [--only N,N]`: the resilience scenarios of issue 8,
+//! `cargo xtask integration [--test-member | --docker] [--only N,N]
+//! [--failure-detection sessions|hazelcast]`: the resilience scenarios of issues 8 and 12,
 //! run end to end against shop processes spawned from the built binaries and driven over
 //! HTTP on 127.0.0.1.
 //!
-//! Where the sessions live:
-//! - by default, in-process `hazelcast-test-member` clusters in a child process this xtask
-//!   controls ([`cluster_process`]): every scenario runs, including member crashes;
+//! Where the sessions live ([`control`] gives every backend one cluster-control interface):
+//! - by default, real Hazelcast members (`hazelcast-real-member`, `HZ_VERSION`) the xtask
+//!   starts as child processes: a fresh cluster for each scenario that injects a fault, one
+//!   shared cluster per size for the others;
+//! - with `--test-member`, in-process `hazelcast-test-member` clusters in a child process
+//!   this xtask controls ([`cluster_process`]); a fault it cannot produce (a silent member)
+//!   makes that scenario "skipped" with the reason;
 //! - with `HZ_MEMBERS=host:port,...` (and `HZ_CLUSTER_NAME`, `HZ_FAILOVER_MEMBERS`,
-//!   `HZ_FAILOVER_CLUSTER_NAME`), an external cluster: scenarios that crash members say
+//!   `HZ_FAILOVER_CLUSTER_NAME`), an external cluster: scenarios that break members say
 //!   "skipped";
 //! - with `--docker`, the 3-member cluster of `docker/cluster/compose.yaml` (the command
 //!   fails when no Docker engine answers).
 //!
-//! Prints one line per scenario with its figures and a summary table; exits non-zero when
-//! a scenario failed (a skipped one, with its reason, does not fail the run).
+//! Prints the Hazelcast version and the backend, one line per scenario with its figures and
+//! a summary table (also written to `target/integration/report.md`); exits non-zero when a
+//! scenario failed (a skipped one, with its reason, does not fail the run).
 
 pub(crate) mod cluster_process;
 
 mod browser;
+mod control;
+mod faults;
+mod figures;
 mod http;
+mod load;
 mod procs;
 mod scenarios;
 mod shop_client;
@@ -27,7 +37,8 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use procs::ClusterProcess;
+use control::{Backend, ClusterControl, ClusterSpec, Fault};
+use hazelcast_real_member::FailureDetection;
 
 /// The hidden subcommand that runs the cluster process.
 pub(crate) const CLUSTER_COMMAND: &str = "__integration-cluster";
@@ -85,49 +96,65 @@ pub(crate) struct ClusterRef {
     pub(crate) members: Vec<String>,
 }
 
-/// Where the scenarios get their clusters.
-pub(crate) enum Backend {
-    /// Test members in a child process the suite controls.
-    Local(ClusterProcess),
-    /// A cluster somebody else runs (`HZ_MEMBERS` or docker compose).
-    External {
-        primary: ClusterRef,
-        failover: Option<ClusterRef>,
-        origin: &'static str,
-    },
+impl ClusterRef {
+    /// The name and addresses of a cluster the suite controls.
+    pub(crate) fn of(cluster: &dyn ClusterControl) -> Self {
+        Self {
+            name: cluster.name().to_owned(),
+            members: cluster.members(),
+        }
+    }
 }
 
 /// What every scenario gets.
 pub(crate) struct Suite {
-    pub(crate) backend: Backend,
+    /// Where clusters come from.
+    backend: Box<dyn Backend>,
+    /// The external cluster (and failover cluster), when the members are not ours.
+    external: Option<(ClusterRef, Option<ClusterRef>)>,
+    /// Clusters shared by the scenarios that inject no fault, by member count.
+    calm: Vec<(usize, Box<dyn ClusterControl>)>,
     /// Directory of the shop binaries.
     pub(crate) bin_dir: std::path::PathBuf,
     /// The workspace's `target/` directory (screenshots go under it).
     pub(crate) target_dir: std::path::PathBuf,
-    /// Clusters started so far (unique names per scenario).
-    started: usize,
 }
 
 impl Suite {
-    /// A fresh cluster of `members` members for one scenario (local), or the external one.
-    pub(crate) fn cluster(&mut self, label: &str, members: usize) -> Result<ClusterRef, String> {
-        match &mut self.backend {
-            Backend::Local(process) => {
-                self.started += 1;
-                let name = format!("{label}-{}", self.started);
-                let members = process.start(&name, members)?;
-                Ok(ClusterRef { name, members })
-            }
-            Backend::External { primary, .. } => Ok(primary.clone()),
+    /// A cluster of `members` members for a scenario that injects no fault: one shared by
+    /// every such scenario (a real member takes seconds to start), or the external one.
+    pub(crate) fn cluster(&mut self, members: usize) -> Result<ClusterRef, String> {
+        if let Some((primary, _)) = &self.external {
+            return Ok(primary.clone());
         }
+        if let Some((_, c)) = self.calm.iter().find(|(n, _)| *n == members) {
+            return Ok(ClusterRef::of(c.as_ref()));
+        }
+        let c = self.backend.start(&ClusterSpec::new("calm", members))?;
+        let r = ClusterRef::of(c.as_ref());
+        self.calm.push((members, c));
+        Ok(r)
+    }
+
+    /// A fresh cluster of its own for a scenario that injects `faults`; the scenario is
+    /// skipped (the `Err`) when the backend cannot produce one of them.
+    pub(crate) fn fault_cluster(
+        &mut self,
+        spec: &ClusterSpec,
+        faults: &[Fault],
+    ) -> Result<Box<dyn ClusterControl>, Outcome> {
+        if let Some(reason) = faults.iter().find_map(|f| self.backend.cannot(*f)) {
+            return Err(Outcome::skipped(reason));
+        }
+        self.backend
+            .start(spec)
+            .map_err(|e| Outcome::failed(format!("cluster: {e}")))
     }
 
     /// The shop's settings for `cluster`, with the external failover cluster if one is set.
     pub(crate) fn shop_env(&self, cluster: &ClusterRef) -> procs::ShopEnv {
-        match &self.backend {
-            Backend::External {
-                failover: Some(f), ..
-            } => procs::ShopEnv::cluster(
+        match &self.external {
+            Some((_, Some(f))) => procs::ShopEnv::cluster(
                 &cluster.members,
                 &cluster.name,
                 Some((&f.members, &f.name)),
@@ -135,48 +162,76 @@ impl Suite {
             _ => procs::ShopEnv::cluster(&cluster.members, &cluster.name, None),
         }
     }
-
-    /// The cluster process, when the suite controls the members.
-    pub(crate) fn control(&mut self) -> Option<&mut ClusterProcess> {
-        match &mut self.backend {
-            Backend::Local(process) => Some(process),
-            Backend::External { .. } => None,
-        }
-    }
-
-    /// Why member faults cannot be injected, if they cannot.
-    pub(crate) fn no_control_reason(&self) -> Option<String> {
-        match &self.backend {
-            Backend::Local(_) => None,
-            Backend::External { origin, .. } => Some(format!(
-                "the members come from {origin}; the xtask does not control them"
-            )),
-        }
-    }
 }
 
+/// Where the members come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Members {
+    /// Real members the xtask starts (default).
+    Real,
+    /// `hazelcast-test-member` clusters in a child process (`--test-member`).
+    TestMember,
+    /// `docker/cluster/compose.yaml` (`--docker`).
+    Docker,
+}
+
+/// Highest scenario number.
+const LAST_SCENARIO: u8 = 9;
+
+#[derive(Debug)]
 struct Options {
-    docker: bool,
+    members: Members,
     only: Option<Vec<u8>>,
+    failure_detection: FailureDetection,
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
-        docker: false,
+        members: Members::Real,
         only: None,
+        failure_detection: FailureDetection::SESSIONS,
+    };
+    let mut chosen: Option<&str> = None;
+    let mut choose = |flag: &'static str, m: Members, o: &mut Options| {
+        if let Some(other) = chosen.filter(|c| *c != flag) {
+            return Err(format!("{other} and {flag} exclude each other"));
+        }
+        chosen = Some(flag);
+        o.members = m;
+        Ok(())
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--docker" => o.docker = true,
+            "--docker" => choose("--docker", Members::Docker, &mut o)?,
+            "--test-member" => choose("--test-member", Members::TestMember, &mut o)?,
             "--only" => {
                 let list = it.next().ok_or("--only needs a list like 1,4")?;
                 let numbers = list
                     .split(',')
-                    .map(|n| n.trim().parse::<u8>().ok().filter(|n| (1..=6).contains(n)))
+                    .map(|n| {
+                        n.trim()
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|n| (1..=LAST_SCENARIO).contains(n))
+                    })
                     .collect::<Option<Vec<u8>>>()
-                    .ok_or("--only takes scenario numbers 1 to 6")?;
+                    .ok_or(format!(
+                        "--only takes scenario numbers 1 to {LAST_SCENARIO}"
+                    ))?;
                 o.only = Some(numbers);
+            }
+            "--failure-detection" => {
+                o.failure_detection = match it.next().map(String::as_str) {
+                    Some("sessions") => FailureDetection::SESSIONS,
+                    Some("hazelcast") => FailureDetection::HAZELCAST_DEFAULT,
+                    _ => {
+                        return Err(
+                            "--failure-detection takes sessions (1 s heartbeat, 5 s) or hazelcast (5 s, 60 s)"
+                                .into(),
+                        );
+                    }
+                }
             }
             other => return Err(format!("unknown option {other}")),
         }
@@ -254,13 +309,16 @@ impl Drop for Compose {
 
 type Scenario = fn(&mut Suite) -> Outcome;
 
-const SCENARIOS: [(u8, &str, Scenario); 6] = [
+const SCENARIOS: [(u8, &str, Scenario); 9] = [
     (1, "web server restart", scenarios::web_server_restart),
-    (2, "member crash under load", scenarios::member_crash),
+    (2, "member crash under load", faults::member_crash),
     (3, "region outage and return", scenarios::region_outage),
     (4, "expiry", scenarios::expiry),
     (5, "two web servers, one cookie", scenarios::two_web_servers),
     (6, "real browser across a restart", browser::scenario),
+    (7, "silent member (SIGSTOP)", faults::silent_member),
+    (8, "whole cluster down", faults::cluster_down),
+    (9, "rolling restart", faults::rolling_restart),
 ];
 
 /// Entry point of `cargo xtask integration`.
@@ -275,6 +333,14 @@ pub(crate) fn main(root: &Path, args: &[String]) -> ExitCode {
     }
 }
 
+/// One finished scenario.
+struct Row {
+    number: u8,
+    title: &'static str,
+    outcome: Outcome,
+    took: Duration,
+}
+
 fn run(root: &Path, args: &[String]) -> Result<bool, String> {
     let options = options(args)?;
     let bin_dir = procs::build_shop(root)?;
@@ -283,52 +349,62 @@ fn run(root: &Path, args: &[String]) -> Result<bool, String> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| root.join("target"));
     let mut _compose = None;
-    let backend = if options.docker {
-        _compose = Some(Compose::up(root)?);
-        Backend::External {
-            primary: ClusterRef {
+    let external_members = env_list("HZ_MEMBERS");
+    let (backend, external): (Box<dyn Backend>, _) = match (options.members, external_members) {
+        (Members::Docker, _) => {
+            _compose = Some(Compose::up(root)?);
+            let primary = ClusterRef {
                 name: "dev".into(),
                 members: DOCKER_PORTS
                     .iter()
                     .map(|p| format!("127.0.0.1:{p}"))
                     .collect(),
-            },
-            failover: None,
-            origin: "docker compose (docker/cluster)",
+            };
+            let backend = control::External {
+                primary: primary.clone(),
+                failover: None,
+                origin: "docker compose (docker/cluster)",
+            };
+            (Box::new(backend), Some((primary, None)))
         }
-    } else if let Some(members) = env_list("HZ_MEMBERS") {
-        Backend::External {
-            primary: ClusterRef {
+        (Members::Real, Some(members)) => {
+            let primary = ClusterRef {
                 name: env_name("HZ_CLUSTER_NAME"),
                 members,
-            },
-            failover: env_list("HZ_FAILOVER_MEMBERS").map(|members| ClusterRef {
+            };
+            let failover = env_list("HZ_FAILOVER_MEMBERS").map(|members| ClusterRef {
                 name: env_name("HZ_FAILOVER_CLUSTER_NAME"),
                 members,
-            }),
-            origin: "HZ_MEMBERS",
+            });
+            let backend = control::External {
+                primary: primary.clone(),
+                failover: failover.clone(),
+                origin: "HZ_MEMBERS",
+            };
+            (Box::new(backend), Some((primary, failover)))
         }
-    } else {
-        Backend::Local(ClusterProcess::spawn()?)
-    };
-    let where_ = match &backend {
-        Backend::Local(_) => "in-process hazelcast-test-member clusters (child process)".to_owned(),
-        Backend::External {
-            primary, origin, ..
-        } => format!(
-            "{origin}: cluster {} at {}",
-            primary.name,
-            primary.members.join(",")
+        (Members::TestMember, _) => (Box::new(control::TestMembers::spawn()?), None),
+        (Members::Real, None) => (
+            Box::new(control::RealMembers::new(options.failure_detection)?),
+            None,
         ),
     };
-    eprintln!("integration: sessions in {where_}");
+    let header = [
+        format!("Hazelcast version: {}", backend.version()),
+        format!("Backend: {}", backend.describe()),
+    ];
+    for h in &header {
+        line(h);
+    }
     let mut suite = Suite {
         backend,
+        external,
+        calm: Vec::new(),
         bin_dir,
         target_dir,
-        started: 0,
     };
-    let mut results = Vec::new();
+    let mut rows = Vec::new();
+    let suite_started = Instant::now();
     for (number, title, scenario) in SCENARIOS {
         if options.only.as_ref().is_some_and(|o| !o.contains(&number)) {
             continue;
@@ -343,22 +419,56 @@ fn run(root: &Path, args: &[String]) -> Result<bool, String> {
             took.as_secs_f64(),
             outcome.figures
         ));
-        results.push((number, title, outcome, took));
+        rows.push(Row {
+            number,
+            title,
+            outcome,
+            took,
+        });
     }
+    // The shared clusters go before the report is written.
+    suite.calm.clear();
+    let table = report(&header, &rows, suite_started.elapsed());
     line("");
-    line("| # | scenario | result | time | figures |");
-    line("|---|---|---|---|---|");
-    for (number, title, outcome, took) in &results {
-        line(&format!(
-            "| {number} | {title} | {} | {:.1} s | {} |",
-            outcome.status.label(),
-            took.as_secs_f64(),
-            outcome.figures.replace('|', "/")
+    for l in table.lines() {
+        line(l);
+    }
+    let dir = suite.target_dir.join("integration");
+    let file = dir.join("report.md");
+    match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&file, &table)) {
+        Ok(()) => eprintln!("integration: report written to {}", file.display()),
+        Err(e) => eprintln!("integration: cannot write {}: {e}", file.display()),
+    }
+    Ok(rows.iter().all(|r| r.outcome.status != Status::Failed))
+}
+
+/// The summary as Markdown: the header lines, then one table row per scenario.
+fn report(header: &[String], rows: &[Row], total: Duration) -> String {
+    let mut out = String::from("# cargo xtask integration\n\n");
+    for h in header {
+        out.push_str(&format!("- {h}\n"));
+    }
+    let count = |status: Status| rows.iter().filter(|r| r.outcome.status == status).count();
+    out.push_str(&format!(
+        "- {} scenarios in {:.1} s: {} passed, {} failed, {} skipped\n\n",
+        rows.len(),
+        total.as_secs_f64(),
+        count(Status::Passed),
+        count(Status::Failed),
+        count(Status::Skipped)
+    ));
+    out.push_str("| # | scenario | result | time | figures |\n|---|---|---|---|---|\n");
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.1} s | {} |\n",
+            r.number,
+            r.title,
+            r.outcome.status.label(),
+            r.took.as_secs_f64(),
+            r.outcome.figures.replace('|', "/").replace('\n', " ")
         ));
     }
-    Ok(results
-        .iter()
-        .all(|(_, _, o, _)| o.status != Status::Failed))
+    out
 }
 
 /// One line on stdout (the report; progress goes to stderr).
@@ -377,12 +487,57 @@ pub(crate) fn ms(d: Duration) -> u128 {
 mod tests {
     use super::*;
 
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
     #[test]
     fn options_parse_and_reject() {
-        let o = options(&["--only".into(), "1,4".into(), "--docker".into()]).expect("ok");
-        assert!(o.docker);
+        let o = options(&args(&["--only", "1,4", "--docker"])).expect("ok");
+        assert_eq!(o.members, Members::Docker);
         assert_eq!(o.only, Some(vec![1, 4]));
-        assert!(options(&["--only".into(), "7".into()]).is_err());
-        assert!(options(&["--bogus".into()]).is_err());
+        let o = options(&args(&["--test-member", "--only", "7,8, 9"])).expect("ok");
+        assert_eq!(o.members, Members::TestMember);
+        assert_eq!(o.only, Some(vec![7, 8, 9]));
+        let o = options(&[]).expect("ok");
+        assert_eq!(o.members, Members::Real);
+        assert_eq!(o.failure_detection, FailureDetection::SESSIONS);
+        let o = options(&args(&["--failure-detection", "hazelcast"])).expect("ok");
+        assert_eq!(o.failure_detection, FailureDetection::HAZELCAST_DEFAULT);
+        assert!(options(&args(&["--failure-detection", "fast"])).is_err());
+        assert!(options(&args(&["--failure-detection"])).is_err());
+        assert!(options(&args(&["--only", "10"])).is_err());
+        assert!(options(&args(&["--only", "0"])).is_err());
+        assert!(options(&args(&["--only"])).is_err());
+        assert!(options(&args(&["--docker", "--test-member"])).is_err());
+        assert!(options(&args(&["--test-member", "--test-member"])).is_ok());
+        assert!(options(&args(&["--bogus"])).is_err());
+    }
+
+    #[test]
+    fn report_is_a_markdown_table() {
+        let rows = [
+            Row {
+                number: 2,
+                title: "crash",
+                outcome: Outcome::passed("failed 0 | stall 5 ms"),
+                took: Duration::from_millis(12_345),
+            },
+            Row {
+                number: 7,
+                title: "silent",
+                outcome: Outcome::skipped("no SIGSTOP"),
+                took: Duration::ZERO,
+            },
+        ];
+        let text = report(
+            &["Hazelcast version: 5.6.0".into()],
+            &rows,
+            Duration::from_secs(60),
+        );
+        assert!(text.contains("- Hazelcast version: 5.6.0\n"));
+        assert!(text.contains("- 2 scenarios in 60.0 s: 1 passed, 0 failed, 1 skipped\n"));
+        assert!(text.contains("| 2 | crash | passed | 12.3 s | failed 0 / stall 5 ms |\n"));
+        assert!(text.contains("| 7 | silent | skipped | 0.0 s | no SIGSTOP |\n"));
     }
 }

@@ -1,4 +1,5 @@
-//! Scenarios 1 to 5 (the browser one is in `browser.rs`).
+//! Scenarios 1, 3, 4 and 5 (the browser one is in `browser.rs`, the faults under load in
+//! `faults.rs`).
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -7,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use hazelcast_client::{Client, ClientConfig, EntryListenerOptions, event_type};
 
+use super::control::{ClusterSpec, Fault};
+use super::figures::{Sample, longest_gap};
 use super::http::Jar;
 use super::procs::{Shop, ShopEnv, ShopStartError};
 use super::shop_client::{self, Basket};
@@ -24,7 +27,7 @@ impl<T> OrFail<T> for Result<T, String> {
 }
 
 /// Runs a scenario body written with `?`.
-fn outcome(body: impl FnOnce() -> Result<Outcome, Outcome>) -> Outcome {
+pub(crate) fn outcome(body: impl FnOnce() -> Result<Outcome, Outcome>) -> Outcome {
     body().unwrap_or_else(|o| o)
 }
 
@@ -58,7 +61,7 @@ pub(crate) fn until<T>(
 /// with the same basket.
 pub(crate) fn web_server_restart(suite: &mut Suite) -> Outcome {
     outcome(|| {
-        let cluster = suite.cluster("restart", 1).or_fail("cluster")?;
+        let cluster = suite.cluster(1).or_fail("cluster")?;
         let env = suite.shop_env(&cluster);
         let shop = start_shop(suite, "shop", &env)?;
         let mut jar = Jar::default();
@@ -90,123 +93,6 @@ pub(crate) fn web_server_restart(suite: &mut Suite) -> Outcome {
     })
 }
 
-/// One timed request of a load loop.
-#[derive(Debug, Clone, Copy)]
-struct Sample {
-    started: Instant,
-    finished: Instant,
-    ok: bool,
-}
-
-/// Longest time between consecutive successful completions from `from` on (and from `from`
-/// to the first success).
-fn longest_gap(samples: &[Sample], from: Instant) -> Duration {
-    let mut done: Vec<Instant> = samples
-        .iter()
-        .filter(|s| s.ok && s.finished >= from)
-        .map(|s| s.finished)
-        .collect();
-    done.sort();
-    let mut last = from;
-    let mut gap = Duration::ZERO;
-    for t in done {
-        gap = gap.max(t - last);
-        last = t;
-    }
-    gap
-}
-
-/// Scenario 2: Three members, backup count 1; one crashes under load.
-pub(crate) fn member_crash(suite: &mut Suite) -> Outcome {
-    if let Some(reason) = suite.no_control_reason() {
-        return Outcome::skipped(reason);
-    }
-    outcome(|| {
-        const SESSIONS: usize = 30;
-        const WORKERS: usize = 2;
-        let cluster = suite.cluster("crash", 3).or_fail("cluster")?;
-        let shop = start_shop(suite, "shop", &suite.shop_env(&cluster))?;
-        let address = shop.address;
-        let mut jars = Vec::new();
-        for i in 0..SESSIONS {
-            let mut jar = Jar::default();
-            let item = i % 10 + 1;
-            shop_client::add(address, &mut jar, &item.to_string()).or_fail("filling baskets")?;
-            let b = shop_client::basket(address, &mut jar).or_fail("filling baskets")?;
-            jars.push((jar, b));
-        }
-        let samples = Mutex::new(Vec::new());
-        let stop = AtomicBool::new(false);
-        let mut crashed_at = Instant::now();
-        let mut crash_error = None;
-        std::thread::scope(|scope| {
-            for w in 0..WORKERS {
-                let jars = &jars;
-                let samples = &samples;
-                let stop = &stop;
-                scope.spawn(move || {
-                    let mut i = w;
-                    while !stop.load(Ordering::Relaxed) {
-                        let (jar, expected) = &jars[i % jars.len()];
-                        let mut jar = jar.clone();
-                        let started = Instant::now();
-                        let ok =
-                            shop_client::basket(address, &mut jar).is_ok_and(|b| b == *expected);
-                        let s = Sample {
-                            started,
-                            finished: Instant::now(),
-                            ok,
-                        };
-                        samples.lock().unwrap_or_else(|e| e.into_inner()).push(s);
-                        i += WORKERS;
-                    }
-                });
-            }
-            std::thread::sleep(Duration::from_secs(2));
-            crashed_at = Instant::now();
-            if let Some(control) = suite.control()
-                && let Err(e) = control.command(&format!("crash {} 0", cluster.name))
-            {
-                crash_error = Some(e);
-            }
-            std::thread::sleep(Duration::from_secs(4));
-            stop.store(true, Ordering::Relaxed);
-        });
-        if let Some(e) = crash_error {
-            return Err(Outcome::failed(format!("crash: {e}")));
-        }
-        let samples = samples.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut lost = 0;
-        for (jar, expected) in &jars {
-            let mut jar = jar.clone();
-            if shop_client::basket(address, &mut jar).ok() != Some(*expected) {
-                lost += 1;
-            }
-        }
-        let after: Vec<&Sample> = samples.iter().filter(|s| s.started >= crashed_at).collect();
-        let failed = samples.iter().filter(|s| !s.ok).count();
-        let slowest = after
-            .iter()
-            .map(|s| s.finished - s.started)
-            .max()
-            .unwrap_or_default();
-        let gap = longest_gap(&samples, crashed_at);
-        let tail_ok = after.iter().rev().take(10).all(|s| s.ok);
-        let figures = format!(
-            "{} requests ({} after the crash), failed {failed}, sessions lost {lost}/{SESSIONS}; stall: longest gap without an answer {} ms, slowest request {} ms",
-            samples.len(),
-            after.len(),
-            ms(gap),
-            ms(slowest)
-        );
-        if lost == 0 && tail_ok && !after.is_empty() {
-            Ok(Outcome::passed(figures))
-        } else {
-            Ok(Outcome::failed(figures))
-        }
-    })
-}
-
 /// A probe: add one product and read the basket back (works on a new session too).
 fn probe(address: SocketAddr, jar: &mut Jar) -> bool {
     shop_client::add(address, jar, "1").is_ok()
@@ -220,7 +106,7 @@ fn steady(samples: &Mutex<Vec<Sample>>, since: Instant, n: usize, limit: Duratio
         {
             let s = samples.lock().unwrap_or_else(|e| e.into_inner());
             let recent: Vec<&Sample> = s.iter().filter(|s| s.started >= since).collect();
-            if recent.len() >= n && recent.iter().rev().take(n).all(|s| s.ok) {
+            if recent.len() >= n && recent.iter().rev().take(n).all(|s| s.ok()) {
                 return true;
             }
         }
@@ -229,20 +115,20 @@ fn steady(samples: &Mutex<Vec<Sample>>, since: Instant, n: usize, limit: Duratio
     false
 }
 
-/// Scenario 3: Two clusters in the failover list; the first is shut down under load, the shop
-/// continues on the second; the first returns, the second goes, the shop moves back.
+/// Scenario 3: Two clusters in the failover list; the first is shut down under load (every
+/// member killed), the shop continues on the second; the first returns as a fresh cluster,
+/// the second goes, the shop moves back.
 pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
-    if let Some(reason) = suite.no_control_reason() {
-        return Outcome::skipped(reason);
-    }
     outcome(|| {
-        let london = suite.cluster("london", 2).or_fail("cluster")?;
-        let new_york = suite.cluster("new-york", 1).or_fail("cluster")?;
-        let env = ShopEnv::cluster(
-            &london.members,
-            &london.name,
-            Some((&new_york.members, &new_york.name)),
+        let mut london =
+            suite.fault_cluster(&ClusterSpec::new("london", 2), &[Fault::WholeCluster])?;
+        let mut new_york =
+            suite.fault_cluster(&ClusterSpec::new("new-york", 1), &[Fault::WholeCluster])?;
+        let (l, n) = (
+            ClusterRef::of(london.as_ref()),
+            ClusterRef::of(new_york.as_ref()),
         );
+        let env = ShopEnv::cluster(&l.members, &l.name, Some((&n.members, &n.name)));
         let shop = start_shop(suite, "shop", &env)?;
         let address = shop.address;
         let samples = Mutex::new(Vec::new());
@@ -260,7 +146,8 @@ pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
                     let s = Sample {
                         started,
                         finished: Instant::now(),
-                        ok,
+                        status: Some(if ok { 200 } else { 500 }),
+                        worker: 0,
                     };
                     samples.lock().unwrap_or_else(|e| e.into_inner()).push(s);
                     if !ok {
@@ -270,9 +157,8 @@ pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
             });
             result = (|| {
                 std::thread::sleep(Duration::from_millis(1500));
-                let control = suite.control().ok_or("no control")?;
                 marks.0 = Instant::now();
-                control.command(&format!("shutdown {}", london.name))?;
+                london.shutdown()?;
                 let moved = steady(
                     samples,
                     marks.0 + Duration::from_millis(200),
@@ -282,9 +168,9 @@ pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
                 if !moved {
                     return Ok((false, false));
                 }
-                control.command(&format!("restart-cluster {}", london.name))?;
+                london.restart_cluster()?;
                 marks.1 = Instant::now();
-                control.command(&format!("shutdown {}", new_york.name))?;
+                new_york.shutdown()?;
                 let back = steady(
                     samples,
                     marks.1 + Duration::from_millis(200),
@@ -297,20 +183,13 @@ pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
         });
         let (moved, back) = result.or_fail("control")?;
         let samples = samples.into_inner().unwrap_or_else(|e| e.into_inner());
-        let failed = samples.iter().filter(|s| !s.ok).count();
-        let gap = |from: Instant, to: Instant| {
-            let window: Vec<Sample> = samples
-                .iter()
-                .filter(|s| s.finished < to)
-                .copied()
-                .collect();
-            longest_gap(&window, from)
-        };
+        let failed = samples.iter().filter(|s| !s.ok()).count();
         let end = samples.last().map_or_else(Instant::now, |s| s.finished);
+        let gap = |from: Instant, to: Instant| longest_gap(&samples, from, to, Sample::ok);
         let figures = format!(
-            "{} probes, failed {failed}; first cluster down → on the second: gap {} ms ({}); second down, first back → gap {} ms ({}); sessions are not carried over (no WAN between test clusters)",
+            "{} probes, failed {failed}; first cluster down → on the second: gap {} ms ({}); second down, first back → gap {} ms ({}); sessions are not carried over (no WAN between open-source clusters)",
             samples.len(),
-            ms(gap(marks.0, marks.1)),
+            ms(gap(marks.0, if moved { marks.1 } else { end })),
             if moved {
                 "moved"
             } else {
@@ -337,7 +216,7 @@ pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
 /// shop has no setting for a short session interval.
 pub(crate) fn expiry(suite: &mut Suite) -> Outcome {
     outcome(|| {
-        let cluster = suite.cluster("expiry", 1).or_fail("cluster")?;
+        let cluster = suite.cluster(1).or_fail("cluster")?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -411,7 +290,7 @@ async fn expiry_on(cluster: &ClusterRef) -> Result<Outcome, String> {
 pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
     outcome(|| {
         const ROUNDS: usize = 10;
-        let cluster = suite.cluster("two-servers", 1).or_fail("cluster")?;
+        let cluster = suite.cluster(1).or_fail("cluster")?;
         let env = suite.shop_env(&cluster);
         let a = start_shop(suite, "shop", &env)?;
         let b = start_shop(suite, "shop-actix", &env)?;
@@ -453,25 +332,4 @@ pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
             Ok(Outcome::failed(figures))
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn longest_gap_counts_from_the_mark() {
-        let t0 = Instant::now();
-        let at = |ms: u64, ok| Sample {
-            started: t0,
-            finished: t0 + Duration::from_millis(ms),
-            ok,
-        };
-        let samples = [at(10, true), at(50, false), at(300, true), at(320, true)];
-        assert_eq!(longest_gap(&samples, t0), Duration::from_millis(290));
-        assert_eq!(
-            longest_gap(&samples, t0 + Duration::from_millis(100)),
-            Duration::from_millis(200)
-        );
-    }
 }
