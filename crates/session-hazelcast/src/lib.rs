@@ -126,6 +126,7 @@
 
 pub mod codec;
 pub mod compact_codec;
+pub mod compact_record;
 pub mod map_config;
 pub mod record;
 mod repository;
