@@ -33,9 +33,9 @@
 //! uses this module for session attributes.
 //!
 //! ```
-//! use hazelcast_protocol::compact::{FieldKind, SchemaRegistry};
+//! use hazelcast_protocol::compact::SchemaRegistry;
 //! use serde::{Deserialize, Serialize};
-//! use session_hazelcast::compact_record::{Decimal, RecordTypes, from_record, to_record};
+//! use session_hazelcast::compact_record::{Decimal, FieldKind, RecordTypes, from_record, to_record};
 //!
 //! #[derive(Debug, PartialEq, Serialize, Deserialize)]
 //! #[serde(rename = "com.example.shop.ProductDto", rename_all = "camelCase")]
@@ -72,7 +72,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use hazelcast_protocol::compact::{self, FieldKind, FieldValue, GenericRecord};
+use hazelcast_protocol::compact::{self, FieldValue, GenericRecord};
+
+/// The Compact field kinds, for [`RecordTypes::hint`].
+pub use hazelcast_protocol::compact::FieldKind;
 use serde::de::DeserializeOwned;
 use serde::ser::{self, Serialize};
 

@@ -130,6 +130,7 @@ pub mod compact_record;
 pub mod map_config;
 pub mod record;
 mod repository;
+pub mod spring;
 
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
