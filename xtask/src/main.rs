@@ -18,6 +18,7 @@ mod bench;
 mod codegen;
 mod docker_config;
 mod integration;
+mod spring_shop;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
             }
         }
         Some("integration") => integration::main(&codegen::workspace_root(), &args[1..]),
+        Some("spring-shop") => spring_shop::main(&codegen::workspace_root(), &args[1..]),
         Some(integration::CLUSTER_COMMAND) => integration::cluster_process::main(&args[1..]),
         Some(other) => {
             eprintln!("unknown xtask command: {other}");
@@ -63,7 +65,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--docker]   resilience scenarios against the shop (in-process cluster, HZ_MEMBERS or docker)"
+        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--docker]   resilience scenarios against the shop (in-process cluster, HZ_MEMBERS or docker)\n  spring-shop [--port N] [--members ..] [--cluster-name ..] [--scenario]   run the Spring Boot shop (builds it with Maven), or the Spring/Rust scenario"
     );
     ExitCode::FAILURE
 }

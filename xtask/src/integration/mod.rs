@@ -21,6 +21,7 @@ mod http;
 mod procs;
 mod scenarios;
 mod shop_client;
+pub(crate) mod spring;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -173,9 +174,14 @@ fn options(args: &[String]) -> Result<Options, String> {
                 let list = it.next().ok_or("--only needs a list like 1,4")?;
                 let numbers = list
                     .split(',')
-                    .map(|n| n.trim().parse::<u8>().ok().filter(|n| (1..=6).contains(n)))
+                    .map(|n| {
+                        n.trim()
+                            .parse::<u8>()
+                            .ok()
+                            .filter(|n| (1..=6).contains(n) || *n == 10)
+                    })
                     .collect::<Option<Vec<u8>>>()
-                    .ok_or("--only takes scenario numbers 1 to 6")?;
+                    .ok_or("--only takes scenario numbers 1 to 6 and 10")?;
                 o.only = Some(numbers);
             }
             other => return Err(format!("unknown option {other}")),
@@ -254,13 +260,14 @@ impl Drop for Compose {
 
 type Scenario = fn(&mut Suite) -> Outcome;
 
-const SCENARIOS: [(u8, &str, Scenario); 6] = [
+const SCENARIOS: [(u8, &str, Scenario); 7] = [
     (1, "web server restart", scenarios::web_server_restart),
     (2, "member crash under load", scenarios::member_crash),
     (3, "region outage and return", scenarios::region_outage),
     (4, "expiry", scenarios::expiry),
     (5, "two web servers, one cookie", scenarios::two_web_servers),
     (6, "real browser across a restart", browser::scenario),
+    (10, "Spring and Rust share a login", spring::scenario),
 ];
 
 /// Entry point of `cargo xtask integration`.
