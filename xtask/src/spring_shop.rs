@@ -38,7 +38,11 @@ fn newest(path: &Path) -> Option<SystemTime> {
 /// Builds the jar with Maven unless it is newer than the project's sources; returns its path.
 pub(crate) fn build_jar(root: &Path) -> Result<PathBuf, String> {
     let jar = root.join(JAR);
-    let sources = newest(&root.join(PROJECT));
+    let project = root.join(PROJECT);
+    let sources = [project.join("pom.xml"), project.join("src")]
+        .iter()
+        .filter_map(|p| newest(p))
+        .max();
     let built = std::fs::metadata(&jar).and_then(|m| m.modified()).ok();
     if let (Some(built), Some(sources)) = (built, sources)
         && built >= sources
