@@ -8,11 +8,23 @@
 //!
 //! [`SpringShop`] starts the same jar as a child process for the integration suite.
 
+use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+
+/// Log lines kept for error reports.
+const LOG_TAIL: usize = 40;
+
+fn keep(log: &Mutex<VecDeque<String>>, line: String) {
+    let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+    if log.len() == LOG_TAIL {
+        log.pop_front();
+    }
+    log.push_back(line);
+}
 use std::time::{Duration, Instant, SystemTime};
 
 /// The jar, relative to the workspace root.
@@ -78,6 +90,8 @@ pub(crate) fn build_jar(root: &Path) -> Result<PathBuf, String> {
 /// A running Spring shop (killed on drop).
 pub(crate) struct SpringShop {
     child: Child,
+    /// The last lines of its log (stdout and stderr).
+    log: Arc<Mutex<VecDeque<String>>>,
     /// Where it listens.
     pub(crate) address: SocketAddr,
 }
@@ -103,7 +117,9 @@ impl SpringShop {
             .spawn()
             .map_err(|e| format!("cannot run java: {e}"))?;
         let (tx, rx) = mpsc::channel::<u16>();
+        let log = Arc::new(Mutex::new(VecDeque::new()));
         if let Some(stdout) = child.stdout.take() {
+            let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
@@ -115,15 +131,16 @@ impl SpringShop {
                     {
                         let _ = tx.send(port);
                     }
+                    keep(&log, line);
                 }
             });
         }
         if let Some(stderr) = child.stderr.take() {
+            let log = Arc::clone(&log);
             std::thread::spawn(move || {
                 for line in BufReader::new(stderr).lines() {
-                    if line.is_err() {
-                        break;
-                    }
+                    let Ok(line) = line else { break };
+                    keep(&log, line);
                 }
             });
         }
@@ -132,6 +149,7 @@ impl SpringShop {
             if let Ok(port) = rx.recv_timeout(Duration::from_millis(200)) {
                 return Ok(Self {
                     child,
+                    log,
                     address: SocketAddr::from(([127, 0, 0, 1], port)),
                 });
             }
@@ -150,6 +168,18 @@ impl SpringShop {
                 ));
             }
         }
+    }
+}
+
+impl SpringShop {
+    /// The last lines the application logged.
+    pub(crate) fn log_tail(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
