@@ -23,6 +23,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::browser;
 use super::http::{self, Jar};
 use super::procs::{Shop, ShopEnv, build_shop};
 use super::{Outcome, Suite};
@@ -235,7 +236,8 @@ pub(crate) fn share_a_login(
         address: spring_shop.address,
         spring: true,
     };
-    let result = walk(rust, spring);
+    let shots = hazelcast_real_member::target_dir().join("integration");
+    let result = walk(rust, spring).and_then(|()| browser_walk(rust, spring, &shots));
     if result.is_err() {
         eprintln!("spring: the Spring shop's last log lines:");
         for line in spring_shop.log_tail() {
@@ -244,9 +246,88 @@ pub(crate) fn share_a_login(
     }
     drop(spring_shop);
     drop(rust_shop);
-    result?;
+    let browser = result?;
     Ok(format!(
-        "login, basket (80.96) and the 2-session limit shared both ways; sign-out crosses both ways; Spring started in {spring_start:.1} s"
+        "login, basket (80.96) and the 2-session limit shared both ways; sign-out crosses both ways; {browser}; Spring started in {spring_start:.1} s"
+    ))
+}
+
+/// The same walk in headless Chromium (one browser = one cookie jar for both apps), with
+/// a screenshot of each app at each step in `shots`.
+fn browser_walk(rust: App, spring: App, shots: &Path) -> Result<String, String> {
+    let (chromium, chromedriver) = browser::ensure_tools()?;
+    std::fs::create_dir_all(shots).map_err(|e| format!("{}: {e}", shots.display()))?;
+    let profile = browser::Profile(shots.join(format!("spring-profile-{}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&profile.0);
+    std::fs::create_dir_all(&profile.0).map_err(|e| format!("{}: {e}", profile.0.display()))?;
+    let driver = browser::Driver::start(&chromium, &chromedriver, &profile.0)?;
+    let r = format!("http://{}", rust.address);
+    let s = format!("http://{}", spring.address);
+    let mut shot = 0;
+    let mut page = |url: &str, name: &str| -> Result<String, String> {
+        driver.go(url)?;
+        shot += 1;
+        driver.screenshot(&shots.join(format!("spring-{shot}-{name}.png")))?;
+        driver.source()
+    };
+    let total = |src: &str| browser::total(src).unwrap_or_default();
+
+    // Sign in on Spring's form, add on Spring.
+    driver.go(&format!("{s}/login"))?;
+    driver.type_into("input[name=username]", "user")?;
+    driver.type_into("input[name=password]", "password")?;
+    driver.click("form[action='/login'] button")?;
+    let src = page(&format!("{s}/basket/add?items=1,2,2"), "spring-basket")?;
+    say!(
+        "spring browser: Spring basket after signing in on Spring: total {}",
+        total(&src)
+    );
+    expect(
+        src.contains("Signed in as") && total(&src) == "16.97",
+        "Spring: not signed in or total not 16.97",
+    )?;
+    let src = page(&format!("{r}/basket"), "rust-basket")?;
+    say!(
+        "spring browser: Rust basket: signed in as user {}, total {}",
+        src.contains("Signed in as <b>user</b>"),
+        total(&src)
+    );
+    expect(
+        src.contains("Signed in as <b>user</b>") && total(&src) == "16.97",
+        "Rust: not signed in or total not 16.97",
+    )?;
+    // Add on Rust; Spring shows it.
+    let src = page(&format!("{r}/basket/add?items=60"), "rust-basket-added")?;
+    expect(
+        total(&src) == "80.96",
+        format!("Rust total {} after adding 60", total(&src)),
+    )?;
+    let src = page(&format!("{s}/basket"), "spring-basket-added")?;
+    say!(
+        "spring browser: Spring basket after adding 60 on Rust: total {}",
+        total(&src)
+    );
+    expect(
+        total(&src) == "80.96",
+        format!("Spring total {} after adding 60 on Rust", total(&src)),
+    )?;
+    page(&format!("{r}/sessions"), "rust-sessions")?;
+    page(&format!("{s}/sessions"), "spring-sessions")?;
+    // Sign out on Rust: signed out on Spring.
+    driver.go(&format!("{r}/basket"))?;
+    driver.click("form[action='/logout'] button")?;
+    let src = page(&format!("{s}/basket"), "spring-after-rust-sign-out")?;
+    let signed_out = !src.contains("Signed in as") && src.contains("href=\"/login\"");
+    say!("spring browser: Spring after signing out on Rust: signed out {signed_out}");
+    expect(
+        signed_out,
+        "Spring still shows the user after the Rust sign-out",
+    )?;
+    drop(driver);
+    drop(profile);
+    Ok(format!(
+        "headless Chromium walk passed ({shot} screenshots in {})",
+        shots.display()
     ))
 }
 
