@@ -22,7 +22,7 @@
 //!
 //! [`CompactCodec::with_record_types`] instead writes structs as the Compact type a Java
 //! record of the same shape has (type name = the serde name, kinds from the Rust types,
-//! DECIMAL, INT32...): see [`compact_record`](crate::compact_record). That is how a Rust
+//! DECIMAL, INT32...): see [`compact_record`]. That is how a Rust
 //! application shares typed attribute values with a Spring application.
 
 use hazelcast_client::Client;
@@ -60,7 +60,7 @@ impl CompactCodec {
     }
 
     /// A codec writing serde structs as the Compact type a Java record of the same shape
-    /// has ([`compact_record`](crate::compact_record)), with `types` hints for fields that
+    /// has ([`compact_record`]), with `types` hints for fields that
     /// can be `None` or empty. A struct without a Compact form is an encode error; other
     /// values are written as with [`HazelcastCodec`].
     ///
