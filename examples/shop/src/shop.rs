@@ -101,8 +101,17 @@ async fn recent_products(session: &LazySession) -> Result<Vec<Product>, Lifecycl
     Ok(ids.into_iter().filter_map(catalogue::product).collect())
 }
 
+/// The session's basket; one that cannot be read (written in an older format, or by an
+/// application with another shape of it) is replaced by an empty one.
 async fn basket(session: &LazySession) -> Result<Basket, LifecycleError> {
-    Ok(session.get(BASKET).await?.unwrap_or_default())
+    match session.get(BASKET).await {
+        Ok(basket) => Ok(basket.unwrap_or_default()),
+        Err(error) if !error.is_store_failure() => {
+            tracing::debug!(error = %error, "unreadable basket replaced by an empty one");
+            Ok(Basket::default())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn epoch_seconds(time: SystemTime) -> u64 {
