@@ -1,6 +1,7 @@
 package com.example.shop;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,9 +36,10 @@ public final class BasketProbe {
     public static Basket sample() {
         ProductDto teapot = Catalogue.product(1).orElseThrow();
         ProductDto lamp = Catalogue.product(2).orElseThrow();
-        return new Basket("user", List.of(
-                new BasketItem(teapot, new BigDecimal("4.99"), 1),
-                new BasketItem(lamp, new BigDecimal("5.99"), 2)));
+        List<BasketItem> items = new ArrayList<>();
+        items.add(new BasketItem(teapot, new BigDecimal("4.99"), 1));
+        items.add(new BasketItem(lamp, new BigDecimal("5.99"), 2));
+        return new Basket("user", items);
     }
 
     /** Runs the probe. */
