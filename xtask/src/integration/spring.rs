@@ -6,6 +6,12 @@
 //! 1. device A signs in on Spring and adds 1,2,2 there → the Rust shop shows the user and
 //!    the same basket (items, prices, total);
 //! 2. device A adds product 60 on Rust → Spring shows the same items and prices;
+//!
+//!    after each of steps 1 and 2 both apps' HTML pages are fetched too: the page of the
+//!    product just added (200, its name and price; visiting it rewrites the session's
+//!    recently viewed list, so the session holding the other app's basket is saved again)
+//!    and then `/basket` (200, every line's name, quantity and price, and the total) — not
+//!    only `/api/basket`, since a basket one app cannot render answers 500 there;
 //! 3. device B signs in on Rust → Spring accepts that login; both apps' "my sessions" list
 //!    the same two sessions (each one made by the other app);
 //! 4. device C signs in on Spring (a third session) → Spring's registry ends the oldest (A):
@@ -157,6 +163,68 @@ impl App {
         Ok((lines, v["total_cents"].as_u64().ok_or("basket: no total")?))
     }
 
+    /// Fetches this app's HTML page of `product` (`(id, name, list price in cents)`) and
+    /// then its basket page, and checks that both answer 200, the product page with the
+    /// product's name and price, the basket page with exactly the lines and total of
+    /// `expected`. Returns what the basket page showed.
+    fn pages(
+        &self,
+        jar: &mut Jar,
+        product: (u64, &str, u64),
+        expected: &BasketView,
+    ) -> Result<String, String> {
+        let (id, name, cents) = product;
+        let r = http::get(self.address, &format!("/products/{id}"), jar)?;
+        expect(
+            r.status == 200,
+            format!("{}: /products/{id} answered {}", self.name, r.status),
+        )?;
+        let price_tag = format!("<p class=\"price\">{}</p>", price(cents));
+        expect(
+            r.body.contains(&format!("<h1>{name}</h1>")) && r.body.contains(&price_tag),
+            format!(
+                "{}: /products/{id} does not show {name} at {}",
+                self.name,
+                price(cents)
+            ),
+        )?;
+        let r = http::get(self.address, "/basket", jar)?;
+        expect(
+            r.status == 200,
+            format!("{}: /basket answered {}", self.name, r.status),
+        )?;
+        let shown = basket_rows(&r.body)
+            .ok_or_else(|| format!("{}: /basket shows no basket table", self.name))?;
+        let units: u64 = expected.0.iter().map(|l| l.3).sum();
+        let mut wanted: Vec<[String; 3]> = expected
+            .0
+            .iter()
+            .map(|(_, name, cents, qty)| {
+                [
+                    name.clone(),
+                    qty.to_string(),
+                    price(cents.saturating_mul(*qty)),
+                ]
+            })
+            .collect();
+        wanted.push(["Total".to_owned(), units.to_string(), price(expected.1)]);
+        expect(
+            shown == wanted,
+            format!(
+                "{}: /basket shows {shown:?}, expected {wanted:?}",
+                self.name
+            ),
+        )?;
+        let Some(([_, units, total], lines)) = shown.split_last() else {
+            return Err(format!("{}: /basket shows no total", self.name));
+        };
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|[name, qty, price]| format!("{qty}x {name} {price}"))
+            .collect();
+        Ok(format!("{} = {units} units, {total}", lines.join(", ")))
+    }
+
     /// The session ids "my sessions" lists.
     fn sessions(&self, jar: &mut Jar) -> Result<BTreeSet<String>, String> {
         let v = json(&http::get(self.address, "/api/sessions", jar)?, "sessions")?;
@@ -186,6 +254,34 @@ fn format_basket(b: &BasketView) -> String {
         .map(|(_, name, cents, qty)| format!("{qty}x {name} @ {}.{:02}", cents / 100, cents % 100))
         .collect();
     format!("{} = {}.{:02}", lines.join(", "), b.1 / 100, b.1 % 100)
+}
+
+/// `cents` as the shops print a price (`16.97`).
+fn price(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// The cells of each row of a basket page's `<table class="basket">` (header row left out),
+/// or `None` if the page has no such table.
+fn basket_rows(page: &str) -> Option<Vec<[String; 3]>> {
+    let start = page.find("<table class=\"basket\">")?;
+    let table = &page[start..];
+    let table = &table[..table.find("</table>")?];
+    let mut rows = Vec::new();
+    for row in table.split("<tr>").skip(1) {
+        let cells: Vec<String> = row
+            .split("<td")
+            .skip(1)
+            .filter_map(|cell| {
+                let text = &cell[cell.find('>')? + 1..];
+                Some(text[..text.find("</td>")?].to_owned())
+            })
+            .collect();
+        if let Ok(cells) = <[String; 3]>::try_from(cells) {
+            rows.push(cells);
+        }
+    }
+    Some(rows)
 }
 
 fn expect(cond: bool, what: impl Into<String>) -> Result<(), String> {
@@ -355,6 +451,13 @@ fn walk(rust: App, spring: App) -> Result<(), String> {
         spring_basket.1 == 499 + 2 * 599,
         "Spring's total is not 16.97",
     )?;
+    // The HTML pages of both apps render the basket Spring wrote.
+    let lamp = (2, "Red Lamp", 599);
+    let on_spring = spring.pages(&mut a, lamp, &spring_basket)?;
+    let on_rust = rust.pages(&mut a, lamp, &spring_basket)?;
+    say!(
+        "spring step 1: HTML after Spring wrote the basket | Spring /products/2 and /basket: 200, {on_spring} | Rust /products/2 and /basket: 200, {on_rust}"
+    );
 
     // 2. Add on Rust; Spring shows the same items and prices.
     rust.add(&mut a, "60")?;
@@ -370,6 +473,13 @@ fn walk(rust: App, spring: App) -> Result<(), String> {
         rust_basket.1 == 499 + 2 * 599 + 6399,
         "the total is not 80.96",
     )?;
+    // The HTML pages of both apps render the basket Rust wrote.
+    let chair = (60, "Black Chair", 6399);
+    let on_rust = rust.pages(&mut a, chair, &rust_basket)?;
+    let on_spring = spring.pages(&mut a, chair, &rust_basket)?;
+    say!(
+        "spring step 2: HTML after Rust wrote the basket | Rust /products/60 and /basket: 200, {on_rust} | Spring /products/60 and /basket: 200, {on_spring}"
+    );
 
     // 3. Sign in on Rust (device B); Spring accepts it; both list the same two sessions.
     let mut b = Jar::default();
@@ -447,4 +557,28 @@ fn walk(rust: App, spring: App) -> Result<(), String> {
     );
     expect(c_rust.is_none(), "C is still signed in on Rust")?;
     expect(d_spring.is_none(), "D is still signed in on Spring")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basket_rows_reads_the_table_of_either_shop() {
+        let page = "<h1>Basket</h1>\n<table class=\"basket\">\n<tr><th>Product</th><th>Qty</th><th>Price</th></tr>\n\
+                    <tr><td>Red Lamp</td><td>2</td><td>11.98</td></tr>\n\
+                    <tr><td>Total</td><td>2</td><td class=\"total\">11.98</td></tr>\n</table>";
+        let row = |a: &str, b: &str, c: &str| [a.to_owned(), b.to_owned(), c.to_owned()];
+        assert_eq!(
+            basket_rows(page),
+            Some(vec![
+                row("Red Lamp", "2", "11.98"),
+                row("Total", "2", "11.98")
+            ])
+        );
+        assert_eq!(basket_rows("<p>Your basket is empty.</p>"), None);
+        assert_eq!(basket_rows("<html>500 Internal Server Error</html>"), None);
+        assert_eq!(price(8096), "80.96");
+        assert_eq!(price(5), "0.05");
+    }
 }
