@@ -19,6 +19,7 @@ mod bench;
 mod codegen;
 mod docker_config;
 mod integration;
+mod spring_shop;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
             }
         }
         Some("integration") => integration::main(&codegen::workspace_root(), &args[1..]),
+        Some("spring-shop") => spring_shop::main(&codegen::workspace_root(), &args[1..]),
         Some(integration::CLUSTER_COMMAND) => integration::cluster_process::main(&args[1..]),
         Some(other) => {
             eprintln!("unknown xtask command: {other}");
@@ -64,7 +66,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--test-member|--docker] [--only N,N] [--failure-detection sessions|hazelcast]   resilience scenarios against the shop (real members by default, the test member, HZ_MEMBERS or docker)"
+        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http] [--connections C]   client and HTTP benchmarks\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--test-member|--docker] [--only N,N] [--failure-detection sessions|hazelcast]   resilience scenarios against the shop (real members by default, the test member, HZ_MEMBERS or docker)\n  spring-shop [--port N] [--members ..] [--cluster-name ..] [--scenario]   run the Spring Boot shop (builds it with Maven), or the Spring/Rust scenario"
     );
     ExitCode::FAILURE
 }

@@ -17,7 +17,13 @@
 //! The top-level type name is the Rust struct's name. Values that are not structs, or hold
 //! something without a Compact kind (maps with non-struct shape, mixed sequences, ...), are
 //! stored as with [`HazelcastCodec`]. Decoding accepts any Compact record (every field kind
-//! with a JSON form) into the asked type.
+//! with a JSON form; DECIMAL as its text, which [`Decimal`](crate::compact_record::Decimal)
+//! reads) into the asked type.
+//!
+//! [`CompactCodec::with_record_types`] instead writes structs as the Compact type a Java
+//! record of the same shape has (type name = the serde name, kinds from the Rust types,
+//! DECIMAL, INT32...): see [`compact_record`]. That is how a Rust
+//! application shares typed attribute values with a Spring application.
 
 use hazelcast_client::Client;
 use hazelcast_protocol::compact::{FieldValue, GenericRecord};
@@ -26,6 +32,7 @@ use serde_json::{Map as JsonMap, Number, Value as Json};
 use session_core::{AttributeCodec, CodecError, DecodeFn};
 
 use crate::HazelcastCodec;
+use crate::compact_record::{self, RecordTypes};
 
 const NAME: &str = "hazelcast-compact";
 /// Deepest nesting of records converted (deeper values fall back to JSON).
@@ -40,12 +47,41 @@ const MAX_DEPTH: usize = 32;
 #[derive(Debug, Clone)]
 pub struct CompactCodec {
     client: Client,
+    record_types: Option<std::sync::Arc<RecordTypes>>,
 }
 
 impl CompactCodec {
     /// A codec using `client`'s schema registry.
     pub fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            record_types: None,
+        }
+    }
+
+    /// A codec writing serde structs as the Compact type a Java record of the same shape
+    /// has ([`compact_record`]), with `types` hints for fields that
+    /// can be `None` or empty. A struct without a Compact form is an encode error; other
+    /// values are written as with [`HazelcastCodec`].
+    ///
+    /// ```no_run
+    /// # async fn f(client: hazelcast_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use hazelcast_protocol::compact::FieldKind;
+    /// use session_hazelcast::{CompactCodec, HazelcastSessionRepository, compact_record::RecordTypes};
+    ///
+    /// let types = RecordTypes::new().hint("com.example.shop.Basket", "items", FieldKind::ArrayOfCompact);
+    /// let repository = HazelcastSessionRepository::builder()
+    ///     .client(client.clone())
+    ///     .codec(CompactCodec::with_record_types(client, types))
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_record_types(client: Client, types: RecordTypes) -> Self {
+        Self {
+            client,
+            record_types: Some(std::sync::Arc::new(types)),
+        }
     }
 }
 
@@ -235,7 +271,7 @@ fn to_array(nested_name: &str, items: &[Json], depth: usize) -> Option<FieldValu
 }
 
 /// A Compact record as JSON, for deserializing into the asked type.
-fn record_to_json(r: &GenericRecord) -> Result<Json, String> {
+pub(crate) fn record_to_json(r: &GenericRecord) -> Result<Json, String> {
     let mut m = JsonMap::new();
     for (name, value) in r.fields() {
         m.insert(name.to_owned(), field_to_json(value)?);
@@ -254,6 +290,12 @@ fn opt<T>(v: &Option<T>, f: impl Fn(&T) -> Json) -> Json {
 fn arr<T>(v: &Option<Vec<T>>, f: impl Fn(&T) -> Json) -> Json {
     v.as_ref()
         .map_or(Json::Null, |v| Json::Array(v.iter().map(f).collect()))
+}
+
+fn decimal_json(d: &hazelcast_protocol::compact::Decimal) -> Result<Json, String> {
+    compact_record::Decimal::from_compact(d)
+        .map(|d| Json::String(d.to_string()))
+        .ok_or_else(|| "a DECIMAL beyond 128 bits".to_owned())
 }
 
 fn field_to_json(v: &FieldValue) -> Result<Json, String> {
@@ -289,6 +331,19 @@ fn field_to_json(v: &FieldValue) -> Result<Json, String> {
         F::ArrayOfNullableFloat32(v) => arr(v, |f| opt(f, |f| num(f64::from(*f)))),
         F::ArrayOfNullableFloat64(v) => arr(v, |f| opt(f, |f| num(*f))),
         F::ArrayOfString(v) => arr(v, |s| opt(s, |s| Json::String(s.clone()))),
+        F::Decimal(d) => match d {
+            Some(d) => decimal_json(d)?,
+            None => Json::Null,
+        },
+        F::ArrayOfDecimal(v) => match v {
+            Some(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|d| d.as_ref().map_or(Ok(Json::Null), decimal_json))
+                    .collect::<Result<_, _>>()?,
+            ),
+            None => Json::Null,
+        },
         F::Compact(r) => match r {
             Some(r) => record_to_json(r)?,
             None => Json::Null,
@@ -317,6 +372,23 @@ impl AttributeCodec for CompactCodec {
     }
 
     fn encode(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError> {
+        if let Some(types) = &self.record_types {
+            if erased_serde::serialize(value, StructName).is_err() {
+                return HazelcastCodec.encode(value);
+            }
+            let fail = |source: session_core::BoxError| CodecError::Encode {
+                codec: NAME,
+                source,
+            };
+            let record =
+                compact_record::erased_to_record(value, types).map_err(|e| fail(e.into()))?;
+            return self
+                .client
+                .schemas()
+                .to_data(&record)
+                .map(Data::into_bytes)
+                .map_err(|e| fail(e.into()));
+        }
         if let Ok(type_name) = erased_serde::serialize(value, StructName)
             && let Ok(Json::Object(object)) = serde_json::to_value(value)
             && let Some(record) = to_record(type_name, &object, 0)

@@ -38,6 +38,12 @@
 //!   `HazelcastJsonValue`, so a Spring application reads ordinary Java values.
 //!   [`CompactCodec`] (builder switch `compact_attributes`) stores serde structs as Compact
 //!   records instead, through a serde bridge.
+//! - [`compact_record`]: serde structs as the Compact type a Java record of the same shape
+//!   has (type name from `#[serde(rename)]`, kinds from the Rust types, [`Decimal`](compact_record::Decimal)
+//!   as DECIMAL), for attribute values both a Rust and a Spring application use as their own
+//!   type ([`CompactCodec::with_record_types`]).
+//! - [`spring`]: sharing sessions with a Spring application — what a Spring app needs to
+//!   accept Rust logins, and Spring's session-registry marker the Rust side must honour.
 //! - [`SessionMapConfig`]: the session map's configuration as typed Rust (backups, merge
 //!   policy, WAN replication reference, indexes, expiry...), converted to the
 //!   `DynamicConfig.addMapConfig` request, compared field by field with an existing
@@ -126,9 +132,11 @@
 
 pub mod codec;
 pub mod compact_codec;
+pub mod compact_record;
 pub mod map_config;
 pub mod record;
 mod repository;
+pub mod spring;
 
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hazelcast_client::{ClientConfig, ClusterConfig, ReconnectPolicy};
+use hazelcast_client::{Client, ClientConfig, ClusterConfig, ReconnectPolicy};
 use session_axum::{MemorySessionRepository, SessionRepository};
-use session_hazelcast::{HazelcastSessionRepository, SessionMapConfig};
+use session_hazelcast::{CompactCodec, HazelcastSessionRepository, SessionMapConfig};
 
 use crate::config::{Backend, ClusterSettings, ConfigError};
 
@@ -121,11 +121,20 @@ pub async fn repository(backend: &Backend) -> Result<Arc<dyn SessionRepository>,
     let config = client_config(primary, failover.as_ref(), *connect_timeout)?;
     let clusters = if failover.is_some() { 2 } else { 1 };
     let deadline = connect_timeout.saturating_mul(clusters);
-    let build = HazelcastSessionRepository::builder()
-        .client_config(config)
-        .map_name(map_name.clone())
-        .map_config(SessionMapConfig::default().with_backup_count(*backup_count))
-        .build();
+    let build = async {
+        let client = Client::connect(config)
+            .await
+            .map_err(session_hazelcast::BuildError::Client)?;
+        // The basket is stored as the Spring shop's Compact records (see `crate::basket`).
+        let codec = CompactCodec::with_record_types(client.clone(), crate::basket::record_types());
+        HazelcastSessionRepository::builder()
+            .client(client)
+            .codec(codec)
+            .map_name(map_name.clone())
+            .map_config(SessionMapConfig::default().with_backup_count(*backup_count))
+            .build()
+            .await
+    };
     match tokio::time::timeout(deadline, build).await {
         Ok(Ok(repository)) => Ok(Arc::new(repository)),
         Ok(Err(error)) => Err(ConfigError::Hazelcast {

@@ -16,6 +16,10 @@
 //!
 //! Configuration comes from environment variables, see [`config`]: sessions are kept in
 //! memory, or in a Hazelcast cluster when `HZ_MEMBERS` is set ([`backend`]).
+//!
+//! On a cluster it shares its sessions with the Spring Boot shop of `examples/spring-shop`:
+//! the basket is that shop's Java records as Compact ([`basket`]), a login on either app is
+//! a login on both, and a session Spring's registry ends is ended here too.
 #![forbid(unsafe_code)]
 
 pub mod actix_app;

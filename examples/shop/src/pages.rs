@@ -87,19 +87,23 @@ pub fn product_page(product: &Product, recent: &[Product], user: Option<&str>) -
 /// The basket.
 pub fn basket_page(basket: &Basket, user: Option<&str>) -> String {
     let mut body = String::new();
-    if basket.lines.is_empty() {
+    if basket.items.is_empty() {
         body.push_str("<p>Your basket is empty.</p>\n");
     } else {
         body.push_str(
             "<table class=\"basket\">\n<tr><th>Product</th><th>Qty</th><th>Price</th></tr>\n",
         );
-        for line in &basket.lines {
+        for line in &basket.items {
             let _ = writeln!(
                 body,
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&line.name),
+                escape(&line.product.name),
                 line.quantity,
-                format_price(line.unit_price_cents * u64::from(line.quantity))
+                format_price(
+                    line.unit_price_cents()
+                        .unwrap_or(0)
+                        .saturating_mul(u64::try_from(line.quantity).unwrap_or(0))
+                )
             );
         }
         let _ = writeln!(

@@ -84,13 +84,34 @@ where
     f.await.unwrap_or_else(failure)
 }
 
+/// Logs the request's session out if Spring's session registry ended it (its
+/// `maximumSessions` limit marks the oldest session instead of deleting it).
+async fn honour_spring_expiry(session: &LazySession) -> Result<(), LifecycleError> {
+    if let Some(current) = session.load().await?
+        && session_hazelcast::spring::expired_by_spring_registry(&current)
+    {
+        tracing::debug!("session ended by the Spring session registry");
+        session.logout().await?;
+    }
+    Ok(())
+}
+
 async fn recent_products(session: &LazySession) -> Result<Vec<Product>, LifecycleError> {
     let ids: Vec<u32> = session.get(RECENTLY_VIEWED).await?.unwrap_or_default();
     Ok(ids.into_iter().filter_map(catalogue::product).collect())
 }
 
+/// The session's basket; one that cannot be read (written in an older format, or by an
+/// application with another shape of it) is replaced by an empty one.
 async fn basket(session: &LazySession) -> Result<Basket, LifecycleError> {
-    Ok(session.get(BASKET).await?.unwrap_or_default())
+    match session.get(BASKET).await {
+        Ok(basket) => Ok(basket.unwrap_or_default()),
+        Err(error) if !error.is_store_failure() => {
+            tracing::debug!(error = %error, "unreadable basket replaced by an empty one");
+            Ok(Basket::default())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 fn epoch_seconds(time: SystemTime) -> u64 {
@@ -100,6 +121,7 @@ fn epoch_seconds(time: SystemTime) -> u64 {
 /// `GET /`: the product list.
 pub async fn home(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let user = session.principal_name().await?;
         let recent = recent_products(session).await?;
         Ok(Reply::html(
@@ -113,6 +135,7 @@ pub async fn home(session: &LazySession) -> Reply {
 /// `GET /products/{id}`: a product page; remembers the visit.
 pub async fn product(session: &LazySession, id: &str) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let Some(product) = id.parse().ok().and_then(catalogue::product) else {
             return Ok(Reply::html(
                 404,
@@ -139,6 +162,7 @@ pub async fn product(session: &LazySession, id: &str) -> Reply {
 /// `GET /basket`.
 pub async fn basket_page(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let user = session.principal_name().await?;
         Ok(Reply::html(
             200,
@@ -151,6 +175,7 @@ pub async fn basket_page(session: &LazySession) -> Reply {
 /// `GET /basket/add?items=1,2`: adds the products at their list price.
 pub async fn basket_add(session: &LazySession, items: Option<&str>) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let Some(products) = items.and_then(parse_items) else {
             return Ok(Reply::text(
                 400,
@@ -160,6 +185,9 @@ pub async fn basket_add(session: &LazySession, items: Option<&str>) -> Reply {
         let mut basket = basket(session).await?;
         for product in &products {
             basket.add(product);
+        }
+        if let Some(user) = session.principal_name().await? {
+            basket.principal_name = Some(user);
         }
         session.insert(BASKET, &basket).await?;
         Ok(Reply::redirect("/basket"))
@@ -176,6 +204,7 @@ pub fn login_form() -> Reply {
 /// sessions per user).
 pub async fn login(session: &LazySession, username: &str, password: &str) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         if !users::check(username, password) {
             tracing::info!("failed sign-in");
             return Ok(Reply::html(
@@ -192,6 +221,7 @@ pub async fn login(session: &LazySession, username: &str, password: &str) -> Rep
 /// `POST /logout`.
 pub async fn logout(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         session.logout().await?;
         Ok(Reply::redirect("/"))
     })
@@ -216,6 +246,7 @@ async fn my_sessions(
     let current_id = current.original_id();
     let mut rows: Vec<SessionRow> = found
         .into_values()
+        .filter(|s| !session_hazelcast::spring::expired_by_spring_registry(s))
         .map(|s| SessionRow {
             current: s.id() == current_id,
             id: s.id(),
@@ -230,6 +261,7 @@ async fn my_sessions(
 /// `GET /sessions`: the signed-in user's sessions.
 pub async fn sessions_page(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         Ok(match my_sessions(session).await? {
             Some((user, rows)) => Reply::html(200, pages::sessions_page(&user, &rows)),
             None => Reply::redirect("/login"),
@@ -241,6 +273,7 @@ pub async fn sessions_page(session: &LazySession) -> Reply {
 /// `POST /sessions/end` with `id`: ends one of the user's sessions.
 pub async fn end_session(session: &LazySession, id: &str) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let Some((_, rows)) = my_sessions(session).await? else {
             return Ok(Reply::text(401, "sign in first"));
         };
@@ -270,10 +303,28 @@ pub fn api_products() -> Reply {
 /// `GET /api/basket`.
 pub async fn api_basket(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let basket = basket(session).await?;
+        let lines: Vec<serde_json::Value> = basket
+            .items
+            .iter()
+            .map(|l| {
+                json!({
+                    "product_id": l.product.id,
+                    "name": l.product.name,
+                    "unit_price_cents": l.unit_price_cents(),
+                    "quantity": l.quantity,
+                })
+            })
+            .collect();
         Ok(Reply::json(
             200,
-            json!({ "lines": basket.lines, "units": basket.units(), "total_cents": basket.total_cents() }),
+            json!({
+                "lines": lines,
+                "units": basket.units(),
+                "total_cents": basket.total_cents(),
+                "principal_name": basket.principal_name,
+            }),
         ))
     })
     .await
@@ -282,6 +333,7 @@ pub async fn api_basket(session: &LazySession) -> Reply {
 /// `GET /api/recent`: recently viewed product ids, most recent first.
 pub async fn api_recent(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         let ids: Vec<u32> = session.get(RECENTLY_VIEWED).await?.unwrap_or_default();
         Ok(Reply::json(200, json!(ids)))
     })
@@ -291,6 +343,7 @@ pub async fn api_recent(session: &LazySession) -> Reply {
 /// `GET /api/me`: who is signed in.
 pub async fn api_me(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         Ok(Reply::json(
             200,
             json!({ "user": session.principal_name().await? }),
@@ -302,6 +355,7 @@ pub async fn api_me(session: &LazySession) -> Reply {
 /// `GET /api/sessions`: the signed-in user's sessions.
 pub async fn api_sessions(session: &LazySession) -> Reply {
     run(async {
+        honour_spring_expiry(session).await?;
         Ok(match my_sessions(session).await? {
             Some((user, rows)) => Reply::json(200, json!({ "user": user, "sessions": rows })),
             None => Reply::json(401, json!({ "error": "sign in first" })),

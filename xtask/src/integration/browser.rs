@@ -38,7 +38,7 @@ fn find_tools() -> Option<(PathBuf, PathBuf)> {
 }
 
 /// Installs Debian's `chromium` and `chromium-driver` with apt-get when they are missing.
-fn ensure_tools() -> Result<(PathBuf, PathBuf), String> {
+pub(super) fn ensure_tools() -> Result<(PathBuf, PathBuf), String> {
     if let Some(found) = find_tools() {
         return Ok(found);
     }
@@ -93,14 +93,18 @@ fn free_port() -> Result<u16, String> {
 }
 
 /// A chromedriver process and one browser session in it.
-struct Driver {
+pub(super) struct Driver {
     child: Child,
     address: SocketAddr,
     session: String,
 }
 
 impl Driver {
-    fn start(chromium: &Path, chromedriver: &Path, profile: &Path) -> Result<Self, String> {
+    pub(super) fn start(
+        chromium: &Path,
+        chromedriver: &Path,
+        profile: &Path,
+    ) -> Result<Self, String> {
         let port = free_port()?;
         let child = Command::new(chromedriver)
             .arg(format!("--port={port}"))
@@ -166,7 +170,7 @@ impl Driver {
         format!("/session/{}{rest}", self.session)
     }
 
-    fn go(&self, url: &str) -> Result<(), String> {
+    pub(super) fn go(&self, url: &str) -> Result<(), String> {
         self.call(
             "POST",
             &self.session_path("/url"),
@@ -187,7 +191,7 @@ impl Driver {
             .ok_or_else(|| format!("no element {css}: {}", truncate(&v.to_string())))
     }
 
-    fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+    pub(super) fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
         let id = self.element(css)?;
         self.call(
             "POST",
@@ -197,7 +201,7 @@ impl Driver {
         .map(|_| ())
     }
 
-    fn click(&self, css: &str) -> Result<(), String> {
+    pub(super) fn click(&self, css: &str) -> Result<(), String> {
         let id = self.element(css)?;
         self.call(
             "POST",
@@ -207,12 +211,12 @@ impl Driver {
         .map(|_| ())
     }
 
-    fn source(&self) -> Result<String, String> {
+    pub(super) fn source(&self) -> Result<String, String> {
         let v = self.call("GET", &self.session_path("/source"), None)?;
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
-    fn screenshot(&self, path: &Path) -> Result<(), String> {
+    pub(super) fn screenshot(&self, path: &Path) -> Result<(), String> {
         let v = self.call("GET", &self.session_path("/screenshot"), None)?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
@@ -232,7 +236,7 @@ impl Drop for Driver {
 }
 
 /// A fresh, empty browser profile directory, removed when dropped.
-struct Profile(PathBuf);
+pub(super) struct Profile(pub(super) PathBuf);
 
 impl Drop for Profile {
     fn drop(&mut self) {
@@ -307,7 +311,7 @@ fn truncate(s: &str) -> String {
 }
 
 /// The basket total cell's text.
-fn total(page: &str) -> Option<String> {
+pub(super) fn total(page: &str) -> Option<String> {
     let start = page.find("class=\"total\">")? + "class=\"total\">".len();
     let end = page[start..].find('<')? + start;
     Some(page[start..end].to_owned())

@@ -82,6 +82,11 @@ pub(crate) trait Backend {
     fn cannot(&self, fault: Fault) -> Option<String>;
     /// A new cluster.
     fn start(&mut self, spec: &ClusterSpec) -> Result<Box<dyn ClusterControl>, String>;
+    /// Whether the members are our in-process imitation, which lacks some operations a
+    /// Java application needs (Hazelcast Spring Session falls back to `Map.lock`).
+    fn is_imitation(&self) -> bool {
+        false
+    }
 }
 
 /// The error and its sources, joined by `": "`.
@@ -239,6 +244,10 @@ impl Backend for TestMembers {
 
     fn version(&self) -> String {
         "none (hazelcast-test-member)".to_owned()
+    }
+
+    fn is_imitation(&self) -> bool {
+        true
     }
 
     fn cannot(&self, fault: Fault) -> Option<String> {

@@ -31,6 +31,7 @@ mod load;
 mod procs;
 mod scenarios;
 mod shop_client;
+pub(crate) mod spring;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -176,7 +177,7 @@ enum Members {
 }
 
 /// Highest scenario number.
-const LAST_SCENARIO: u8 = 9;
+const LAST_SCENARIO: u8 = 10;
 
 #[derive(Debug)]
 struct Options {
@@ -309,7 +310,7 @@ impl Drop for Compose {
 
 type Scenario = fn(&mut Suite) -> Outcome;
 
-const SCENARIOS: [(u8, &str, Scenario); 9] = [
+const SCENARIOS: [(u8, &str, Scenario); 10] = [
     (1, "web server restart", scenarios::web_server_restart),
     (2, "member crash under load", faults::member_crash),
     (3, "region outage and return", scenarios::region_outage),
@@ -319,6 +320,7 @@ const SCENARIOS: [(u8, &str, Scenario); 9] = [
     (7, "silent member (SIGSTOP)", faults::silent_member),
     (8, "whole cluster down", faults::cluster_down),
     (9, "rolling restart", faults::rolling_restart),
+    (10, "Spring and Rust share a login", spring::scenario),
 ];
 
 /// Entry point of `cargo xtask integration`.
