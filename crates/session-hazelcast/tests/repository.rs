@@ -1,5 +1,12 @@
 //! The repository against a 3-member cluster: session-core's conformance suite, on the
 //! test member and on real members.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test bodies shared by two #[test]s: clippy's allow-*-in-tests covers only #[test] fns"
+)]
 
 #[macro_use]
 mod common;

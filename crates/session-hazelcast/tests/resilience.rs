@@ -1,5 +1,12 @@
 //! Concurrent writers of one session and a member crash under load, on the test member
 //! and on real members.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test bodies shared by two #[test]s: clippy's allow-*-in-tests covers only #[test] fns"
+)]
 
 #[macro_use]
 mod common;

@@ -2,6 +2,13 @@
 //! operations move the cluster-side expiry: each body runs on the test member and on real
 //! members (the test member reproduces the measured behaviour of a real member; these
 //! tests check that it still does).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test bodies shared by two #[test]s: clippy's allow-*-in-tests covers only #[test] fns"
+)]
 
 #[macro_use]
 mod common;
