@@ -182,6 +182,12 @@ impl Members {
         }
     }
 
+    /// Whether the background expiry runs every second over every partition
+    /// ([`FAST_EXPIRY`]); not known of an external cluster.
+    pub fn has_fast_expiry(&self) -> bool {
+        !matches!(self.inner, Inner::External(_))
+    }
+
     /// The test cluster, on the test-member backend.
     pub fn test_cluster(&self) -> Option<&TestCluster> {
         match &self.inner {
