@@ -453,13 +453,20 @@ impl Inner {
             let e = ErrorResponse::decode(&response)?;
             return Err(ClientError::Member(ServerError::from_response(&e)));
         }
-        let resp = ClientAuthenticationResponse::decode(&response)?;
-        if resp.status != 0 {
+        // The status first, alone: a real member refusing a client (wrong cluster name,
+        // credentials) sends a null cluster id, which the protocol definition calls
+        // non-nullable, so the full response does not decode then.
+        let status = hazelcast_protocol::codec::builtin::fixed::<u8>(
+            response.initial_frame().payload,
+            hazelcast_protocol::message::RESPONSE_FIXED_OFFSET,
+        )?;
+        if status != 0 {
             return Err(ClientError::Authentication {
                 address: address.to_owned(),
-                reason: AuthFailure::from_status(resp.status),
+                reason: AuthFailure::from_status(status),
             });
         }
+        let resp = ClientAuthenticationResponse::decode(&response)?;
         if !resp.failover_supported && self.config.failover.is_some() {
             tracing::debug!(
                 "cluster reports no failover support; accepted (see FailoverConfig docs)"

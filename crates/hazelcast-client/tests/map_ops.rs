@@ -1,10 +1,19 @@
-//! IMap operations, listeners, Compact values and dynamic config against the test member.
+//! IMap operations, listeners, Compact values, dynamic config and authentication, on the
+//! test member and on real members (`*_test_member` / `*_real_member`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test bodies shared by two #[test]s: clippy's allow-*-in-tests covers only #[test] fns"
+)]
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
 
-use common::{config_for, eventually};
+use common::{Backend, config_for, eventually};
 use hazelcast_client::{
     AuthFailure, Client, ClientError, Compact, EntryListenerOptions, IndexType, MapConfig,
     RoutingMode, event_type,
@@ -18,18 +27,12 @@ fn s(v: &str) -> String {
     v.to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn basic_map_operations_in_smart_and_single_mode() {
-    let cluster = TestCluster::start(2).await.expect("cluster");
+async fn basic_map_operations_in_smart_and_single_mode(backend: Backend) {
+    let cluster = backend.shared(2).await;
     for routing in [RoutingMode::Smart, RoutingMode::SingleConnection] {
-        let client = Client::connect(
-            config_for(&cluster, "dev")
-                .routing(routing)
-                .build()
-                .expect("config"),
-        )
-        .await
-        .expect("connect");
+        let client = Client::connect(cluster.config().routing(routing).build().expect("config"))
+            .await
+            .expect("connect");
         let m = client.map::<String, String>(format!("ops-{routing:?}"));
         assert_eq!(m.get(&s("a")).await.expect("get"), None);
         assert_eq!(m.put(&s("a"), &s("1")).await.expect("put"), None);
@@ -92,13 +95,25 @@ async fn basic_map_operations_in_smart_and_single_mode() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_cluster_name_is_a_typed_error_without_retry_storm() {
-    let cluster = TestCluster::start(1).await.expect("cluster");
+on_both_backends!(
+    basic_map_operations_in_smart_and_single_mode => map_ops_test_member,
+    map_ops_real_member
+);
+
+/// What an open-source member answers a client with the wrong cluster name (its only
+/// authentication without Enterprise security): status CREDENTIALS_FAILED, which the
+/// client reports at once instead of retrying.
+async fn wrong_cluster_name_is_a_typed_error_without_retry_storm(backend: Backend) {
+    let cluster = backend.shared(1).await;
     let start = std::time::Instant::now();
-    let err = Client::connect(config_for(&cluster, "not-dev").build().expect("config"))
-        .await
-        .expect_err("must fail");
+    let err = Client::connect(
+        cluster
+            .config_named("not-this-cluster")
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect_err("must fail");
     assert!(
         matches!(
             err,
@@ -116,6 +131,49 @@ async fn wrong_cluster_name_is_a_typed_error_without_retry_storm() {
     );
 }
 
+on_both_backends!(
+    wrong_cluster_name_is_a_typed_error_without_retry_storm => wrong_cluster_name_test_member,
+    wrong_cluster_name_real_member
+);
+
+/// Username and password on a member without security (every open-source member; the
+/// test member when no credentials are configured): refused as CREDENTIALS_FAILED, at once.
+async fn credentials_are_refused_without_security(backend: Backend) {
+    let cluster = backend.shared(1).await;
+    let start = std::time::Instant::now();
+    let err = Client::connect(
+        cluster
+            .config()
+            .credentials("someone", "anything")
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect_err("an open-source member refuses credentials it cannot check");
+    assert!(
+        matches!(
+            err,
+            ClientError::Authentication {
+                reason: AuthFailure::CredentialsFailed,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+on_both_backends!(
+    credentials_are_refused_without_security => credentials_refused_test_member,
+    credentials_refused_real_member
+);
+
+/// Test member only: checked credentials are Hazelcast Enterprise security, which no
+/// open-source member offers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_are_checked() {
     let cluster = TestCluster::builder()
@@ -148,10 +206,9 @@ async fn credentials_are_checked() {
         .expect("set");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn entry_listener_stream_receives_events_once_per_change() {
-    let cluster = TestCluster::start(3).await.expect("cluster");
-    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+async fn entry_listener_stream_receives_events_once_per_change(backend: Backend) {
+    let cluster = backend.shared(3).await;
+    let client = Client::connect(cluster.config().build().expect("config"))
         .await
         .expect("connect");
     assert!(eventually(Duration::from_secs(5), || client.members().len() == 3).await);
@@ -193,17 +250,16 @@ async fn entry_listener_stream_receives_events_once_per_change() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unread_listener_does_not_block_other_traffic() {
-    let cluster = TestCluster::start(1).await.expect("cluster");
-    let client = Client::connect(
-        config_for(&cluster, "dev")
-            .listener_buffer(8)
-            .build()
-            .expect("config"),
-    )
-    .await
-    .expect("connect");
+on_both_backends!(
+    entry_listener_stream_receives_events_once_per_change => entry_events_test_member,
+    entry_events_real_member
+);
+
+async fn unread_listener_does_not_block_other_traffic(backend: Backend) {
+    let cluster = backend.shared(1).await;
+    let client = Client::connect(cluster.config().listener_buffer(8).build().expect("config"))
+        .await
+        .expect("connect");
     let m = client.map::<String, String>("flood");
     let events = m
         .entry_events(EntryListenerOptions::default())
@@ -220,10 +276,14 @@ async fn unread_listener_does_not_block_other_traffic() {
     assert_eq!(m.size().await.expect("size"), 200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compact_values_schemas_are_sent_and_fetched() {
-    let cluster = TestCluster::start(2).await.expect("cluster");
-    let writer = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+on_both_backends!(
+    unread_listener_does_not_block_other_traffic => unread_listener_test_member,
+    unread_listener_real_member
+);
+
+async fn compact_values_schemas_are_sent_and_fetched(backend: Backend) {
+    let cluster = backend.shared(2).await;
+    let writer = Client::connect(cluster.config().build().expect("config"))
         .await
         .expect("connect");
     let m = writer.map::<String, Compact<GenericRecord>>("compact");
@@ -241,7 +301,7 @@ async fn compact_values_schemas_are_sent_and_fetched() {
         .await
         .expect("index");
     // A second client does not know the schema: it fetches it on read.
-    let reader = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+    let reader = Client::connect(cluster.config().build().expect("config"))
         .await
         .expect("connect");
     assert!(reader.schemas().is_empty());
@@ -260,10 +320,16 @@ async fn compact_values_schemas_are_sent_and_fetched() {
     assert_eq!(found.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dynamic_map_config_is_applied() {
-    let cluster = TestCluster::start(1).await.expect("cluster");
-    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
+on_both_backends!(
+    compact_values_schemas_are_sent_and_fetched => compact_schemas_test_member,
+    compact_schemas_real_member
+);
+
+/// A dynamic map config is added, the identical one again is accepted, a different one is
+/// refused with the member's INVALID_CONFIGURATION (error code 32, facts 7.3).
+async fn dynamic_map_config_is_applied(backend: Backend) {
+    let cluster = backend.shared(1).await;
+    let client = Client::connect(cluster.config().build().expect("config"))
         .await
         .expect("connect");
     let mut c = MapConfig::new("cfg-*");
@@ -274,11 +340,18 @@ async fn dynamic_map_config_is_applied() {
         .add_map_config(&c)
         .await
         .expect("identical again is a no-op");
-    let engine = cluster.engine();
-    let applied = engine.map_config("cfg-x");
-    assert_eq!(applied.max_idle_seconds, 1800);
-    assert_eq!(applied.backup_count, 0);
+    if let Some(cluster) = cluster.test_cluster() {
+        let applied = cluster.engine().map_config("cfg-x");
+        assert_eq!(applied.max_idle_seconds, 1800);
+        assert_eq!(applied.backup_count, 0);
+    }
     c.max_idle_seconds = 5;
     let err = client.add_map_config(&c).await.expect_err("conflict");
-    assert!(err.server_code().is_some(), "{err:?}");
+    assert_eq!(err.server_code(), Some(32), "{err:?}");
+    println!("conflicting map config ({backend:?}): {err}");
 }
+
+on_both_backends!(
+    dynamic_map_config_is_applied => dynamic_map_config_test_member,
+    dynamic_map_config_real_member
+);

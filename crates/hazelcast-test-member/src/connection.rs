@@ -177,7 +177,10 @@ fn authenticate(member: &MemberShared, msg: &Message) -> Option<(Message, Uuid, 
         ClientAuthenticationRequest::MESSAGE_TYPE => {
             let r = ClientAuthenticationRequest::decode(msg).ok()?;
             let creds_ok = match &member.cluster.credentials {
-                None => true,
+                // Without security (every open-source member) a client presenting a
+                // username and password is refused, whatever they are, even empty
+                // (measured on a real 5.6.0 member).
+                None => r.username.is_none() && r.password.is_none(),
                 Some((u, p)) => {
                     r.username.as_deref() == Some(u.as_str())
                         && r.password.as_deref() == Some(p.as_str())
@@ -214,10 +217,14 @@ fn authenticate(member: &MemberShared, msg: &Message) -> Option<(Message, Uuid, 
             $t {
                 status,
                 address: Some(views::address(member.address)),
-                member_uuid: Some(member.uuid),
+                member_uuid: ok.then_some(member.uuid),
                 serialization_version: 1,
                 server_hazelcast_version: views::SERVER_VERSION.to_string(),
-                partition_count: i32::try_from(engine.partition_count()).unwrap_or(271),
+                partition_count: if ok {
+                    i32::try_from(engine.partition_count()).unwrap_or(271)
+                } else {
+                    -1
+                },
                 cluster_id: engine.cluster_id(),
                 failover_supported: false,
                 tpc_ports: Some(None),
@@ -236,8 +243,29 @@ fn authenticate(member: &MemberShared, msg: &Message) -> Option<(Message, Uuid, 
     } else {
         response!(ClientAuthenticationResponse, std::convert::identity)
     };
+    if !ok {
+        response = without_cluster_id(response);
+    }
     response.set_correlation_id(msg.correlation_id());
     Some((response, client, ok))
+}
+
+/// A refusal as a real member sends it: no cluster id (measured on 5.6.0: null, although
+/// the protocol definition calls the field non-nullable, so the codec cannot write it and
+/// it is patched in here), besides no member uuid and partition count -1.
+fn without_cluster_id(response: Message) -> Message {
+    use hazelcast_protocol::codec::builtin::FixedSize as _;
+    // Frame header (6 bytes), then the response header, status (1), member uuid (17),
+    // serialization version (1), partition count (4): the cluster id follows.
+    let at = 6 + hazelcast_protocol::message::RESPONSE_FIXED_OFFSET + 1 + 17 + 1 + 4;
+    let mut null = Vec::with_capacity(17);
+    None::<Uuid>.write(&mut null);
+    let mut bytes = response.clone().into_bytes();
+    match bytes.get_mut(at..at + null.len()) {
+        Some(field) => field.copy_from_slice(&null),
+        None => return response,
+    }
+    Message::from_bytes(bytes).unwrap_or(response)
 }
 
 /// Handles one authenticated request; false when the connection must end.

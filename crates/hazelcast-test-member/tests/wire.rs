@@ -105,6 +105,14 @@ impl Raw {
         ClientAuthenticationResponse::decode(&m).expect("auth response decodes")
     }
 
+    /// The status of a refused authentication: the response carries a null cluster id then
+    /// (as a real member's does), which the full codec rejects.
+    async fn auth_status(&mut self, cluster: &str) -> u8 {
+        let req = self.auth_request(cluster).encode();
+        self.send(req).await;
+        status_of(&self.response().await.expect("auth response"))
+    }
+
     async fn closed(&mut self) -> bool {
         let mut buf = [0u8; 1024];
         loop {
@@ -115,6 +123,15 @@ impl Raw {
             }
         }
     }
+}
+
+/// The status byte of an authentication response, read alone.
+fn status_of(m: &Message) -> u8 {
+    hazelcast_protocol::codec::builtin::fixed::<u8>(
+        m.initial_frame().payload,
+        hazelcast_protocol::message::RESPONSE_FIXED_OFFSET,
+    )
+    .expect("status")
 }
 
 async fn ping_works(addr: SocketAddr) {
@@ -153,10 +170,10 @@ async fn wrong_cluster_name_or_credentials_get_status_1_then_close() {
         .expect("cluster");
     let addr = cluster.address(0).expect("addr");
     let mut c = Raw::connect(addr).await;
-    assert_eq!(c.auth("other").await.status, 1);
+    assert_eq!(c.auth_status("other").await, 1);
     assert!(c.closed().await);
     let mut c = Raw::connect(addr).await;
-    assert_eq!(c.auth("dev").await.status, 1, "no credentials");
+    assert_eq!(c.auth_status("dev").await, 1, "no credentials");
     assert!(c.closed().await);
     let mut c = Raw::connect(addr).await;
     let mut req = c.auth_request("dev");
@@ -618,12 +635,11 @@ async fn serialization_mismatch_and_denied_clients_get_statuses_2_and_3() {
     let mut req = c.auth_request("dev");
     req.serialization_version = 2;
     c.send(req.encode()).await;
-    let r = ClientAuthenticationResponse::decode(&c.response().await.expect("r")).expect("d");
-    assert_eq!(r.status, 2);
+    assert_eq!(status_of(&c.response().await.expect("r")), 2);
     assert!(c.closed().await);
     cluster.faults(0).expect("faults").set_deny_clients(true);
     let mut c = Raw::connect(addr).await;
-    assert_eq!(c.auth("dev").await.status, 3);
+    assert_eq!(c.auth_status("dev").await, 3);
     assert!(c.closed().await);
 }
 

@@ -58,6 +58,10 @@ pub struct Capabilities {
     /// A session nobody reads gets its [`SessionEvent::Expired`] within this time after it
     /// expired; `None` = not checked (Hazelcast's background expiry may take minutes).
     pub expired_event_unread: Option<Duration>,
+    /// Extra room in the expiry check's schedule for a slow store (a cluster on a loaded
+    /// machine): the check's sessions live this much longer, and the few requests between
+    /// its deadlines may take this much longer. Default zero.
+    pub schedule_slack: Duration,
 }
 
 impl Default for Capabilities {
@@ -70,6 +74,7 @@ impl Default for Capabilities {
             event_delay: Duration::from_secs(2),
             expired_event_after_read: None,
             expired_event_unread: None,
+            schedule_slack: Duration::ZERO,
         }
     }
 }
@@ -104,6 +109,12 @@ impl Capabilities {
     /// Sets [`Capabilities::expired_event_after_read`].
     pub fn with_expired_event_after_read(mut self, within: Option<Duration>) -> Self {
         self.expired_event_after_read = within;
+        self
+    }
+
+    /// Sets [`Capabilities::schedule_slack`].
+    pub fn with_schedule_slack(mut self, slack: Duration) -> Self {
+        self.schedule_slack = slack;
         self
     }
 
@@ -666,8 +677,10 @@ pub async fn check_expiry(repo: &dyn SessionRepository, caps: &Capabilities) {
     // that (its access moved its expiry to `touch_at + mii`), and gone at
     // `touch_at + mii + margin`. `touch_at > early + 2 * margin` keeps B's window open
     // with `early` to spare; `mii` leaves room for it.
-    let mii = (early * 2 + margin * 3 + Duration::from_millis(750)).max(Duration::from_secs(2));
-    let touch_at = early + margin * 2 + Duration::from_millis(500);
+    let slack = caps.schedule_slack;
+    let mii =
+        (early * 2 + margin * 3 + Duration::from_millis(750) + slack).max(Duration::from_secs(2));
+    let touch_at = early + margin * 2 + Duration::from_millis(500) + slack;
     let mut events = repo.subscribe();
 
     let make = |interval: Option<Duration>| async move {

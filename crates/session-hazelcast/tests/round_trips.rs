@@ -1,13 +1,22 @@
 //! Round trips per request type, counted with the client's invocation counter, and which
-//! operations move the cluster-side expiry (checked on the test member, which reproduces
-//! the measured behaviour of a real member).
+//! operations move the cluster-side expiry: each body runs on the test member and on real
+//! members (the test member reproduces the measured behaviour of a real member; these
+//! tests check that it still does).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test bodies shared by two #[test]s: clippy's allow-*-in-tests covers only #[test] fns"
+)]
 
+#[macro_use]
 mod common;
 
 use std::time::{Duration, SystemTime};
 
+use common::Backend;
 use futures::StreamExt;
-use hazelcast_test_member::server::TestCluster;
 use session_core::{SessionEvent, SessionRepository};
 use session_hazelcast::HazelcastSessionRepository;
 
@@ -15,10 +24,9 @@ fn invocations(repo: &HazelcastSessionRepository) -> u64 {
     repo.client().stats().invocations
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn round_trips_per_request_type() {
-    let cluster = TestCluster::start(3).await.expect("cluster");
-    let repo = common::builder(&cluster, "round-trips")
+async fn round_trips_per_request_type(backend: Backend) {
+    let members = backend.shared(3).await;
+    let repo = common::builder_for(&members, "round-trips")
         .build()
         .await
         .expect("repository");
@@ -73,10 +81,11 @@ async fn round_trips_per_request_type() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn last_access_is_written_only_when_it_moved_enough() {
-    let cluster = TestCluster::start(1).await.expect("cluster");
-    let repo = common::builder(&cluster, "touch")
+on_both_backends!(round_trips_per_request_type => round_trips_test_member, round_trips_real_member);
+
+async fn last_access_is_written_only_when_it_moved_enough(backend: Backend) {
+    let members = backend.shared(1).await;
+    let repo = common::builder_for(&members, "touch")
         .max_inactive_interval(Some(Duration::from_secs(10)))
         .touch_fraction(0.05) // 0.5 s
         .build()
@@ -107,6 +116,8 @@ async fn last_access_is_written_only_when_it_moved_enough() {
     assert!(moved.last_accessed_time() > stored_access);
 }
 
+on_both_backends!(last_access_is_written_only_when_it_moved_enough => touch_threshold_test_member, touch_threshold_real_member);
+
 /// Which operations move the expiry of a session entry (map-level max idle = the max
 /// inactive interval, as the repository configures it):
 ///
@@ -117,10 +128,9 @@ async fn last_access_is_written_only_when_it_moved_enough() {
 ///   even though its record is not rewritten;
 /// - untouched, it is gone one interval (minus up to 1 s: whole-second expiry times) after
 ///   the last access, and a read then returns nothing and fires `expired` at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cluster_expiry_follows_reads_and_writes() {
-    let cluster = TestCluster::start(2).await.expect("cluster");
-    let repo = common::builder(&cluster, "expiry")
+async fn cluster_expiry_follows_reads_and_writes(backend: Backend) {
+    let members = backend.shared(2).await;
+    let repo = common::builder_for(&members, "expiry")
         .max_inactive_interval(Some(Duration::from_secs(3)))
         .build()
         .await
@@ -161,13 +171,14 @@ async fn cluster_expiry_follows_reads_and_writes() {
     assert_eq!(expired, Ok(true), "expired event after the read");
 }
 
+on_both_backends!(cluster_expiry_follows_reads_and_writes => expiry_map_max_idle_test_member, expiry_map_max_idle_real_member);
+
 /// A per-entry max idle (sent with `putIfAbsent` for a session whose interval differs from
 /// the map's) overrides the map's, and the first compare-and-set drops it again: the
 /// documented limit for sessions with longer intervals.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn compare_and_set_drops_a_per_entry_max_idle() {
-    let cluster = TestCluster::start(1).await.expect("cluster");
-    let repo = common::builder(&cluster, "per-entry")
+async fn compare_and_set_drops_a_per_entry_max_idle(backend: Backend) {
+    let members = backend.shared(1).await;
+    let repo = common::builder_for(&members, "per-entry")
         .max_inactive_interval(Some(Duration::from_secs(2)))
         .build()
         .await
@@ -193,3 +204,5 @@ async fn compare_and_set_drops_a_per_entry_max_idle() {
         "after replaceIfSame the map's max idle applies again"
     );
 }
+
+on_both_backends!(compare_and_set_drops_a_per_entry_max_idle => expiry_per_entry_max_idle_test_member, expiry_per_entry_max_idle_real_member);
