@@ -30,7 +30,7 @@
 //! free port below the ephemeral range, TCP-IP join, multicast, auto-detection and
 //! phone-home off, a 256 MiB heap and the serial collector (two cores), failure detection
 //! tuned for sessions ([`FailureDetection::SESSIONS`]), SIGTERM = graceful shutdown. Logs
-//! and configs go to `target/real-members/<cluster>-<pid>/`.
+//! and configs go to `target/real-members/<cluster>-<pid>-<n>/`.
 //!
 //! Members are never left behind: dropping the [`RealCluster`] kills them, and each member
 //! has a watchdog process that kills it when the process that started it dies (panic,

@@ -186,9 +186,13 @@ pub(crate) fn cluster_dir(target: &Path, cluster: &str) -> Result<PathBuf, Membe
             }
         })
         .collect();
+    // Two clusters of one name in one process (two tests, a restart of a scenario) must not
+    // share their configs and logs: a per-process counter tells them apart.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = target
         .join("real-members")
-        .join(format!("{safe}-{}", std::process::id()));
+        .join(format!("{safe}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|source| MemberError::Io {
         what: format!("create {}", dir.display()),
