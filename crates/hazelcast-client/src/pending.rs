@@ -154,6 +154,29 @@ impl PendingTable {
         }
     }
 
+    /// Completes every call whose response is held only for backup acks (a member left:
+    /// the owner applied the write, the cluster re-creates the lost backups). Returns how
+    /// many.
+    pub(crate) fn release_held(&self) -> usize {
+        let mut map = self.lock();
+        let ids: Vec<i64> = map
+            .iter()
+            .filter(|(_, e)| e.held.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &ids {
+            if let Some(Entry {
+                tx,
+                held: Some((m, _)),
+                ..
+            }) = map.remove(id)
+            {
+                let _ = tx.send(Ok(m));
+            }
+        }
+        ids.len()
+    }
+
     /// Fails every call.
     pub(crate) fn fail_all(&self, error: impl Fn() -> ClientError) {
         let drained: Vec<Entry> = self.lock().drain().map(|(_, e)| e).collect();
@@ -226,6 +249,21 @@ mod tests {
         assert!(rx.try_recv().is_err());
         assert_eq!(t.expire_backup_waits(Duration::ZERO), 1);
         assert!(rx.try_recv().expect("completed").is_ok());
+    }
+
+    #[test]
+    fn release_held_completes_only_calls_waiting_for_acks() {
+        let t = PendingTable::default();
+        let mut waiting = t.register(1, 10);
+        let mut held = t.register(2, 11);
+        t.on_response(response(2, 1), true);
+        assert_eq!(t.release_held(), 1);
+        assert!(matches!(held.try_recv(), Ok(Ok(_))));
+        assert!(
+            waiting.try_recv().is_err(),
+            "no response yet: still pending"
+        );
+        assert_eq!(t.len(), 1);
     }
 
     #[test]

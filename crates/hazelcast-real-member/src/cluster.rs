@@ -463,7 +463,12 @@ impl RealCluster {
             &config,
             &slot.log,
         )?;
-        tracing::debug!(member = i, pid = process.pid(), port = slot.port, "member started");
+        tracing::debug!(
+            member = i,
+            pid = process.pid(),
+            port = slot.port,
+            "member started"
+        );
         slot.process = Some(process);
         slot.paused = false;
         Ok(())

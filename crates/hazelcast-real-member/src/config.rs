@@ -95,7 +95,10 @@ impl MemberYaml<'_> {
             ("hazelcast.phone.home.enabled".into(), "false".into()),
             ("hazelcast.socket.bind.any".into(), "false".into()),
             ("hazelcast.health.monitoring.level".into(), "OFF".into()),
-            ("hazelcast.partition.count".into(), self.partition_count.to_string()),
+            (
+                "hazelcast.partition.count".into(),
+                self.partition_count.to_string(),
+            ),
             ("hazelcast.wait.seconds.before.join".into(), "1".into()),
             ("hazelcast.shutdownhook.policy".into(), "GRACEFUL".into()),
             ("hazelcast.graceful.shutdown.max.wait".into(), "60".into()),

@@ -106,10 +106,13 @@ impl MemberProcess {
     pub(crate) fn wait_stopped(&self, stopped: bool) -> bool {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
-            let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()))
-                .unwrap_or_default();
+            let stat =
+                std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
             // The state is the field after the parenthesised command name.
-            let state = stat.rsplit(')').next().and_then(|r| r.split_whitespace().next());
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next());
             let is_stopped = matches!(state, Some("T" | "t"));
             if is_stopped == stopped || std::time::Instant::now() > deadline {
                 return is_stopped == stopped;
