@@ -229,14 +229,15 @@ impl Inner {
         }
         let address = conn.address.clone();
         let reason_s = reason.to_owned();
-        self.pending
+        let held_here = self
+            .pending
             .fail_connection(conn.id, || ClientError::TargetDisconnected {
                 address: address.clone(),
                 reason: reason_s.clone(),
             });
         // Responses held only for backup acks: the owner applied the write; a backup on the
         // member behind this connection may never ack (see `release_held`).
-        let released = self.pending.release_held();
+        let released = held_here + self.pending.release_held();
         if released > 0 {
             self.stats
                 .released_backup_waits

@@ -136,22 +136,28 @@ impl PendingTable {
 
     /// Fails every call sent on `conn_id`. A call whose response is held for backup acks has
     /// its answer already: it completes normally.
-    pub(crate) fn fail_connection(&self, conn_id: u64, error: impl Fn() -> ClientError) {
+    /// Returns how many held responses were completed.
+    pub(crate) fn fail_connection(&self, conn_id: u64, error: impl Fn() -> ClientError) -> usize {
         let mut map = self.lock();
         let ids: Vec<i64> = map
             .iter()
             .filter(|(_, e)| e.conn_id == conn_id)
             .map(|(id, _)| *id)
             .collect();
+        let mut held = 0;
         for id in ids {
             if let Some(e) = map.remove(&id) {
                 let outcome = match e.held {
-                    Some((m, _)) => Ok(m),
+                    Some((m, _)) => {
+                        held += 1;
+                        Ok(m)
+                    }
                     None => Err(error()),
                 };
                 let _ = e.tx.send(outcome);
             }
         }
+        held
     }
 
     /// Completes every call whose response is held only for backup acks (a member left:
