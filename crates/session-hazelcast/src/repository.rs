@@ -1233,3 +1233,55 @@ impl IndexedSessionRepository for HazelcastSessionRepository {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_pauses_grow_are_capped_and_jittered() {
+        let mut seen = std::collections::HashSet::new();
+        for attempt in 1..=40 {
+            let cap = CONFLICT_BACKOFF_BASE
+                .saturating_mul(1u32 << (attempt - 1).min(16))
+                .min(CONFLICT_BACKOFF_MAX);
+            for _ in 0..20 {
+                let p = conflict_pause(attempt);
+                assert!(p >= cap / 2 && p <= cap, "attempt {attempt}: {p:?}");
+                seen.insert(p);
+            }
+        }
+        assert!(conflict_pause(u32::MAX) <= CONFLICT_BACKOFF_MAX);
+        assert!(seen.len() > 100, "jitter spreads the pauses");
+    }
+
+    #[test]
+    fn carrying_a_change_applies_only_what_changed() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut before = SessionRecord::new("old", t0, Some(Duration::from_secs(60)));
+        before
+            .attributes
+            .insert("a".into(), bytes::Bytes::from_static(b"1"));
+        before
+            .attributes
+            .insert("gone".into(), bytes::Bytes::from_static(b"x"));
+        let mut after = before.clone();
+        after
+            .attributes
+            .insert("a".into(), bytes::Bytes::from_static(b"2"));
+        after.attributes.remove("gone");
+        after.last_accessed_time = t0 + Duration::from_secs(5);
+        let mut target = before.clone();
+        target.id = "new".into();
+        target.principal_name = Some("alice".into());
+        target
+            .attributes
+            .insert("mine".into(), bytes::Bytes::from_static(b"m"));
+        carry_change(&before, &after, &mut target);
+        assert_eq!(target.attributes.get("a").map(|b| &b[..]), Some(&b"2"[..]));
+        assert!(!target.attributes.contains_key("gone"));
+        assert!(target.attributes.contains_key("mine"));
+        assert_eq!(target.principal_name.as_deref(), Some("alice"));
+        assert_eq!(target.last_accessed_time, t0 + Duration::from_secs(5));
+    }
+}
