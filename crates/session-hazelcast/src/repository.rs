@@ -833,7 +833,9 @@ impl HazelcastSessionRepository {
     }
 
     /// `putIfAbsent`, with a read-back when the connection closed before the answer: the
-    /// write landed if the key holds exactly our bytes. Returns whether the key was free.
+    /// write landed if the key holds exactly our bytes. Returns whether the key was free
+    /// (or already holds exactly these bytes: saving a new session again after a timeout
+    /// is not a collision).
     async fn put_new(
         &self,
         key: &str,
@@ -846,7 +848,9 @@ impl HazelcastSessionRepository {
                 .call(|| self.inner.map.put_if_absent_with(&k, data, None, max_idle))
                 .await
             {
-                Ok(previous) => return Ok(previous.is_none()),
+                // Our own bytes: an earlier attempt of this save landed (its answer was
+                // lost to a deadline or a closed connection).
+                Ok(previous) => return Ok(previous.is_none_or(|p| p == *data)),
                 Err(e) if outcome_unknown(&e) => {
                     tracing::debug!(error = %e, "a new session's write was interrupted; reading it back");
                     match self

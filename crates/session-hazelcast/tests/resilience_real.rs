@@ -42,11 +42,7 @@ async fn repository(
 
 async fn present(map: &hazelcast_client::Map<String, Data>, id: &str) -> bool {
     // keySet does not count as an access (it does not move max idle).
-    map.keys(None)
-        .await
-        .expect("keys")
-        .iter()
-        .any(|k| k == id)
+    map.keys(None).await.expect("keys").iter().any(|k| k == id)
 }
 
 /// Remember-me: a session with a longer interval than the map's max idle keeps it after a
