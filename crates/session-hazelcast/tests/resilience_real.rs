@@ -118,7 +118,7 @@ async fn save_patiently(repo: &HazelcastSessionRepository, s: &session_core::Ses
         match repo.save(s).await {
             Ok(()) => return,
             Err(e) if t.elapsed() < Duration::from_secs(30) => {
-                println!("set-up save failed ({e}); again");
+                eprintln!("set-up save failed ({e}); again");
             }
             Err(e) => panic!("set-up save: {e}"),
         }
@@ -156,8 +156,8 @@ async fn silent_member_phases(detection: FailureDetection, name: &str) -> Phases
     .await;
     let mut ids = Vec::new();
     for i in 0..30 {
-        let s = repo.create().await.unwrap();
-        s.insert("n", &i).unwrap();
+        let s = repo.create().await.expect("create");
+        s.insert("n", &i).expect("insert");
         save_patiently(&repo, &s).await;
         ids.push(s.id());
     }
@@ -179,7 +179,7 @@ async fn silent_member_phases(detection: FailureDetection, name: &str) -> Phases
         }
         let mut all_ok = true;
         for t in tasks {
-            let (r, took) = t.await.unwrap();
+            let (r, took) = t.await.expect("task");
             p.slowest_call = p.slowest_call.max(took);
             assert!(took < deadline_bound, "a call took {took:?}");
             match r {
