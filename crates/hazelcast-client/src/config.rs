@@ -118,7 +118,7 @@ impl Default for ReconnectPolicy {
 /// because a member refused its authentication during a reconnect: it keeps trying with
 /// the [`ReconnectPolicy`]'s backoff (and goes through the failover list, round after
 /// round). While it has no connection, calls fail at once with
-/// [`ClientError::Offline`](crate::ClientError::Offline) unless
+/// [`ClientError::Offline`] unless
 /// [`ClientConfig::offline_wait`] lets them wait (the official clients' `ASYNC` reconnect
 /// mode is this client's default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -159,7 +159,7 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// How long a call waits for a connection when the client has none (it is
     /// reconnecting). Default zero: the call fails at once with
-    /// [`ClientError::Offline`](crate::ClientError::Offline), as the official clients'
+    /// [`ClientError::Offline`], as the official clients'
     /// `ASYNC` reconnect mode, so that callers with their own deadline (a web request) are
     /// never held for the invocation timeout. Java's `ON` mode is `invocation_timeout`.
     pub offline_wait: Duration,
@@ -336,7 +336,7 @@ impl ClientConfigBuilder {
         self
     }
     /// How long calls wait for a connection while the client has none (default zero:
-    /// fail at once with [`ClientError::Offline`](crate::ClientError::Offline)).
+    /// fail at once with [`ClientError::Offline`]).
     pub fn offline_wait(mut self, t: Duration) -> Self {
         self.config.offline_wait = t;
         self
