@@ -298,7 +298,7 @@ async fn reapply_config_on_new_clusters(inner: Weak<Inner>) {
             return;
         };
         let repository = HazelcastSessionRepository { inner };
-        repository.ensure_configured().await;
+        let _ = repository.ensure_configured().await;
     }
 }
 
@@ -604,7 +604,7 @@ impl HazelcastSessionRepository {
         operation: impl Future<Output = Result<T, RepositoryError>>,
     ) -> Result<T, RepositoryError> {
         tokio::time::timeout(self.inner.deadline, async {
-            self.ensure_configured().await;
+            self.ensure_configured().await?;
             operation.await
         })
         .await
@@ -627,21 +627,22 @@ impl HazelcastSessionRepository {
     }
 
     /// Applies the map configuration on the cluster the client is connected to, if it has
-    /// not been applied there (failover, restarted cluster). Failures are logged; the
-    /// next operation tries again.
-    async fn ensure_configured(&self) {
+    /// not been applied there (failover, restarted cluster). While it cannot be applied
+    /// (the cluster does not answer), operations fail rather than serve from an
+    /// unconfigured cluster; the next one tries again.
+    async fn ensure_configured(&self) -> Result<(), RepositoryError> {
         let Some(config) = &self.inner.map_config else {
-            return;
+            return Ok(());
         };
         let Some(current) = self.inner.cluster.borrow().clone() else {
-            return;
+            return Ok(());
         };
         let mut configured = self.inner.configured.lock().await;
         if configured
             .as_ref()
             .is_some_and(|c| c.cluster_id == current.cluster_id)
         {
-            return;
+            return Ok(());
         }
         match apply_map_config(&self.inner.client, self.map_name(), config).await {
             Ok(()) => {
@@ -650,15 +651,22 @@ impl HazelcastSessionRepository {
                     "session map configuration applied on a newly connected cluster"
                 );
                 *configured = Some(current);
+                Ok(())
             }
             Err(BuildError::MapConfig(e)) => {
                 // The cluster has another configuration for the map: applying again
                 // cannot help; the operator must see it.
                 tracing::error!(error = %e, cluster = %current.cluster_name, "the cluster's session map configuration conflicts with ours");
                 *configured = Some(current);
+                Ok(())
+            }
+            Err(BuildError::Client(e)) if e.is_unsent() => {
+                // Offline again: the operation waits or fails by itself.
+                Ok(())
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not apply the session map configuration yet");
+                Err(RepositoryError::backend(e))
             }
         }
     }

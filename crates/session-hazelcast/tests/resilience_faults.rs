@@ -348,3 +348,38 @@ async fn cluster_down_answers_within_the_deadline() {
     }
     println!("store back {:?} after the member restarted", t.elapsed());
 }
+
+/// A repository on a client that starts asynchronously builds while no member is up;
+/// operations answer within their deadline meanwhile, and once the member is up the map
+/// configuration is applied before the first operation is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asynchronous_start_configures_the_map_on_first_connect() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let mut config = common::client_config(&cluster);
+    config.async_start = true;
+    cluster.stop_member(0);
+    let repo = session_hazelcast::HazelcastSessionRepository::builder()
+        .client_config(config)
+        .map_name("async-start")
+        .max_inactive_interval(Some(Duration::from_secs(2)))
+        .operation_deadline(Duration::from_millis(400))
+        .build()
+        .await
+        .expect("builds without a cluster");
+    let s = repo.create().await.unwrap();
+    let t = Instant::now();
+    assert!(matches!(repo.save(&s).await, Err(RepositoryError::Timeout)));
+    assert!(t.elapsed() < Duration::from_secs(2));
+    cluster.restart_member(0).await.expect("start");
+    let t = Instant::now();
+    while repo.save(&s).await.is_err() {
+        assert!(t.elapsed() < Duration::from_secs(10), "connected in time");
+    }
+    let raw = repo.client().map::<String, Data>("async-start");
+    assert!(raw.contains_key(&s.id()).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert!(
+        !raw.contains_key(&s.id()).await.unwrap(),
+        "the map's max idle was configured on first connect"
+    );
+}

@@ -389,8 +389,22 @@ async fn failover_gap_between_two_clusters() {
     let repo = repository(config, "failover", Duration::from_secs(2)).await;
     let s = repo.create().await.unwrap();
     repo.save(&s).await.unwrap();
+    let mut connections = repo.client().cluster_connections();
+    connections.mark_unchanged();
     a.kill_member(0).expect("kill a");
     let t = Instant::now();
+    let connected = tokio::spawn(async move {
+        while connections.changed().await.is_ok() {
+            if connections
+                .borrow()
+                .as_ref()
+                .is_some_and(|c| c.cluster_name == "resilience-b")
+            {
+                return Some(t.elapsed());
+            }
+        }
+        None
+    });
     let mut failed = 0;
     let gap = loop {
         let s = repo.create().await.unwrap();
@@ -400,8 +414,9 @@ async fn failover_gap_between_two_clusters() {
         failed += 1;
         assert!(t.elapsed() < Duration::from_secs(30), "no failover");
     };
+    let connected = connected.await.expect("task");
     println!(
-        "failover gap (kill -9 of the current cluster): {gap:?}, {failed} failed saves meanwhile, cluster now {}",
+        "failover (kill -9 of the current cluster): client connected to the other cluster after {connected:?}, first successful save after {gap:?}, {failed} failed saves meanwhile, cluster now {}",
         repo.client().cluster_name()
     );
     assert_eq!(repo.client().cluster_name(), "resilience-b");
