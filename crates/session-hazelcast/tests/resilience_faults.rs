@@ -383,3 +383,62 @@ async fn asynchronous_start_configures_the_map_on_first_connect() {
         "the map's max idle was configured on first connect"
     );
 }
+
+/// Events the client's listener buffer had to drop are signalled as `Lagged` with their
+/// number (a one-event buffer and a burst of writes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_events_are_signalled_as_lagged() {
+    let cluster = TestCluster::start(1).await.expect("cluster");
+    let mut config = common::client_config(&cluster);
+    config.listener_buffer = 1;
+    let repo = session_hazelcast::HazelcastSessionRepository::builder()
+        .client_config(config)
+        .map_name("burst")
+        .build()
+        .await
+        .expect("repository");
+    let writer = common::builder(&cluster, "burst")
+        .build()
+        .await
+        .expect("writer");
+    let raw = writer.client().map::<String, Data>("burst");
+    let mut events = repo.subscribe();
+    // Registered once a write of this repository went through.
+    let first = repo.create().await.unwrap();
+    repo.save(&first).await.unwrap();
+    let mut lagged = 0u64;
+    for round in 0..10 {
+        let writes = (0..300).map(|i| {
+            let raw = raw.clone();
+            async move {
+                raw.set(
+                    &format!("k-{round}-{i}"),
+                    &Data::new(type_id::COMPACT, &[0; 8]),
+                )
+                .await
+            }
+        });
+        for r in futures::future::join_all(writes).await {
+            r.expect("write");
+        }
+        while let Ok(Some(e)) =
+            tokio::time::timeout(Duration::from_millis(300), events.next()).await
+        {
+            if let SessionEvent::Lagged { missed } = e {
+                lagged += missed;
+            }
+        }
+        if lagged > 0 {
+            break;
+        }
+    }
+    assert!(
+        repo.client().stats().dropped_events > 0,
+        "the burst overflowed the one-event buffer"
+    );
+    assert!(lagged > 0, "drops were signalled as Lagged");
+    println!(
+        "listener buffer of 1: {} events dropped by the client, Lagged reported {lagged}",
+        repo.client().stats().dropped_events
+    );
+}
