@@ -17,7 +17,7 @@ pub fn invocation_retry_delay(attempt: u32, retry_pause: Duration) -> Duration {
 }
 
 /// A uniformly distributed `f64` in `[0, 1)` from the OS.
-pub(crate) fn random_unit() -> f64 {
+pub fn random_unit() -> f64 {
     let bits = getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15);
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -229,11 +229,24 @@ impl Inner {
         }
         let address = conn.address.clone();
         let reason_s = reason.to_owned();
-        self.pending
+        let held_here = self
+            .pending
             .fail_connection(conn.id, || ClientError::TargetDisconnected {
                 address: address.clone(),
                 reason: reason_s.clone(),
             });
+        // Responses held only for backup acks: the owner applied the write; a backup on the
+        // member behind this connection may never ack (see `release_held`).
+        let released = held_here + self.pending.release_held();
+        if released > 0 {
+            self.stats
+                .released_backup_waits
+                .fetch_add(released as u64, Ordering::Relaxed);
+            tracing::debug!(
+                released,
+                "a member connection closed: completed writes waiting only for backup acks"
+            );
+        }
         for l in lock(&self.listeners).values() {
             l.forget_connection(conn.id);
         }
@@ -274,32 +287,75 @@ impl Inner {
         if self.reconnecting.swap(true, Ordering::SeqCst) {
             return;
         }
-        tracing::info!("lost all connections to the cluster: reconnecting");
-        tokio::spawn(async move {
-            let r = inner.connect_to_cluster().await;
-            inner.reconnecting.store(false, Ordering::SeqCst);
-            match r {
-                Ok(()) => Stats::bump(&inner.stats.reconnects),
-                Err(ClientError::ClientShutdown) => {}
+        tracing::info!("lost all connections to the cluster: reconnecting in the background");
+        let task = tokio::spawn(async move {
+            inner.reconnect_until_connected(false).await;
+        });
+        lock(&self.tasks).push(task.abort_handle());
+    }
+
+    /// Connects again, for as long as it takes: never shuts the client down because
+    /// clusters were unreachable or refused it. `initial` marks the asynchronous start.
+    async fn reconnect_until_connected(self: Arc<Self>, initial: bool) {
+        let mut backoff = Backoff::new(self.config.reconnect.clone());
+        let mut rounds: u64 = 0;
+        loop {
+            if self.is_shut_down() {
+                break;
+            }
+            match self.connect_to_cluster(false).await {
+                Ok(()) => {
+                    if !initial {
+                        Stats::bump(&self.stats.reconnects);
+                    }
+                    tracing::info!(
+                        cluster = %self.current_cluster_name(),
+                        "connected to the cluster"
+                    );
+                    if self.smart() {
+                        self.connect_all_members().await;
+                    }
+                    break;
+                }
+                Err(ClientError::ClientShutdown) => break,
                 Err(e) => {
-                    tracing::warn!(error = %e, "could not reconnect to any cluster: shutting down");
-                    inner.shutdown_now();
+                    rounds += 1;
+                    tracing::warn!(
+                        error = %e,
+                        rounds,
+                        "no cluster reachable yet; still trying in the background"
+                    );
+                    tokio::time::sleep(backoff.next_sleep()).await;
                 }
             }
-        });
+        }
+        self.reconnecting.store(false, Ordering::SeqCst);
+        // A connection may have closed again between the connect and the flag.
+        if !self.is_shut_down() && self.connection_count() == 0 {
+            self.trigger_reconnect();
+        }
+    }
+
+    fn current_cluster_name(&self) -> String {
+        self.clusters
+            .get(self.current_cluster.load(Ordering::SeqCst))
+            .map(|c| c.cluster_name.clone())
+            .unwrap_or_default()
     }
 
     // ---------------------------------------------------------------- connecting
 
-    /// Connects to the current cluster, else to the others of the failover list.
-    async fn connect_to_cluster(self: &Arc<Self>) -> Result<(), ClientError> {
+    /// Connects to the current cluster, else to the others of the failover list. At
+    /// `startup` a refused authentication ends the attempt at once (a configuration error
+    /// the operator must see); later it is retried like any connection failure.
+    async fn connect_to_cluster(self: &Arc<Self>, startup: bool) -> Result<(), ClientError> {
         let _guard = self.connect_lock.lock().await;
         if self.connection_count() > 0 {
             return Ok(());
         }
         let n = self.clusters.len();
         let start = self.current_cluster.load(Ordering::SeqCst);
-        let mut last = match self.try_cluster(start).await {
+        let mut last = match self.try_cluster(start, startup).await {
             Ok(()) => return Ok(()),
             Err(e) => e,
         };
@@ -312,7 +368,7 @@ impl Inner {
                     return Err(ClientError::ClientShutdown);
                 }
                 let idx = (start + k) % n;
-                match self.try_cluster(idx).await {
+                match self.try_cluster(idx, startup).await {
                     Ok(()) => {
                         if idx != start {
                             Stats::bump(&self.stats.failovers);
@@ -330,9 +386,12 @@ impl Inner {
         Err(ClientError::ClusterUnreachable(last.to_string()))
     }
 
-    /// Tries one cluster until its cluster connect timeout. Authentication refusals end the
-    /// attempt at once (no retry storm).
-    async fn try_cluster(self: &Arc<Self>, idx: usize) -> Result<(), ClientError> {
+    /// Tries one cluster until its cluster connect timeout, or, with a failover list, until
+    /// every address has refused connections for `failover_on_refusal_after`. At `startup`
+    /// an authentication refusal ends the attempt at once; later it is logged and retried
+    /// with the backoff like any connection failure (a member restarting with another
+    /// configuration, a partition-count mismatch), so the client never gives up for good.
+    async fn try_cluster(self: &Arc<Self>, idx: usize, startup: bool) -> Result<(), ClientError> {
         let Some(cluster) = self.clusters.get(idx).cloned() else {
             return Err(ClientError::Config("cluster index out of range".into()));
         };
@@ -347,10 +406,12 @@ impl Inner {
             .map(|t| Instant::now() + t);
         let mut backoff = Backoff::new(self.config.reconnect.clone());
         let mut last: Option<ClientError> = None;
+        let mut refused_since: Option<Instant> = None;
         loop {
             if self.is_shut_down() {
                 return Err(ClientError::ClientShutdown);
             }
+            let mut all_refused = true;
             let mut addresses: Vec<String> =
                 self.view.members().into_iter().map(|m| m.address).collect();
             shuffle(&mut addresses);
@@ -367,15 +428,40 @@ impl Inner {
             for a in &addresses {
                 match self.connect_member(a).await {
                     Ok(_) => return Ok(()),
-                    Err(e @ ClientError::Authentication { .. }) => {
+                    Err(e @ ClientError::Authentication { .. }) if startup => {
                         tracing::warn!(cluster = %cluster.cluster_name, error = %e, "authentication refused");
                         return Err(e);
                     }
+                    Err(e @ ClientError::Authentication { .. }) => {
+                        all_refused = false;
+                        tracing::warn!(
+                            cluster = %cluster.cluster_name,
+                            error = %e,
+                            "authentication refused during reconnect; retrying with backoff"
+                        );
+                        last = Some(e);
+                    }
                     Err(e) => {
+                        let refused = matches!(&e, ClientError::Io(io)
+                            if io.kind() == std::io::ErrorKind::ConnectionRefused);
+                        all_refused &= refused;
                         tracing::debug!(address = %a, error = %e, "connect failed");
                         last = Some(e);
                     }
                 }
+            }
+            if all_refused && !addresses.is_empty() {
+                let since = *refused_since.get_or_insert_with(Instant::now);
+                if self.config.failover.is_some()
+                    && since.elapsed() >= self.config.failover_on_refusal_after
+                {
+                    return Err(ClientError::ClusterUnreachable(format!(
+                        "cluster {:?}: every address refused connections",
+                        cluster.cluster_name
+                    )));
+                }
+            } else {
+                refused_since = None;
             }
             let sleep = backoff.next_sleep();
             let sleep = match deadline {
@@ -477,11 +563,23 @@ impl Inner {
             .ok_or_else(|| ClientError::NoConnection(format!("{address} sent no member uuid")))?;
         let pc = u32::try_from(resp.partition_count).unwrap_or(0);
         let known = self.partition_count.load(Ordering::SeqCst);
-        if pc == 0 || (known != 0 && known != pc) {
+        if pc == 0 || (known != 0 && known != pc && self.connection_count() > 0) {
+            // A member of the live cluster with another partition count: refused (retried
+            // by the reconnect loop, never a shutdown).
             return Err(ClientError::Authentication {
                 address: address.to_owned(),
                 reason: AuthFailure::NotAllowedInCluster,
             });
+        }
+        if known != 0 && known != pc {
+            // No live connection: a new cluster (failover, re-created cluster) with another
+            // partition count. Keys route by the new count from now on.
+            tracing::warn!(
+                old = known,
+                new = pc,
+                "the cluster has another partition count than before; routing by the new one"
+            );
+            self.view.clear();
         }
         self.partition_count.store(pc, Ordering::SeqCst);
 
@@ -639,6 +737,16 @@ impl Inner {
                     return;
                 };
                 if let Some(changes) = self.view.apply_members(e.version, &e.member_infos) {
+                    if !changes.removed.is_empty() {
+                        // The cluster reports that a member left: writes waiting only for
+                        // backup acks are complete (their owner holds them; the cluster
+                        // re-creates the lost backups). Java waits out the backup-ack
+                        // timeout instead.
+                        let released = self.pending.release_held();
+                        self.stats
+                            .released_backup_waits
+                            .fetch_add(released as u64, Ordering::Relaxed);
+                    }
                     for gone in &changes.removed {
                         tracing::info!(member = %gone.uuid, "member removed");
                         let c = self
@@ -814,29 +922,23 @@ impl Inner {
             conn.add_handler(id, Arc::clone(h));
         }
         let rx = self.pending.register(id, conn.id);
-        let sent = tokio::time::timeout_at(deadline, conn.send(message)).await;
-        let cleanup = || {
-            self.pending.remove(id);
-            if handler.is_some() {
-                conn.remove_handler(id);
-            }
+        // Forgets the call if this future is dropped (a caller's own deadline) or fails
+        // before the answer, so that nothing waits in the table for a silent member.
+        let mut guard = CallGuard {
+            inner: self,
+            conn,
+            id,
+            handler: handler.is_some(),
+            armed: true,
         };
+        let sent = tokio::time::timeout_at(deadline, conn.send(message)).await;
         match sent {
-            Err(_) => {
-                cleanup();
-                return Err(());
-            }
-            Ok(Err(e)) => {
-                cleanup();
-                return Ok(Err(e));
-            }
+            Err(_) => return Err(()),
+            Ok(Err(e)) => return Ok(Err(e)),
             Ok(Ok(())) => {}
         }
         let out = match tokio::time::timeout_at(deadline, rx).await {
-            Err(_) => {
-                cleanup();
-                return Err(());
-            }
+            Err(_) => return Err(()),
             Ok(Err(_)) => Err(ClientError::NoConnection("call dropped".into())),
             Ok(Ok(Ok(resp))) if ErrorResponse::matches(&resp) => match ErrorResponse::decode(&resp)
             {
@@ -845,6 +947,8 @@ impl Inner {
             },
             Ok(Ok(r)) => r,
         };
+        // The table entry is gone (answered); an event handler stays for a success.
+        guard.armed = false;
         if out.is_err() && handler.is_some() {
             conn.remove_handler(id);
         }
@@ -903,6 +1007,13 @@ impl Inner {
             attempt = attempt.saturating_add(1);
             tracing::Span::current().record("attempts", attempt);
             let err = match self.pick(route) {
+                None if self.connection_count() == 0 => {
+                    if start.elapsed() >= self.config.offline_wait {
+                        Stats::bump(&self.stats.offline_failures);
+                        return Err(ClientError::Offline);
+                    }
+                    ClientError::NoConnection("not connected to the cluster".into())
+                }
                 None => ClientError::NoConnection("not connected to the cluster".into()),
                 Some((conn, partition_id)) => {
                     let mut m = request.clone();
@@ -1007,6 +1118,26 @@ impl Inner {
     }
 }
 
+/// Removes an unanswered call from the pending table (and its event handler) on drop.
+struct CallGuard<'a> {
+    inner: &'a Inner,
+    conn: &'a Arc<Connection>,
+    id: i64,
+    handler: bool,
+    armed: bool,
+}
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.inner.pending.remove(self.id);
+            if self.handler {
+                self.conn.remove_handler(self.id);
+            }
+        }
+    }
+}
+
 fn shuffle<T>(v: &mut [T]) {
     for i in (1..v.len()).rev() {
         let j = (random_unit() * (i + 1) as f64) as usize;
@@ -1055,7 +1186,17 @@ impl Client {
     pub async fn connect(config: ClientConfig) -> Result<Self, ClientError> {
         config.validate()?;
         let inner = Inner::new(config);
-        if let Err(e) = inner.connect_to_cluster().await {
+        if inner.config.async_start {
+            inner.spawn_background();
+            inner.reconnecting.store(true, Ordering::SeqCst);
+            let task = tokio::spawn(Arc::clone(&inner).reconnect_until_connected(true));
+            lock(&inner.tasks).push(task.abort_handle());
+            return Ok(Self {
+                _guard: Arc::new(ShutdownGuard(Arc::clone(&inner))),
+                inner,
+            });
+        }
+        if let Err(e) = inner.connect_to_cluster(true).await {
             inner.shutdown_now();
             return Err(e);
         }

@@ -79,15 +79,21 @@ impl Default for ClusterConfig {
 /// Backoff between attempts to connect to a cluster (Java's `ConnectionRetryConfig`).
 ///
 /// Sleep = `b + b·jitter·(2·rand−1)` capped by the time left, then `b = min(b·multiplier, max)`.
+///
+/// The defaults differ from Java's (1 s growing by 1.05 to 30 s, no jitter) because a web
+/// application's sessions are the client's main use: 100 ms growing by 1.5 to at most 1 s,
+/// with ±20 % jitter. A lost cluster is then found again within about a second of a member
+/// being up, and a fleet of application instances does not reconnect in lockstep. One
+/// attempt per second per instance is cheap for a member (a refused TCP connect).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
-    /// First backoff (Java 1000 ms).
+    /// First backoff (default 100 ms; Java 1000 ms).
     pub initial_backoff: Duration,
-    /// Backoff ceiling (Java 30000 ms).
+    /// Backoff ceiling (default 1 s; Java 30000 ms).
     pub max_backoff: Duration,
-    /// Growth factor (Java 1.05).
+    /// Growth factor (default 1.5; Java 1.05).
     pub multiplier: f64,
-    /// Jitter in `[0, 1]` (Java 0).
+    /// Jitter in `[0, 1]` (default 0.2; Java 0).
     pub jitter: f64,
     /// How long to keep trying one cluster; `None` = forever (Java −1), except that with a
     /// failover list Java's default of 120 s applies.
@@ -97,19 +103,27 @@ pub struct ReconnectPolicy {
 impl Default for ReconnectPolicy {
     fn default() -> Self {
         Self {
-            initial_backoff: Duration::from_millis(1000),
-            max_backoff: Duration::from_millis(30_000),
-            multiplier: 1.05,
-            jitter: 0.0,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            multiplier: 1.5,
+            jitter: 0.2,
             cluster_connect_timeout: None,
         }
     }
 }
 
 /// What to do when the connection to the cluster is lost.
+///
+/// With `On` the client never shuts itself down because clusters were unreachable, nor
+/// because a member refused its authentication during a reconnect: it keeps trying with
+/// the [`ReconnectPolicy`]'s backoff (and goes through the failover list, round after
+/// round). While it has no connection, calls fail at once with
+/// [`ClientError::Offline`] unless
+/// [`ClientConfig::offline_wait`] lets them wait (the official clients' `ASYNC` reconnect
+/// mode is this client's default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReconnectMode {
-    /// Reconnect in the background; calls are retried until their timeout (default).
+    /// Reconnect in the background, for as long as it takes (default).
     #[default]
     On,
     /// Shut the client down.
@@ -143,6 +157,23 @@ pub struct ClientConfig {
     pub routing: RoutingMode,
     /// TCP connect timeout per member (Java 5 s).
     pub connect_timeout: Duration,
+    /// How long a call waits for a connection when the client has none (it is
+    /// reconnecting). Default zero: the call fails at once with
+    /// [`ClientError::Offline`], as the official clients'
+    /// `ASYNC` reconnect mode, so that callers with their own deadline (a web request) are
+    /// never held for the invocation timeout. Java's `ON` mode is `invocation_timeout`.
+    pub offline_wait: Duration,
+    /// Start without waiting for the cluster: [`Client::connect`](crate::Client::connect)
+    /// returns at once and connects in the background (calls meanwhile behave as while
+    /// offline). Default false: start-up fails within the cluster connect timeout with a
+    /// clear error.
+    pub async_start: bool,
+    /// With a failover list: how long every address of the current cluster may refuse
+    /// connections (TCP connection refused: nothing listens there) before the client moves
+    /// on to the next cluster, instead of waiting for the whole cluster connect timeout
+    /// (default 500 ms). A timeout or any other failure is a weaker signal and waits for the
+    /// cluster connect timeout.
+    pub failover_on_refusal_after: Duration,
     /// Time an invocation may take, retries included (Java 120 s).
     pub invocation_timeout: Duration,
     /// Longest pause between retries (Java 1 s).
@@ -177,6 +208,9 @@ impl Default for ClientConfig {
             cluster: ClusterConfig::default(),
             routing: RoutingMode::Smart,
             connect_timeout: Duration::from_secs(5),
+            offline_wait: Duration::ZERO,
+            async_start: false,
+            failover_on_refusal_after: Duration::from_millis(500),
             invocation_timeout: Duration::from_secs(120),
             retry_pause: Duration::from_millis(1000),
             heartbeat_interval: Duration::from_secs(5),
@@ -301,6 +335,30 @@ impl ClientConfigBuilder {
         self.config.retry_pause = t;
         self
     }
+    /// How long calls wait for a connection while the client has none (default zero:
+    /// fail at once with [`ClientError::Offline`]).
+    pub fn offline_wait(mut self, t: Duration) -> Self {
+        self.config.offline_wait = t;
+        self
+    }
+    /// Connect in the background instead of failing start-up when no cluster answers.
+    pub fn async_start(mut self, on: bool) -> Self {
+        self.config.async_start = on;
+        self
+    }
+    /// How long all addresses of a cluster may refuse connections before failing over.
+    pub fn failover_on_refusal_after(mut self, t: Duration) -> Self {
+        self.config.failover_on_refusal_after = t;
+        self
+    }
+    /// The heartbeat timeout alone: a connection that received nothing for this long is
+    /// closed and the client stops using its member (Java 60 s). A silent member (paused
+    /// VM, network partition) keeps its partitions until the cluster removes it; calls
+    /// routed to it fail by their own deadline meanwhile.
+    pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
+        self.config.heartbeat_timeout = timeout;
+        self
+    }
     /// Heartbeat interval and timeout.
     pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
         self.config.heartbeat_interval = interval;
@@ -380,9 +438,13 @@ mod tests {
         assert_eq!(c.heartbeat_interval, Duration::from_secs(5));
         assert_eq!(c.heartbeat_timeout, Duration::from_secs(60));
         assert_eq!(c.retry_pause, Duration::from_secs(1));
-        assert_eq!(c.reconnect.initial_backoff, Duration::from_secs(1));
-        assert_eq!(c.reconnect.max_backoff, Duration::from_secs(30));
-        assert!((c.reconnect.multiplier - 1.05).abs() < 1e-9);
+        // Session-friendly reconnect defaults (documented on ReconnectPolicy).
+        assert_eq!(c.reconnect.initial_backoff, Duration::from_millis(100));
+        assert_eq!(c.reconnect.max_backoff, Duration::from_secs(1));
+        assert!((c.reconnect.multiplier - 1.5).abs() < 1e-9);
+        assert!(c.reconnect.jitter > 0.0, "jitter is on by default");
+        assert_eq!(c.offline_wait, Duration::ZERO);
+        assert!(!c.async_start);
         assert_eq!(c.routing, RoutingMode::Smart);
         assert!(c.backup_acks);
         assert!(!c.redo_operation);

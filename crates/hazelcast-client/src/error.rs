@@ -190,6 +190,12 @@ pub enum ClientError {
     /// No connection could take the request (never written).
     #[error("no connection to the cluster: {0}")]
     NoConnection(String),
+    /// The client has no connection to any member and is reconnecting in the background;
+    /// the call failed at once without being sent (see
+    /// [`ClientConfig::offline_wait`](crate::ClientConfig::offline_wait)). Retrying later
+    /// is safe.
+    #[error("the client is offline (reconnecting to the cluster)")]
+    Offline,
     /// No cluster of the configuration could be reached.
     #[error("unable to connect to any cluster: {0}")]
     ClusterUnreachable(String),
@@ -215,7 +221,7 @@ impl ClientError {
     pub fn is_retryable(&self, request_retryable: bool, redo_operation: bool) -> bool {
         match self {
             // Never written or client-side I/O: safe to send again.
-            ClientError::NoConnection(_) | ClientError::Io(_) => true,
+            ClientError::NoConnection(_) | ClientError::Io(_) | ClientError::Offline => true,
             ClientError::Member(e) => {
                 let code = e.code();
                 if code == codes::TARGET_DISCONNECTED {
@@ -226,6 +232,31 @@ impl ClientError {
             }
             // Written, outcome unknown: only idempotent requests, or when configured.
             ClientError::TargetDisconnected { .. } => request_retryable || redo_operation,
+            _ => false,
+        }
+    }
+
+    /// Whether the call certainly did not reach a member (it may be sent again without
+    /// risk of applying it twice).
+    pub fn is_unsent(&self) -> bool {
+        matches!(self, ClientError::NoConnection(_) | ClientError::Offline)
+    }
+
+    /// Whether the failure says the cluster (or the member the call needed) is not
+    /// available right now, rather than that the request was wrong: connection losses,
+    /// timeouts, being offline, retryable member errors.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ClientError::NoConnection(_)
+            | ClientError::Offline
+            | ClientError::Io(_)
+            | ClientError::TargetDisconnected { .. }
+            | ClientError::Timeout { .. }
+            | ClientError::ClusterUnreachable(_)
+            | ClientError::ClientShutdown => true,
+            ClientError::Member(e) => {
+                is_retryable_code(e.code()) || e.code() == codes::TARGET_DISCONNECTED
+            }
             _ => false,
         }
     }

@@ -18,6 +18,40 @@
 //!   ([`MapConfig`]).
 //! - **Counters**: [`Client::stats`].
 //!
+//! # Under faults
+//!
+//! The client is built for callers with their own deadline (a web request), which is why
+//! some defaults differ from the Java client's:
+//!
+//! - **Offline: fail fast.** With no connection to any member, a call fails at once with
+//!   [`ClientError::Offline`] (the official clients' `ASYNC` reconnect mode) instead of
+//!   retrying until the invocation timeout; [`ClientConfig::offline_wait`] restores
+//!   waiting. The client reconnects in the background with capped exponential backoff and
+//!   ±20 % jitter (100 ms growing to 1 s by default, [`ReconnectPolicy`]).
+//! - **Never gives up.** It never shuts itself down because clusters were unreachable:
+//!   after the failover list's try count it starts over, after a backoff. A member that
+//!   refuses the authentication during a reconnect (a client filter, a partition-count
+//!   mismatch) is retried like any connection failure, with a warning; only at start-up is
+//!   a refusal returned at once, as a configuration error. [`ClientConfig::async_start`]
+//!   starts without a cluster.
+//! - **A crash costs no backup-ack timeout.** A write applied by its partition owner and
+//!   waiting only for backup acks completes as soon as the client loses its connection to
+//!   a member or the cluster reports that a member left: the owner holds the write and the
+//!   cluster re-creates the lost backups. The Java client waits out the backup-ack timeout
+//!   (5 s) for such writes, then completes them the same way (its default
+//!   `fail.on.indeterminate.operation.state = false`), so the durability is the same, only
+//!   the wait is gone. (A connection closed for another reason releases held writes too:
+//!   their backups most likely landed, and the Java client would complete them after 5 s.)
+//! - **A silent member** (a paused VM, a network partition) is dropped when its heartbeat
+//!   times out ([`ClientConfigBuilder::heartbeat_timeout`], Java's 60 s by default); calls
+//!   for its partitions fail by the caller's deadline until the cluster removes the member
+//!   and the client routes by the new partition table. How long that takes is the
+//!   members' failure detection (`hazelcast.max.no.heartbeat.seconds`, 60 s by default).
+//! - **Failover on refusal.** With a failover list, a cluster whose every address refuses
+//!   connections for [`ClientConfig::failover_on_refusal_after`] (500 ms) is left for the
+//!   next one at once; a cluster that does not answer waits for its cluster connect
+//!   timeout.
+//!
 //! ```
 //! use std::time::Duration;
 //! use hazelcast_client::{ClientConfig, ClusterConfig, RoutingMode};

@@ -345,6 +345,26 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         Ok(MapReplaceIfSameResponse::decode(&r)?.response)
     }
 
+    /// Removes `key` only if its value equals `expected` (serialized bytes compared by the
+    /// member); true when it was removed.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn remove_if_same(&self, key: &K, expected: &V) -> Result<bool, ClientError> {
+        let k = self.key(key).await?;
+        let v = self.client.inner.encode(expected).await?;
+        let req = MapRemoveIfSameRequest {
+            name: self.name.clone(),
+            key: k.clone(),
+            value: v,
+            thread_id: THREAD_ID,
+        };
+        let r = self
+            .keyed(req.encode(), &k, MapRemoveIfSameRequest::RETRYABLE)
+            .await?;
+        Ok(MapRemoveIfSameResponse::decode(&r)?.response)
+    }
+
     /// Removes `key` and returns its value.
     ///
     /// # Errors

@@ -136,22 +136,51 @@ impl PendingTable {
 
     /// Fails every call sent on `conn_id`. A call whose response is held for backup acks has
     /// its answer already: it completes normally.
-    pub(crate) fn fail_connection(&self, conn_id: u64, error: impl Fn() -> ClientError) {
+    /// Returns how many held responses were completed.
+    pub(crate) fn fail_connection(&self, conn_id: u64, error: impl Fn() -> ClientError) -> usize {
         let mut map = self.lock();
         let ids: Vec<i64> = map
             .iter()
             .filter(|(_, e)| e.conn_id == conn_id)
             .map(|(id, _)| *id)
             .collect();
+        let mut held = 0;
         for id in ids {
             if let Some(e) = map.remove(&id) {
                 let outcome = match e.held {
-                    Some((m, _)) => Ok(m),
+                    Some((m, _)) => {
+                        held += 1;
+                        Ok(m)
+                    }
                     None => Err(error()),
                 };
                 let _ = e.tx.send(outcome);
             }
         }
+        held
+    }
+
+    /// Completes every call whose response is held only for backup acks (a member left:
+    /// the owner applied the write, the cluster re-creates the lost backups). Returns how
+    /// many.
+    pub(crate) fn release_held(&self) -> usize {
+        let mut map = self.lock();
+        let ids: Vec<i64> = map
+            .iter()
+            .filter(|(_, e)| e.held.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &ids {
+            if let Some(Entry {
+                tx,
+                held: Some((m, _)),
+                ..
+            }) = map.remove(id)
+            {
+                let _ = tx.send(Ok(m));
+            }
+        }
+        ids.len()
     }
 
     /// Fails every call.
@@ -226,6 +255,21 @@ mod tests {
         assert!(rx.try_recv().is_err());
         assert_eq!(t.expire_backup_waits(Duration::ZERO), 1);
         assert!(rx.try_recv().expect("completed").is_ok());
+    }
+
+    #[test]
+    fn release_held_completes_only_calls_waiting_for_acks() {
+        let t = PendingTable::default();
+        let mut waiting = t.register(1, 10);
+        let mut held = t.register(2, 11);
+        t.on_response(response(2, 1), true);
+        assert_eq!(t.release_held(), 1);
+        assert!(matches!(held.try_recv(), Ok(Ok(_))));
+        assert!(
+            waiting.try_recv().is_err(),
+            "no response yet: still pending"
+        );
+        assert_eq!(t.len(), 1);
     }
 
     #[test]

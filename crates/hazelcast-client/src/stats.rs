@@ -10,6 +10,8 @@ pub(crate) struct Stats {
     pub(crate) reconnects: AtomicU64,
     pub(crate) failovers: AtomicU64,
     pub(crate) dropped_events: AtomicU64,
+    pub(crate) offline_failures: AtomicU64,
+    pub(crate) released_backup_waits: AtomicU64,
 }
 
 impl Stats {
@@ -24,6 +26,8 @@ impl Stats {
             reconnects: self.reconnects.load(Ordering::Relaxed),
             failovers: self.failovers.load(Ordering::Relaxed),
             dropped_events: self.dropped_events.load(Ordering::Relaxed),
+            offline_failures: self.offline_failures.load(Ordering::Relaxed),
+            released_backup_waits: self.released_backup_waits.load(Ordering::Relaxed),
         }
     }
 }
@@ -42,4 +46,10 @@ pub struct ClientStats {
     pub failovers: u64,
     /// Entry events dropped because a listener stream's buffer was full.
     pub dropped_events: u64,
+    /// Calls failed at once with [`ClientError::Offline`](crate::ClientError::Offline)
+    /// because the client had no connection.
+    pub offline_failures: u64,
+    /// Writes completed without waiting out the backup-ack timeout because a member left
+    /// (or its connection closed) while they waited only for backup acks.
+    pub released_backup_waits: u64,
 }

@@ -159,9 +159,15 @@ on_both_backends!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_dropped_mid_request() {
     let cluster = TestCluster::start(1).await.expect("cluster");
-    let client = Client::connect(config_for(&cluster, "dev").build().expect("config"))
-        .await
-        .expect("connect");
+    // Calls wait for the reconnect (Java's ON mode) instead of failing at once as Offline.
+    let client = Client::connect(
+        config_for(&cluster, "dev")
+            .offline_wait(Duration::from_secs(10))
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
     let m = client.map::<String, String>("drop");
     m.set(&s("k"), &s("v")).await.expect("set");
     let faults = cluster.faults(0).expect("faults");
@@ -208,6 +214,7 @@ async fn connection_dropped_mid_request() {
     let redo = Client::connect(
         config_for(&cluster, "dev")
             .redo_operation(true)
+            .offline_wait(Duration::from_secs(10))
             .build()
             .expect("config"),
     )
@@ -242,6 +249,7 @@ async fn member_crash_after_execute_keeps_the_write() {
     let client = Client::connect(
         config_for(&cluster, "dev")
             .redo_operation(true)
+            .offline_wait(Duration::from_secs(10))
             .build()
             .expect("config"),
     )
@@ -478,6 +486,8 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
     let client = Client::connect(
         a.config()
             .reconnect(fast_reconnect(Some(Duration::from_millis(600))))
+            // Calls wait for the failover instead of failing at once as Offline.
+            .offline_wait(Duration::from_secs(10))
             .failover(3, [b_cfg])
             .build()
             .expect("config"),

@@ -76,8 +76,9 @@ impl FromRequest for Session {
 }
 
 /// A session failure returned by a handler (`Result<_, SessionError>` and `?` on the
-/// session's methods). Answers opaquely: 500 for store and programming errors, 409 when
-/// concurrent-session control refused a login.
+/// session's methods). Answers opaquely: 503 for store failures (the session layer then
+/// answers its manager's failure response, 503 with `Retry-After` by default), 500 for
+/// programming errors, 409 when concurrent-session control refused a login.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct SessionError(#[from] pub LifecycleError);
@@ -90,8 +91,9 @@ impl From<session_core::SessionError> for SessionError {
 
 impl ResponseError for SessionError {
     fn status_code(&self) -> StatusCode {
-        match self.0 {
+        match &self.0 {
             LifecycleError::TooManySessions { .. } => StatusCode::CONFLICT,
+            error if error.is_store_failure() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,10 +103,9 @@ impl ResponseError for SessionError {
             LifecycleError::TooManySessions { .. } => {
                 HttpResponse::Conflict().body("too many sessions for this user")
             }
+            error if error.is_store_failure() => HttpResponse::ServiceUnavailable().finish(),
             error => {
-                if !error.is_store_failure() {
-                    tracing::error!(error = %error, cause = ?error, "session operation failed");
-                }
+                tracing::error!(error = %error, cause = ?error, "session operation failed");
                 HttpResponse::InternalServerError().finish()
             }
         }

@@ -78,9 +78,13 @@
 //!   no store call and gets no cookie.
 //! - Bad cookies or headers (forged, truncated, oversized, non-base64, duplicated) read
 //!   as "no session"; a session created afterwards gets a fresh id.
-//! - When the store fails, the response is replaced by an empty 500 and the cause is
-//!   logged (without the session id), unless the middleware was built with
-//!   [`StoreFailurePolicy::ContinueWithFreshSession`].
+//! - Each store operation of a request (load, save, delete) has a deadline (1.5 s by
+//!   default, `SessionManager::with_store_deadline`). When the store fails or does not
+//!   answer in time, the response is replaced by an empty `503 Service Unavailable` with
+//!   `Retry-After: 1` and the cause is logged (without the session id), unless the
+//!   middleware was built with [`StoreFailurePolicy::Fail`] (an opaque 500) or
+//!   [`StoreFailurePolicy::ContinueWithFreshSession`] (the request goes on without a
+//!   session).
 //! - Using [`Session`] in an app without the middleware fails with a 500 whose body says
 //!   the middleware is missing.
 //! - `Secure` is added when the server itself serves https (`HttpServer::bind_rustls` and

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{COOKIE, HeaderMap, HeaderName, HeaderValue, SET_COOKIE};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    COOKIE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, SET_COOKIE,
+};
 use actix_web::{Error, HttpMessage, HttpResponse};
 use session_core::lifecycle::{
     ConcurrentSessions, CookieSigner, IdResolver, LazySession, RequestIds, ResponseUpdate,
@@ -77,6 +80,19 @@ impl SessionMiddlewareBuilder {
     /// What happens when the store fails.
     pub fn store_failure_policy(mut self, policy: StoreFailurePolicy) -> Self {
         self.manager = self.manager.with_store_failure_policy(policy);
+        self
+    }
+
+    /// The deadline of each store operation of a request (default 1.5 s; `None` waits
+    /// as long as the repository does).
+    pub fn store_deadline(mut self, deadline: Option<std::time::Duration>) -> Self {
+        self.manager = self.manager.with_store_deadline(deadline);
+        self
+    }
+
+    /// The `Retry-After` of the 503 answered after a store failure (default 1 s).
+    pub fn retry_after(mut self, retry_after: std::time::Duration) -> Self {
+        self.manager = self.manager.with_retry_after(retry_after);
         self
     }
 
@@ -172,6 +188,7 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let session = begin(&self.manager, &request);
+        let manager = self.manager.clone();
         Box::pin(async move {
             request.extensions_mut().insert(session.clone());
             let mut response = service.call(request).await?;
@@ -182,12 +199,17 @@ where
                 }
                 Err(error) => {
                     // The cause was logged where it happened.
-                    tracing::debug!(error = %error, "answering 500 after a session store failure");
+                    let answer = manager.failure_response();
+                    tracing::debug!(error = %error, status = answer.status, "answering after a session store failure");
                     let (request, _) = response.into_parts();
-                    Ok(
-                        ServiceResponse::new(request, HttpResponse::InternalServerError().finish())
-                            .map_into_right_body(),
-                    )
+                    let mut failure = HttpResponse::build(
+                        StatusCode::from_u16(answer.status)
+                            .unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                    );
+                    if let Some(secs) = answer.retry_after_secs {
+                        failure.insert_header((RETRY_AFTER, secs.to_string()));
+                    }
+                    Ok(ServiceResponse::new(request, failure.finish()).map_into_right_body())
                 }
             }
         })

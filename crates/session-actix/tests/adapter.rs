@@ -262,23 +262,46 @@ async fn header_mode() {
 }
 
 #[actix_web::test]
-async fn store_failure_is_an_opaque_500_unless_told_to_continue() {
+async fn store_failure_is_a_503_with_retry_after_unless_told_otherwise() {
     let (repo, middleware) = setup(|b| b);
     let app = app!(middleware);
     let cookie = send!(&app, "/put/a", &[]).cookie();
     repo.set_failing(true);
     let reply = send!(&app, "/read", &[("cookie", &cookie)]);
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.headers.get("retry-after").unwrap(), "1");
     assert_eq!(reply.body, "");
     assert!(reply.set_cookies().is_empty());
     assert_eq!(
         send!(&app, "/put/b", &[]).status,
-        StatusCode::INTERNAL_SERVER_ERROR
+        StatusCode::SERVICE_UNAVAILABLE
     );
     assert_eq!(
         send!(&app, "/untouched", &[("cookie", &cookie)]).status,
         StatusCode::OK
     );
+
+    let (repo, strict) = setup(|b| b.store_failure_policy(StoreFailurePolicy::Fail));
+    let app = app!(strict);
+    let cookie = send!(&app, "/put/a", &[]).cookie();
+    repo.set_failing(true);
+    let reply = send!(&app, "/read", &[("cookie", &cookie)]);
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.headers.get("retry-after").is_none());
+
+    let (repo, hanging) = setup(|b| b.store_deadline(Some(std::time::Duration::from_millis(300))));
+    let app = app!(hanging);
+    let cookie = send!(&app, "/put/a", &[]).cookie();
+    repo.set_hanging(true);
+    let t = std::time::Instant::now();
+    let reply = send!(&app, "/read", &[("cookie", &cookie)]);
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        t.elapsed()
+    );
+    repo.set_hanging(false);
 
     let (repo, lenient) =
         setup(|b| b.store_failure_policy(StoreFailurePolicy::ContinueWithFreshSession));

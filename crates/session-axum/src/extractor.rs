@@ -67,8 +67,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 }
 
 /// A session failure returned by a handler (`Result<_, SessionError>` and `?` on the
-/// session's methods). Answers opaquely: 500 for store and programming errors, 409 when
-/// concurrent-session control refused a login.
+/// session's methods). Answers opaquely: 503 for store failures (the session layer then
+/// answers its manager's failure response, 503 with `Retry-After` by default), 500 for
+/// programming errors, 409 when concurrent-session control refused a login.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct SessionError(#[from] pub LifecycleError);
@@ -85,10 +86,9 @@ impl IntoResponse for SessionError {
             LifecycleError::TooManySessions { .. } => {
                 (StatusCode::CONFLICT, "too many sessions for this user").into_response()
             }
+            error if error.is_store_failure() => StatusCode::SERVICE_UNAVAILABLE.into_response(),
             error => {
-                if !error.is_store_failure() {
-                    tracing::error!(error = %error, cause = ?error, "session operation failed");
-                }
+                tracing::error!(error = %error, cause = ?error, "session operation failed");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
             }
         }

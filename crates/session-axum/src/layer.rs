@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::{COOKIE, HOST, SET_COOKIE};
+use http::header::{COOKIE, HOST, RETRY_AFTER, SET_COOKIE};
 use http::uri::Scheme;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use session_core::lifecycle::{LazySession, RequestIds, ResponseUpdate, SessionManager};
@@ -114,6 +114,7 @@ where
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let session = begin(&self.manager, &request);
+        let manager = self.manager.clone();
         request.extensions_mut().insert(session.clone());
         // The clone is not necessarily ready: call the one that was polled ready.
         let clone = self.inner.clone();
@@ -124,9 +125,16 @@ where
                 Ok(update) => apply(response.headers_mut(), update),
                 Err(error) => {
                     // The cause was logged where it happened.
-                    tracing::debug!(error = %error, "answering 500 after a session store failure");
+                    let answer = manager.failure_response();
+                    tracing::debug!(error = %error, status = answer.status, "answering after a session store failure");
                     let mut failure = Response::new(ResBody::default());
-                    *failure.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    *failure.status_mut() = StatusCode::from_u16(answer.status)
+                        .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                    if let Some(secs) = answer.retry_after_secs {
+                        failure
+                            .headers_mut()
+                            .insert(RETRY_AFTER, HeaderValue::from(secs));
+                    }
                     return Ok(failure);
                 }
             }

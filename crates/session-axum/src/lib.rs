@@ -70,9 +70,13 @@
 //!   no store call and gets no cookie.
 //! - Bad cookies or headers (forged, truncated, oversized, non-base64, duplicated) read
 //!   as "no session"; a session created afterwards gets a fresh id.
-//! - When the store fails, the response is replaced by an empty 500 and the cause is
-//!   logged (without the session id), unless the manager was set to
-//!   [`StoreFailurePolicy::ContinueWithFreshSession`].
+//! - Each store operation of a request (load, save, delete) has a deadline (1.5 s by
+//!   default, `SessionManager::with_store_deadline`). When the store fails or does not
+//!   answer in time, the response is replaced by an empty `503 Service Unavailable` with
+//!   `Retry-After: 1` and the cause is logged (without the session id), unless the
+//!   manager was set to [`StoreFailurePolicy::Fail`] (an opaque 500) or
+//!   [`StoreFailurePolicy::ContinueWithFreshSession`] (the request goes on without a
+//!   session).
 //! - Using [`Session`] in a router without the layer is rejected with a 500 whose body
 //!   says the layer is missing.
 //! - `Secure` is added when the request URI carries the `https` scheme; hyper gives

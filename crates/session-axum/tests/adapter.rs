@@ -285,16 +285,17 @@ async fn header_mode() {
 }
 
 #[tokio::test]
-async fn store_failure_is_an_opaque_500_unless_told_to_continue() {
+async fn store_failure_is_a_503_with_retry_after_unless_told_otherwise() {
     let (repo, app) = app();
     let cookie = send(&app, "/put/a", &[]).await.cookie();
     repo.set_failing(true);
     let reply = send(&app, "/read", &[("cookie", &cookie)]).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.headers["retry-after"], "1");
     assert_eq!(reply.body, "");
     assert!(reply.set_cookies().is_empty());
     let reply = send(&app, "/put/b", &[]).await;
-    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     // Requests that do not use the session are unaffected.
     assert_eq!(
         send(&app, "/untouched", &[("cookie", &cookie)])
@@ -303,6 +304,13 @@ async fn store_failure_is_an_opaque_500_unless_told_to_continue() {
         StatusCode::OK
     );
 
+    let (repo, strict) = app_with(|m| m.with_store_failure_policy(StoreFailurePolicy::Fail));
+    let cookie = send(&strict, "/put/a", &[]).await.cookie();
+    repo.set_failing(true);
+    let reply = send(&strict, "/read", &[("cookie", &cookie)]).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!reply.headers.contains_key("retry-after"));
+
     let (repo, lenient) =
         app_with(|m| m.with_store_failure_policy(StoreFailurePolicy::ContinueWithFreshSession));
     let cookie = send(&lenient, "/put/a", &[]).await.cookie();
@@ -310,6 +318,33 @@ async fn store_failure_is_an_opaque_500_unless_told_to_continue() {
     let reply = send(&lenient, "/read", &[("cookie", &cookie)]).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, "");
+}
+
+/// A store that never answers costs a request at most the store deadline; requests that
+/// do not use the session are not delayed at all.
+#[tokio::test]
+async fn a_silent_store_is_answered_within_the_deadline() {
+    let (repo, app) = app_with(|m| {
+        m.with_store_deadline(Some(std::time::Duration::from_millis(300)))
+            .with_retry_after(std::time::Duration::from_secs(3))
+    });
+    let cookie = send(&app, "/put/a", &[]).await.cookie();
+    repo.set_hanging(true);
+    let t = std::time::Instant::now();
+    let reply = send(&app, "/read", &[("cookie", &cookie)]).await;
+    let took = t.elapsed();
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.headers["retry-after"], "3");
+    assert!(
+        took >= std::time::Duration::from_millis(290) && took < std::time::Duration::from_secs(3),
+        "answered after {took:?}"
+    );
+    let t = std::time::Instant::now();
+    let reply = send(&app, "/untouched", &[("cookie", &cookie)]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(t.elapsed() < std::time::Duration::from_millis(250));
+    repo.set_hanging(false);
+    assert_eq!(send(&app, "/read", &[("cookie", &cookie)]).await.body, "a");
 }
 
 #[tokio::test]

@@ -32,10 +32,14 @@ pub enum SessionEvent {
         /// The session id.
         id: String,
     },
-    /// This subscriber fell behind and `missed` events were dropped for it (the buffer is
-    /// bounded); the stream continues with the oldest event still buffered.
+    /// Events were lost: this subscriber fell behind and `missed` events were dropped for
+    /// it (the buffer is bounded; the stream continues with the oldest event still
+    /// buffered), or the repository lost events on its side (a full listener buffer, a
+    /// reconnect, a failover to another cluster). Subscribers that keep state built from
+    /// events should rebuild it.
     Lagged {
-        /// How many events were lost.
+        /// How many events were lost; 0 when the number is unknown (a reconnect or
+        /// failover).
         missed: u64,
     },
 }

@@ -55,8 +55,9 @@
 //! |---|---|
 //! | save a new session | `putIfAbsent` (an existing id is [`IdCollision`], nothing overwritten) |
 //! | load | `get` |
-//! | save changes | `replaceIfSame(id, bytes as loaded, bytes with the delta applied)`; on a conflict `get`, re-apply the delta, try again (at most [`DEFAULT_MAX_SAVE_ATTEMPTS`], then [`Conflict`]) |
-//! | change of id | `putIfAbsent(new id)` with `originalId` = old id, then `delete(old id)` |
+//! | save changes | `replaceIfSame(id, bytes as loaded, bytes with the delta applied)`; on a conflict a jittered pause growing from 2 ms to 100 ms, `get`, re-apply the delta, try again (at most [`DEFAULT_MAX_SAVE_ATTEMPTS`], then [`Conflict`]) |
+//! | save a session whose interval differs from the map's max idle (remember-me) | as above, then `put` with its own max idle (the compare-and-set dropped it) |
+//! | change of id | `putIfAbsent(new id)` with `originalId` = old id; `replaceIfSame(old id)` marking it with the new id; `removeIfSame(old id)`: a change another request made to the old id meanwhile is carried to the new id, never lost |
 //! | invalidate / delete | `remove` |
 //! | find by principal | `entrySet(equal("principalName", name))` on the HASH index |
 //!
@@ -68,7 +69,7 @@
 //! | create (new session, saved) | 1 |
 //! | read-only (load, touch, save) | 1 |
 //! | modify (load, change, save) | 2 (+2 per concurrent conflict) |
-//! | change id (load, change id, save) | 3 |
+//! | change id (load, change id, save) | 4 |
 //! | invalidate (load, invalidate, save) | 2 |
 //!
 //! The bytes loaded are kept (bounded, for a minute) as the expected value of the
@@ -93,25 +94,47 @@
 //!   written only when it moved by more than [`DEFAULT_TOUCH_FRACTION`] of the interval
 //!   (configurable), so it may lag by that much: a session may be seen as expired that
 //!   share of the interval early, never late.
-//! - A session whose own interval differs from the map's gets it as a per-entry max idle
-//!   on the writes that can carry one (`putIfAbsent` at creation and change of id). A
-//!   compare-and-set drops it back to the map's max idle (Hazelcast has no
-//!   compare-and-set with max idle, and `setTtl` also resets max idle). After its first
-//!   change such a session is therefore removed by the cluster after the *map's* max idle
-//!   without access: a shorter own interval is still enforced by the record check on load
-//!   (the entry just lingers up to the map's max idle), but a **longer** one (or "never")
-//!   is cut short. Set the map's max idle
-//!   ([`SessionMapConfig::with_max_idle`](map_config::SessionMapConfig::with_max_idle)) to
-//!   the longest interval sessions may get.
+//! - A session whose own interval differs from the map's (remember-me) gets it as a
+//!   per-entry max idle on the writes that can carry one (`putIfAbsent` at creation and
+//!   change of id). A compare-and-set drops it back to the map's max idle (Hazelcast has no
+//!   compare-and-set with max idle, and `setTtl` also resets max idle), so after each
+//!   successful compare-and-set of such a session the repository writes the same bytes
+//!   again with `put` and its own max idle (one more round trip, only for these sessions).
+//!   `put` returns the value it replaced: if another request changed the session in the
+//!   instant between, its value (which already contains this change) is put back instead.
+//!   Two further writers inside that one round trip could still lose the second's change;
+//!   sessions with the map's interval never take this path.
+//!
+//! # Faults
+//!
+//! - Every operation has a deadline (1.5 s by default,
+//!   [`HazelcastRepositoryBuilder::operation_deadline`]), whatever the client's invocation
+//!   timeout: it answers or fails with `RepositoryError::Timeout` within it. While the
+//!   client is offline (it fails calls at once) the operation waits inside its deadline
+//!   for the reconnect or failover.
+//! - A write whose connection closed before the answer (`TargetDisconnected`, e.g. a
+//!   member leaving) is read back: if the key holds this write's bytes it landed,
+//!   otherwise it is applied again (re-applying a delta is idempotent).
+//! - A stored record that cannot be read as a session (another writer's type, an older
+//!   format, garbage) is treated as "no session": one warning without the id, and the
+//!   entry is removed if it still holds the same bytes, so the user gets a fresh session.
+//! - Whenever the client connects to a cluster it has not configured (failover, a cluster
+//!   restarted with a new id), the map configuration is applied there before an operation
+//!   is served from it.
 //!
 //! # Events
 //!
-//! An entry listener (with values) feeds
+//! An entry listener (with values), registered while at least one stream from
+//! [`subscribe`](session_core::SessionRepository::subscribe) is alive and removed about
+//! half a second after the last one is dropped, feeds
 //! [`subscribe`](session_core::SessionRepository::subscribe): ADDED with `originalId == id` → Created;
 //! REMOVED carrying the old value (`remove`) → Deleted; EXPIRED / EVICTED → Expired. A
-//! change of id writes the new key with the old `originalId` and drops the old key with
-//! `delete` (no old value in its event), so subscribers see neither a Created nor a
-//! Deleted for it, as in HSS. A session this repository finds expired on load is removed
+//! change of id writes the new key with the old `originalId` and removes the old key after
+//! marking it with the new id as `originalId` (a REMOVED whose old value names an existing
+//! other id is not a Deleted), so subscribers see neither a Created nor a Deleted for it,
+//! as in HSS. Every gap is signalled as `SessionEvent::Lagged`: events the listener's
+//! buffer dropped (`missed` = their number) and every reconnect or failover (`missed: 0`,
+//! number unknown). A session this repository finds expired on load is removed
 //! with `delete` and its Expired event published locally. Expired events of sessions
 //! nobody reads come from the cluster's background task and can lag by minutes.
 //!
@@ -146,8 +169,8 @@ pub use map_config::{
 };
 pub use record::{AttributeValue, BackingMapSession, RecordError, SecondsNanos};
 pub use repository::{
-    BuildError, DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_TOUCH_FRACTION, HazelcastRepositoryBuilder,
-    HazelcastSessionRepository,
+    BuildError, DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_OPERATION_DEADLINE, DEFAULT_TOUCH_FRACTION,
+    HazelcastRepositoryBuilder, HazelcastSessionRepository,
 };
 
 /// The map HSS stores sessions in by default.

@@ -1,13 +1,18 @@
 //! [`HazelcastSessionRepository`]: sessions in a Hazelcast IMap through `hazelcast-client`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use hazelcast_client::backoff::random_unit;
+use hazelcast_client::error::codes;
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{
-    Client, ClientConfig, ClientError, Compact, EntryEvent, EntryListenerOptions, Map,
+    Client, ClientConfig, ClientError, ClusterConnection, Compact, EntryEvent,
+    EntryListenerOptions, Map,
 };
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
@@ -24,7 +29,24 @@ use crate::record::BackingMapSession;
 use crate::{CompactCodec, DEFAULT_MAP_NAME, HazelcastCodec};
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
+/// Attempts after a conflict are spaced by a growing, jittered pause (see
+/// [`HazelcastRepositoryBuilder::max_save_attempts`]), and the whole save is bounded by the
+/// operation deadline.
 pub const DEFAULT_MAX_SAVE_ATTEMPTS: u32 = 32;
+/// Default deadline of one repository operation (load, save, delete, find by principal).
+pub const DEFAULT_OPERATION_DEADLINE: Duration = Duration::from_millis(1500);
+/// First pause after a compare-and-set conflict; doubles per attempt up to
+/// [`CONFLICT_BACKOFF_MAX`], each pause a random share (50–100 %) of it.
+const CONFLICT_BACKOFF_BASE: Duration = Duration::from_millis(2);
+/// Longest pause between two compare-and-set attempts.
+const CONFLICT_BACKOFF_MAX: Duration = Duration::from_millis(100);
+/// Pause between attempts while the client is offline (within the operation deadline).
+const OFFLINE_POLL: Duration = Duration::from_millis(25);
+/// How often the event listener task checks that someone still subscribes.
+const LISTENER_IDLE_CHECK: Duration = Duration::from_millis(500);
+/// How long a write waits for a listener registration in progress (so that a subscriber
+/// sees the events of writes made after it subscribed).
+const LISTENER_READY_WAIT: Duration = Duration::from_millis(1000);
 /// Default share of the max inactive interval the last access time may move before a save
 /// that changes nothing else writes it.
 pub const DEFAULT_TOUCH_FRACTION: f64 = 0.1;
@@ -62,6 +84,7 @@ pub struct HazelcastRepositoryBuilder {
     max_save_attempts: u32,
     touch_fraction: f64,
     compact_attributes: bool,
+    operation_deadline: Duration,
 }
 
 impl Default for HazelcastRepositoryBuilder {
@@ -76,6 +99,7 @@ impl Default for HazelcastRepositoryBuilder {
             max_save_attempts: DEFAULT_MAX_SAVE_ATTEMPTS,
             touch_fraction: DEFAULT_TOUCH_FRACTION,
             compact_attributes: false,
+            operation_deadline: DEFAULT_OPERATION_DEADLINE,
         }
     }
 }
@@ -144,13 +168,27 @@ impl HazelcastRepositoryBuilder {
         self
     }
 
-    /// Whether to add the map configuration at start-up (default true). Switch it off when
+    /// Whether to add the map configuration at start-up, and again whenever the client
+    /// connects to a cluster it has not configured yet (a failover cluster, a cluster
+    /// restarted with a new id), before serving from it (default true). Switch it off when
     /// the members' static configuration defines the map; that configuration must then
     /// set `max-idle-seconds` (see [`SessionMapConfig::to_member_yaml`]), or sessions
     /// changed after their creation are never removed by the cluster (they are still never
     /// returned once expired).
     pub fn apply_map_config(mut self, on: bool) -> Self {
         self.apply_map_config = on;
+        self
+    }
+
+    /// The deadline of each operation (load, save, delete, find by principal; default
+    /// 1.5 s), separate from the client's invocation timeout: the operation finishes or
+    /// fails with [`RepositoryError::Timeout`] within it. While the client is offline
+    /// (reconnecting, failing over) an operation waits for it inside this deadline; a
+    /// write interrupted by a member leaving is checked and retried inside it.
+    pub fn operation_deadline(mut self, deadline: Duration) -> Self {
+        if !deadline.is_zero() {
+            self.operation_deadline = deadline;
+        }
         self
     }
 
@@ -183,8 +221,12 @@ impl HazelcastRepositoryBuilder {
         c
     }
 
-    /// Connects, applies the map configuration (if asked) and registers the entry
-    /// listener that feeds [`SessionRepository::subscribe`].
+    /// Connects and applies the map configuration (if asked). The entry listener that
+    /// feeds [`SessionRepository::subscribe`] is registered on the first subscription and
+    /// removed when the last subscriber is gone.
+    ///
+    /// With a client that starts asynchronously (not connected yet), the map configuration
+    /// is applied when it connects, before the first operation is served.
     ///
     /// # Errors
     /// [`BuildError`].
@@ -200,8 +242,14 @@ impl HazelcastRepositoryBuilder {
                 ));
             }
         };
+        let cluster = client.cluster_connections();
+        let mut configured = None;
         if self.apply_map_config {
-            apply_map_config(&client, &self.map_name, &map_config).await?;
+            let current = cluster.borrow().clone();
+            if let Some(c) = current.filter(|_| client.is_connected()) {
+                apply_map_config(&client, &self.map_name, &map_config).await?;
+                configured = Some(c);
+            }
         }
         let mut session_config = self.session_config;
         if self.compact_attributes {
@@ -209,30 +257,48 @@ impl HazelcastRepositoryBuilder {
         }
         let map: Map<String, Data> = client.map(self.map_name.clone());
         let events = EventBus::default();
-        let stream = map
-            .entry_events(EntryListenerOptions {
-                include_value: true,
-                flags: event_type::ADDED
-                    | event_type::REMOVED
-                    | event_type::EXPIRED
-                    | event_type::EVICTED,
-            })
-            .await
-            .map_err(BuildError::Client)?;
-        let listener = tokio::spawn(translate_events(client.clone(), stream, events.clone()));
-        Ok(HazelcastSessionRepository {
-            inner: Arc::new(Inner {
-                client,
-                map,
-                config: session_config,
-                map_max_idle: map_config.max_idle,
-                events,
-                loaded: Mutex::new(HashMap::new()),
-                max_save_attempts: self.max_save_attempts,
-                touch_fraction: self.touch_fraction,
-                listener,
-            }),
-        })
+        let inner = Arc::new(Inner {
+            client,
+            map,
+            config: session_config,
+            map_max_idle: map_config.max_idle,
+            map_config: self.apply_map_config.then_some(map_config),
+            configured: tokio::sync::Mutex::new(configured),
+            cluster,
+            events,
+            loaded: Mutex::new(HashMap::new()),
+            max_save_attempts: self.max_save_attempts,
+            touch_fraction: self.touch_fraction,
+            deadline: self.operation_deadline,
+            listener: Mutex::new(ListenerState::default()),
+            tasks: Mutex::new(Vec::new()),
+            conflicts: AtomicU64::new(0),
+        });
+        if inner.map_config.is_some() {
+            let task = tokio::spawn(reapply_config_on_new_clusters(Arc::downgrade(&inner)));
+            lock(&inner.tasks).push(task);
+        }
+        Ok(HazelcastSessionRepository { inner })
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Applies the map configuration on every cluster the client connects to that it has not
+/// configured yet (failover, a cluster restarted with a new id). Operations check the same
+/// before they run, so none is served from an unconfigured cluster.
+async fn reapply_config_on_new_clusters(inner: Weak<Inner>) {
+    let Some(mut changes) = inner.upgrade().map(|i| i.cluster.clone()) else {
+        return;
+    };
+    while changes.changed().await.is_ok() {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let repository = HazelcastSessionRepository { inner };
+        let _ = repository.ensure_configured().await;
     }
 }
 
@@ -261,26 +327,100 @@ async fn apply_map_config(
     }
 }
 
-/// Turns the map's entry events into session events.
+/// The state of the lazily registered entry listener.
+#[derive(Debug, Default)]
+struct ListenerState {
+    /// The task that registers the listener and translates its events, while someone
+    /// subscribes.
+    task: Option<JoinHandle<()>>,
+    /// True once the listener is registered (writes wait for it, briefly).
+    ready: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+/// Registers the entry listener, turns its events into session events, signals every gap
+/// as [`SessionEvent::Lagged`] (events dropped by a full buffer: their number; a reconnect
+/// or failover: `missed: 0`, number unknown), and removes the listener once nobody
+/// subscribes.
 ///
 /// - ADDED with `originalId == id` (or no original id) → Created. A change of id writes
 ///   the new key with the old id as `originalId`: no Created for it (HSS's rule).
-/// - REMOVED with an old value (`remove`) → Deleted. A change of id drops the old key
-///   with `delete`, whose event carries no old value: no Deleted for it.
+/// - REMOVED with an old value → Deleted, except for the old key of a change of id (its
+///   last value names the new id, which exists).
 /// - EXPIRED and EVICTED → Expired.
-async fn translate_events(
-    client: Client,
-    mut stream: hazelcast_client::EntryStream,
-    events: EventBus,
-) {
-    while let Some(event) = stream.next_event().await {
-        if let Some(e) = translate(&client, &event).await {
-            events.publish(e);
+async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::Sender<bool>) {
+    let mut pause = Duration::from_millis(100);
+    let mut stream = loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        if strong.events.subscriber_count() == 0 && strong.stop_listener_if_unused() {
+            return;
+        }
+        let options = EntryListenerOptions {
+            include_value: true,
+            flags: event_type::ADDED
+                | event_type::REMOVED
+                | event_type::EXPIRED
+                | event_type::EVICTED,
+        };
+        match strong.map.entry_events(options).await {
+            Ok(stream) => break stream,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not register the session event listener; retrying");
+                drop(strong);
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+        }
+    };
+    let _ = ready.send(true);
+    let Some(mut cluster) = inner.upgrade().map(|i| i.cluster.clone()) else {
+        return;
+    };
+    cluster.mark_unchanged();
+    let mut dropped = stream.dropped();
+    let mut tick = tokio::time::interval(LISTENER_IDLE_CHECK);
+    loop {
+        tokio::select! {
+            event = stream.next_event() => {
+                let Some(event) = event else { return };
+                let Some(strong) = inner.upgrade() else { return };
+                let now_dropped = stream.dropped();
+                if now_dropped > dropped {
+                    strong.events.publish(SessionEvent::Lagged { missed: now_dropped - dropped });
+                    dropped = now_dropped;
+                }
+                if let Some(e) = translate(&strong, &event).await {
+                    strong.events.publish(e);
+                }
+            }
+            changed = cluster.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let Some(strong) = inner.upgrade() else { return };
+                // Events while the client had no connection are lost (a reconnect), or
+                // belong to another cluster (a failover).
+                strong.events.publish(SessionEvent::Lagged { missed: 0 });
+            }
+            _ = tick.tick() => {
+                let Some(strong) = inner.upgrade() else { return };
+                let now_dropped = stream.dropped();
+                if now_dropped > dropped {
+                    strong.events.publish(SessionEvent::Lagged { missed: now_dropped - dropped });
+                    dropped = now_dropped;
+                }
+                if strong.events.subscriber_count() == 0 && strong.stop_listener_if_unused() {
+                    // Dropping the stream removes the listener from the cluster.
+                    return;
+                }
+            }
         }
     }
 }
 
-async fn translate(client: &Client, event: &EntryEvent) -> Option<SessionEvent> {
+async fn translate(inner: &Inner, event: &EntryEvent) -> Option<SessionEvent> {
+    let client = &inner.client;
     let id: String = client.decode(event.key.as_ref()?).await.ok()?;
     match event.event_type {
         event_type::ADDED => {
@@ -292,11 +432,18 @@ async fn translate(client: &Client, event: &EntryEvent) -> Option<SessionEvent> 
             let renamed = record.original_id.as_ref().is_some_and(|o| *o != id);
             (!renamed).then_some(SessionEvent::Created { id })
         }
-        event_type::REMOVED => event
-            .old_value
-            .as_ref()
-            .filter(|v| !v.is_null())
-            .map(|_| SessionEvent::Deleted { id }),
+        event_type::REMOVED => {
+            let old = event.old_value.as_ref().filter(|v| !v.is_null())?;
+            // The old key of a change of id is removed with its last value naming the new
+            // id as `originalId`: no Deleted when that new id exists.
+            if let Ok(Compact(record)) = client.decode::<Compact<BackingMapSession>>(old).await
+                && let Some(new_id) = record.original_id.filter(|o| *o != id)
+                && inner.map.contains_key(&new_id).await.unwrap_or(false)
+            {
+                return None;
+            }
+            Some(SessionEvent::Deleted { id })
+        }
         event_type::EXPIRED | event_type::EVICTED => Some(SessionEvent::Expired { id }),
         _ => None,
     }
@@ -317,16 +464,44 @@ struct Inner {
     map: Map<String, Data>,
     config: SessionConfig,
     map_max_idle: Option<Duration>,
+    /// The configuration to apply on every new cluster (`None`: not applied by us).
+    map_config: Option<SessionMapConfig>,
+    /// The cluster connection the configuration was last applied on.
+    configured: tokio::sync::Mutex<Option<ClusterConnection>>,
+    cluster: tokio::sync::watch::Receiver<Option<ClusterConnection>>,
     events: EventBus,
     loaded: Mutex<HashMap<String, Loaded>>,
     max_save_attempts: u32,
     touch_fraction: f64,
-    listener: JoinHandle<()>,
+    deadline: Duration,
+    listener: Mutex<ListenerState>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Compare-and-set attempts that found the session changed (for tests and statistics).
+    conflicts: AtomicU64,
+}
+
+impl Inner {
+    /// Ends the listener task if nobody subscribes (checked under the state lock, so a
+    /// concurrent subscribe starts a new task instead of relying on this one).
+    fn stop_listener_if_unused(&self) -> bool {
+        let mut state = lock(&self.listener);
+        if self.events.subscriber_count() > 0 {
+            return false;
+        }
+        state.task = None;
+        state.ready = None;
+        true
+    }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.listener.abort();
+        if let Some(t) = lock(&self.listener).task.take() {
+            t.abort();
+        }
+        for t in lock(&self.tasks).drain(..) {
+            t.abort();
+        }
     }
 }
 
@@ -342,6 +517,54 @@ fn backend(e: ClientError) -> RepositoryError {
         ClientError::Timeout { .. } => RepositoryError::Timeout,
         other => RepositoryError::backend(other),
     }
+}
+
+/// Whether a write failed without knowing whether the member applied it (the connection
+/// closed while it was pending): the repository reads back to find out.
+fn outcome_unknown(e: &ClientError) -> bool {
+    matches!(e, ClientError::TargetDisconnected { .. })
+        || e.server_code() == Some(codes::TARGET_DISCONNECTED)
+}
+
+/// The pause before compare-and-set attempt `attempt` (1-based) after a conflict:
+/// exponential from [`CONFLICT_BACKOFF_BASE`], capped, with 50–100 % jitter so that
+/// competing writers spread out instead of colliding again.
+fn conflict_pause(attempt: u32) -> Duration {
+    let exp = attempt.saturating_sub(1).min(16);
+    let cap = CONFLICT_BACKOFF_BASE
+        .saturating_mul(1u32 << exp)
+        .min(CONFLICT_BACKOFF_MAX);
+    cap.mul_f64(0.5 + 0.5 * random_unit())
+}
+
+/// Carries a concurrent change (`before` → `after`, both stored values of the old id) to
+/// `target` (the record under the new id).
+fn carry_change(before: &SessionRecord, after: &SessionRecord, target: &mut SessionRecord) {
+    for (name, value) in &after.attributes {
+        if before.attributes.get(name) != Some(value) {
+            target.attributes.insert(name.clone(), value.clone());
+        }
+    }
+    for name in before.attributes.keys() {
+        if !after.attributes.contains_key(name) {
+            target.attributes.remove(name);
+        }
+    }
+    if before.principal_name != after.principal_name {
+        target.principal_name.clone_from(&after.principal_name);
+    }
+    if before.max_inactive_interval != after.max_inactive_interval {
+        target.max_inactive_interval = after.max_inactive_interval;
+    }
+    target.last_accessed_time = target.last_accessed_time.max(after.last_accessed_time);
+}
+
+/// What a load found under a key.
+enum Found {
+    Absent,
+    Record(Data, SessionRecord),
+    /// Bytes that are not a session record (removed if still the same bytes).
+    Bad,
 }
 
 impl HazelcastSessionRepository {
@@ -361,11 +584,107 @@ impl HazelcastSessionRepository {
         self.inner.map.name()
     }
 
+    /// How many compare-and-set attempts found the session changed by another request
+    /// since this repository was built (each costs a re-read and another attempt).
+    pub fn conflicts(&self) -> u64 {
+        self.inner.conflicts.load(Ordering::Relaxed)
+    }
+
+    /// Whether the entry listener is registered (someone subscribes).
+    pub fn is_listening(&self) -> bool {
+        lock(&self.inner.listener)
+            .ready
+            .as_ref()
+            .is_some_and(|r| *r.borrow())
+    }
+
+    /// Runs one operation within the operation deadline.
+    async fn within<T>(
+        &self,
+        operation: impl Future<Output = Result<T, RepositoryError>>,
+    ) -> Result<T, RepositoryError> {
+        tokio::time::timeout(self.inner.deadline, async {
+            self.ensure_configured().await?;
+            operation.await
+        })
+        .await
+        .unwrap_or(Err(RepositoryError::Timeout))
+    }
+
+    /// Calls the cluster; while the client is offline (the call was never sent), waits
+    /// and tries again: the caller's deadline bounds the wait.
+    async fn call<T, F, Fut>(&self, mut f: F) -> Result<T, ClientError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
+        loop {
+            match f().await {
+                Err(e) if e.is_unsent() => tokio::time::sleep(OFFLINE_POLL).await,
+                other => return other,
+            }
+        }
+    }
+
+    /// Applies the map configuration on the cluster the client is connected to, if it has
+    /// not been applied there (failover, restarted cluster). While it cannot be applied
+    /// (the cluster does not answer), operations fail rather than serve from an
+    /// unconfigured cluster; the next one tries again.
+    async fn ensure_configured(&self) -> Result<(), RepositoryError> {
+        let Some(config) = &self.inner.map_config else {
+            return Ok(());
+        };
+        let Some(current) = self.inner.cluster.borrow().clone() else {
+            return Ok(());
+        };
+        let mut configured = self.inner.configured.lock().await;
+        if configured
+            .as_ref()
+            .is_some_and(|c| c.cluster_id == current.cluster_id)
+        {
+            return Ok(());
+        }
+        match apply_map_config(&self.inner.client, self.map_name(), config).await {
+            Ok(()) => {
+                tracing::info!(
+                    cluster = %current.cluster_name,
+                    "session map configuration applied on a newly connected cluster"
+                );
+                *configured = Some(current);
+                Ok(())
+            }
+            Err(BuildError::MapConfig(e)) => {
+                // The cluster has another configuration for the map: applying again
+                // cannot help; the operator must see it.
+                tracing::error!(error = %e, cluster = %current.cluster_name, "the cluster's session map configuration conflicts with ours");
+                *configured = Some(current);
+                Ok(())
+            }
+            Err(BuildError::Client(e)) if e.is_unsent() => {
+                // Offline again: the operation waits or fails by itself.
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not apply the session map configuration yet");
+                Err(RepositoryError::backend(e))
+            }
+        }
+    }
+
+    /// Waits (briefly) for a listener registration in progress, so that a subscriber
+    /// sees the events of this repository's writes made after it subscribed.
+    async fn await_listener(&self) {
+        let ready = lock(&self.inner.listener).ready.clone();
+        if let Some(mut ready) = ready
+            && !*ready.borrow()
+            && self.inner.client.is_connected()
+        {
+            let _ = tokio::time::timeout(LISTENER_READY_WAIT, ready.wait_for(|r| *r)).await;
+        }
+    }
+
     fn loaded(&self) -> std::sync::MutexGuard<'_, HashMap<String, Loaded>> {
-        self.inner
-            .loaded
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner.loaded)
     }
 
     fn remember(&self, id: &str, data: Data, record: &SessionRecord) {
@@ -415,6 +734,38 @@ impl HazelcastSessionRepository {
         Ok(record)
     }
 
+    /// Reads `key`: a bad record (not decodable as a session: a foreign writer, an older
+    /// format, corruption) is logged once at warn (without the id) and removed if it
+    /// still holds the same bytes, and reads as absent, so the user gets a fresh session
+    /// instead of an error on every request.
+    async fn read(&self, key: &str) -> Result<Found, RepositoryError> {
+        let k = key.to_owned();
+        let Some(data) = self
+            .call(|| self.inner.map.get(&k))
+            .await
+            .map_err(backend)?
+        else {
+            return Ok(Found::Absent);
+        };
+        match self.decode(key, &data).await {
+            Ok(record) => Ok(Found::Record(data, record)),
+            Err(RepositoryError::Malformed(e)) => {
+                tracing::warn!(
+                    error = %e,
+                    type_id = data.type_id().unwrap_or(0),
+                    bytes = data.len(),
+                    "a stored session record cannot be read; treating it as no session and removing it"
+                );
+                match self.call(|| self.inner.map.remove_if_same(&k, &data)).await {
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "removing a bad session record failed"),
+                }
+                Ok(Found::Bad)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Fetches the schemas of Compact attribute values this client has not seen (written
     /// by another application), so that the codec can decode them synchronously.
     async fn fetch_attribute_schemas(&self, record: &SessionRecord) -> Result<(), RepositoryError> {
@@ -453,9 +804,8 @@ impl HazelcastSessionRepository {
     /// Removes an expired record found on read; the cluster would have if its max idle
     /// applied. `delete` fires no Deleted event, so Expired is published here.
     async fn expire(&self, id: &str) -> Result<(), RepositoryError> {
-        self.inner
-            .map
-            .delete(&id.to_owned())
+        let k = id.to_owned();
+        self.call(|| self.inner.map.delete(&k))
             .await
             .map_err(backend)?;
         self.inner
@@ -490,18 +840,103 @@ impl HazelcastSessionRepository {
         moved < interval.mul_f64(self.inner.touch_fraction)
     }
 
+    /// `putIfAbsent`, with a read-back when the connection closed before the answer: the
+    /// write landed if the key holds exactly our bytes. Returns whether the key was free
+    /// (or already holds exactly these bytes: saving a new session again after a timeout
+    /// is not a collision).
+    async fn put_new(
+        &self,
+        key: &str,
+        data: &Data,
+        max_idle: Option<Duration>,
+    ) -> Result<bool, RepositoryError> {
+        let k = key.to_owned();
+        loop {
+            match self
+                .call(|| self.inner.map.put_if_absent_with(&k, data, None, max_idle))
+                .await
+            {
+                // Our own bytes: an earlier attempt of this save landed (its answer was
+                // lost to a deadline or a closed connection).
+                Ok(previous) => return Ok(previous.is_none_or(|p| p == *data)),
+                Err(e) if outcome_unknown(&e) => {
+                    tracing::debug!(error = %e, "a new session's write was interrupted; reading it back");
+                    match self
+                        .call(|| self.inner.map.get(&k))
+                        .await
+                        .map_err(backend)?
+                    {
+                        Some(d) if d == *data => return Ok(true),
+                        Some(_) => return Ok(false),
+                        None => continue,
+                    }
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
+    }
+
     async fn save_new(&self, delta: &SessionDelta) -> Result<(), RepositoryError> {
         let record = BackingMapSession::from_session_record(&delta.record);
         let data = self.encode(&record)?;
         let max_idle = self.entry_max_idle(delta.record.max_inactive_interval);
-        let previous = self
-            .inner
-            .map
-            .put_if_absent_with(&delta.record.id, &data, None, max_idle)
-            .await
-            .map_err(backend)?;
-        if previous.is_some() {
+        if !self.put_new(&delta.record.id, &data, max_idle).await? {
             return Err(RepositoryError::IdCollision);
+        }
+        Ok(())
+    }
+
+    /// Compare-and-set; `None` when the connection closed before the answer and the
+    /// outcome is unknown (the caller re-reads).
+    async fn cas(
+        &self,
+        key: &str,
+        expected: &Data,
+        data: &Data,
+    ) -> Result<Option<bool>, RepositoryError> {
+        let k = key.to_owned();
+        match self
+            .call(|| self.inner.map.replace_if_same(&k, expected, data))
+            .await
+        {
+            Ok(replaced) => Ok(Some(replaced)),
+            Err(e) if outcome_unknown(&e) => {
+                tracing::debug!(error = %e, "a session write was interrupted; reading it back");
+                Ok(None)
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    /// After a compare-and-set (which drops a per-entry max idle back to the map's),
+    /// gives a session whose interval differs from the map's max idle its own max idle
+    /// again. `put` returns the value it replaced: if another request changed the entry
+    /// in between, its value (which already holds our change) is put back, with our max
+    /// idle; if the entry was removed in between, our put is undone.
+    async fn reapply_expiry(
+        &self,
+        key: &str,
+        data: Data,
+        max_idle: Duration,
+    ) -> Result<(), RepositoryError> {
+        let k = key.to_owned();
+        let mut value = data;
+        for _ in 0..self.inner.max_save_attempts {
+            let previous = self
+                .call(|| self.inner.map.put_with(&k, &value, None, Some(max_idle)))
+                .await
+                .map_err(backend)?;
+            match previous {
+                Some(p) if p == value => return Ok(()),
+                Some(p) => value = p,
+                None => {
+                    let _ = self
+                        .call(|| self.inner.map.remove_if_same(&k, &value))
+                        .await
+                        .map_err(backend)?;
+                    return Ok(());
+                }
+            }
         }
         Ok(())
     }
@@ -517,35 +952,66 @@ impl HazelcastSessionRepository {
             return Ok(());
         }
         let now = SystemTime::now();
-        for _ in 0..self.inner.max_save_attempts {
-            let current = match loaded.take() {
-                Some(l) => l.data,
-                None => match self.inner.map.get(&key).await.map_err(backend)? {
-                    Some(d) => d,
-                    // Deleted or expired meanwhile: the changes are dropped.
-                    None => return Ok(()),
+        let mut known: Option<(Data, SessionRecord)> = None;
+        for attempt in 1..=self.inner.max_save_attempts {
+            let (current, mut stored) = match (known.take(), loaded.take()) {
+                (Some(k), _) => k,
+                (None, Some(l)) => match self.decode(&key, &l.data).await {
+                    Ok(r) => (l.data, r),
+                    Err(_) => match self.read(&key).await? {
+                        Found::Record(d, r) => (d, r),
+                        // Deleted, expired or unreadable meanwhile: the changes are dropped.
+                        Found::Absent | Found::Bad => return Ok(()),
+                    },
+                },
+                (None, None) => match self.read(&key).await? {
+                    Found::Record(d, r) => (d, r),
+                    Found::Absent | Found::Bad => return Ok(()),
                 },
             };
-            let mut stored = self.decode(&key, &current).await?;
             if stored.is_expired(now) {
                 return self.expire(&key).await;
             }
+            let base = stored.clone();
             delta.apply_to(&mut stored);
             if delta.id_changed() {
-                return self.rename(delta, &key, stored).await;
+                return self.rename(delta, &key, current, base, stored).await;
             }
             let data = self.encode(&BackingMapSession::from_session_record(&stored))?;
-            let replaced = self
-                .inner
-                .map
-                .replace_if_same(&key, &current, &data)
-                .await
-                .map_err(backend)?;
-            if replaced {
-                self.remember(&key, data, &stored);
-                return Ok(());
+            match self.cas(&key, &current, &data).await? {
+                Some(true) => {
+                    if let Some(max_idle) = self.entry_max_idle(stored.max_inactive_interval) {
+                        self.reapply_expiry(&key, data.clone(), max_idle).await?;
+                    }
+                    self.remember(&key, data, &stored);
+                    return Ok(());
+                }
+                Some(false) => {
+                    self.inner.conflicts.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(
+                        attempt,
+                        "session changed concurrently; re-reading and re-applying"
+                    );
+                    tokio::time::sleep(conflict_pause(attempt)).await;
+                }
+                None => {
+                    // Did our write land? Re-applying the delta is idempotent, so a value
+                    // that differs from ours is simply the base of the next attempt.
+                    match self.read(&key).await? {
+                        Found::Record(d, _) if d == data => {
+                            if let Some(max_idle) =
+                                self.entry_max_idle(stored.max_inactive_interval)
+                            {
+                                self.reapply_expiry(&key, data.clone(), max_idle).await?;
+                            }
+                            self.remember(&key, data, &stored);
+                            return Ok(());
+                        }
+                        Found::Record(d, r) => known = Some((d, r)),
+                        Found::Absent | Found::Bad => return Ok(()),
+                    }
+                }
             }
-            tracing::debug!("session changed concurrently; re-reading and re-applying");
         }
         Err(RepositoryError::Conflict {
             attempts: self.inner.max_save_attempts,
@@ -553,33 +1019,98 @@ impl HazelcastSessionRepository {
     }
 
     /// Change of id: write the new key (with the old id as `originalId`, so listeners
-    /// report no Created), then `delete` the old one (no old value in the event, so no
-    /// Deleted).
+    /// report no Created), then remove the old key **only if unchanged**. If another
+    /// request changed the old key in between, its change is carried to the new key and
+    /// the removal tried again, so nothing is lost. Before its removal the old key's value
+    /// is marked with the new id as `originalId`, so listeners report no Deleted for it.
     async fn rename(
         &self,
         delta: &SessionDelta,
         old: &str,
+        old_bytes: Data,
+        old_record: SessionRecord,
         stored: SessionRecord,
     ) -> Result<(), RepositoryError> {
+        let new_id = delta.record.id.clone();
         let mut record = BackingMapSession::from_session_record(&stored);
         record.original_id = Some(old.to_owned());
-        let data = self.encode(&record)?;
-        let max_idle = self.entry_max_idle(stored.max_inactive_interval);
-        let previous = self
-            .inner
-            .map
-            .put_if_absent_with(&delta.record.id, &data, None, max_idle)
-            .await
-            .map_err(backend)?;
-        if previous.is_some() {
+        let mut new_bytes = self.encode(&record)?;
+        let mut new_record = stored;
+        let max_idle = self.entry_max_idle(new_record.max_inactive_interval);
+        if !self.put_new(&new_id, &new_bytes, max_idle).await? {
             return Err(RepositoryError::IdCollision);
         }
-        self.inner
-            .map
-            .delete(&old.to_owned())
-            .await
-            .map_err(backend)?;
-        self.remember(&delta.record.id, data, &stored);
+        let old_key = old.to_owned();
+        let (mut base_bytes, mut base_record) = (old_bytes, old_record);
+        let mut carried_any = false;
+        for attempt in 1..=self.inner.max_save_attempts {
+            // Mark, then remove only that exact value.
+            let mut marked = BackingMapSession::from_session_record(&base_record);
+            marked.original_id = Some(new_id.clone());
+            let marked = self.encode(&marked)?;
+            let landed = match self.cas(old, &base_bytes, &marked).await? {
+                Some(true) => true,
+                Some(false) => false,
+                None => matches!(self.read(old).await?, Found::Record(d, _) if d == marked),
+            };
+            if landed {
+                let removed = self
+                    .call(|| self.inner.map.remove_if_same(&old_key, &marked))
+                    .await;
+                match removed {
+                    Ok(true) => break,
+                    Ok(false) => {}
+                    Err(e) if outcome_unknown(&e) => {}
+                    Err(e) => return Err(backend(e)),
+                }
+                base_bytes = marked;
+            }
+            // Changed (or removed) by another request meanwhile.
+            let (now_bytes, now_record) = match self.read(old).await? {
+                Found::Record(d, r) => (d, r),
+                Found::Absent | Found::Bad => break,
+            };
+            if now_bytes == base_bytes {
+                continue;
+            }
+            self.inner.conflicts.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                attempt,
+                "the old id changed during a change of id; carrying the change over"
+            );
+            carry_change(&base_record, &now_record, &mut new_record);
+            let mut carried = BackingMapSession::from_session_record(&new_record);
+            carried.original_id = Some(old.to_owned());
+            let carried = self.encode(&carried)?;
+            match self.cas(&new_id, &new_bytes, &carried).await? {
+                Some(true) => new_bytes = carried,
+                Some(false) | None => match self.read(&new_id).await? {
+                    Found::Record(d, r) if d == carried => {
+                        new_bytes = d;
+                        new_record = r;
+                    }
+                    Found::Record(d, mut r) => {
+                        // The new id changed too (an immediate flush of this request):
+                        // carry onto that value next time.
+                        carry_change(&base_record, &now_record, &mut r);
+                        new_bytes = d;
+                        new_record = r;
+                        continue;
+                    }
+                    Found::Absent | Found::Bad => return Ok(()),
+                },
+            }
+            base_bytes = now_bytes;
+            base_record = now_record;
+            carried_any = true;
+            tokio::time::sleep(conflict_pause(attempt)).await;
+        }
+        if carried_any && let Some(max_idle) = max_idle {
+            // The compare-and-set on the new key dropped its own max idle.
+            self.reapply_expiry(&new_id, new_bytes.clone(), max_idle)
+                .await?;
+        }
+        self.remember(&new_id, new_bytes, &new_record);
         Ok(())
     }
 }
@@ -592,20 +1123,29 @@ impl SessionRepository for HazelcastSessionRepository {
 
     async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
         let delta = session.delta();
-        if delta.invalidated {
-            if !delta.is_new {
-                self.loaded().remove(&delta.original_id);
-                self.inner
-                    .map
-                    .remove(&delta.original_id)
-                    .await
-                    .map_err(backend)?;
+        self.within(async {
+            self.await_listener().await;
+            if delta.invalidated {
+                if !delta.is_new {
+                    self.loaded().remove(&delta.original_id);
+                    let k = delta.original_id.clone();
+                    loop {
+                        match self.call(|| self.inner.map.remove(&k)).await {
+                            Ok(_) => break,
+                            // Removing again is harmless.
+                            Err(e) if outcome_unknown(&e) => continue,
+                            Err(e) => return Err(backend(e)),
+                        }
+                    }
+                }
+            } else if delta.is_new {
+                self.save_new(&delta).await?;
+            } else if !delta.is_empty() {
+                self.save_existing(&delta).await?;
             }
-        } else if delta.is_new {
-            self.save_new(&delta).await?;
-        } else if !delta.is_empty() {
-            self.save_existing(&delta).await?;
-        }
+            Ok(())
+        })
+        .await?;
         session.mark_saved(&delta);
         Ok(())
     }
@@ -614,17 +1154,19 @@ impl SessionRepository for HazelcastSessionRepository {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
-        let key = id.to_owned();
-        let Some(data) = self.inner.map.get(&key).await.map_err(backend)? else {
-            return Ok(None);
-        };
-        let record = self.decode(id, &data).await?;
-        if record.is_expired(SystemTime::now()) {
-            self.expire(id).await?;
-            return Ok(None);
-        }
-        self.remember(id, data, &record);
-        Ok(Some(self.inner.config.load_session(record)))
+        self.within(async {
+            let (data, record) = match self.read(id).await? {
+                Found::Record(d, r) => (d, r),
+                Found::Absent | Found::Bad => return Ok(None),
+            };
+            if record.is_expired(SystemTime::now()) {
+                self.expire(id).await?;
+                return Ok(None);
+            }
+            self.remember(id, data, &record);
+            Ok(Some(self.inner.config.load_session(record)))
+        })
+        .await
     }
 
     async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {
@@ -632,16 +1174,38 @@ impl SessionRepository for HazelcastSessionRepository {
             return Ok(());
         }
         self.loaded().remove(id);
-        self.inner
-            .map
-            .remove(&id.to_owned())
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let k = id.to_owned();
+        self.within(async {
+            self.await_listener().await;
+            loop {
+                match self.call(|| self.inner.map.remove(&k)).await {
+                    Ok(_) => return Ok(()),
+                    Err(e) if outcome_unknown(&e) => continue,
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+        })
+        .await
     }
 
     fn subscribe(&self) -> SessionEventStream {
-        self.inner.events.subscribe()
+        let mut state = lock(&self.inner.listener);
+        let stream = self.inner.events.subscribe();
+        let running = state.task.as_ref().is_some_and(|t| !t.is_finished());
+        if !running {
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            state.ready = Some(rx);
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    state.task = Some(rt.spawn(run_listener(Arc::downgrade(&self.inner), tx)));
+                }
+                Err(_) => {
+                    tracing::warn!("subscribe outside a tokio runtime: no session events");
+                    state.ready = None;
+                }
+            }
+        }
+        stream
     }
 
     fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
@@ -657,11 +1221,12 @@ impl IndexedSessionRepository for HazelcastSessionRepository {
     ) -> Result<HashMap<String, Session>, RepositoryError> {
         let predicate = Predicate::equal("principalName", Value::String(principal_name.into()));
         let entries = self
-            .inner
-            .map
-            .entries(Some(&predicate))
-            .await
-            .map_err(backend)?;
+            .within(async {
+                self.call(|| self.inner.map.entries(Some(&predicate)))
+                    .await
+                    .map_err(backend)
+            })
+            .await?;
         let now = SystemTime::now();
         let mut out = HashMap::with_capacity(entries.len());
         for (key, data) in entries {
@@ -678,5 +1243,57 @@ impl IndexedSessionRepository for HazelcastSessionRepository {
             out.insert(record.id.clone(), self.inner.config.load_session(record));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conflict_pauses_grow_are_capped_and_jittered() {
+        let mut seen = std::collections::HashSet::new();
+        for attempt in 1..=40 {
+            let cap = CONFLICT_BACKOFF_BASE
+                .saturating_mul(1u32 << (attempt - 1).min(16))
+                .min(CONFLICT_BACKOFF_MAX);
+            for _ in 0..20 {
+                let p = conflict_pause(attempt);
+                assert!(p >= cap / 2 && p <= cap, "attempt {attempt}: {p:?}");
+                seen.insert(p);
+            }
+        }
+        assert!(conflict_pause(u32::MAX) <= CONFLICT_BACKOFF_MAX);
+        assert!(seen.len() > 100, "jitter spreads the pauses");
+    }
+
+    #[test]
+    fn carrying_a_change_applies_only_what_changed() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut before = SessionRecord::new("old", t0, Some(Duration::from_secs(60)));
+        before
+            .attributes
+            .insert("a".into(), bytes::Bytes::from_static(b"1"));
+        before
+            .attributes
+            .insert("gone".into(), bytes::Bytes::from_static(b"x"));
+        let mut after = before.clone();
+        after
+            .attributes
+            .insert("a".into(), bytes::Bytes::from_static(b"2"));
+        after.attributes.remove("gone");
+        after.last_accessed_time = t0 + Duration::from_secs(5);
+        let mut target = before.clone();
+        target.id = "new".into();
+        target.principal_name = Some("alice".into());
+        target
+            .attributes
+            .insert("mine".into(), bytes::Bytes::from_static(b"m"));
+        carry_change(&before, &after, &mut target);
+        assert_eq!(target.attributes.get("a").map(|b| &b[..]), Some(&b"2"[..]));
+        assert!(!target.attributes.contains_key("gone"));
+        assert!(target.attributes.contains_key("mine"));
+        assert_eq!(target.principal_name.as_deref(), Some("alice"));
+        assert_eq!(target.last_accessed_time, t0 + Duration::from_secs(5));
     }
 }

@@ -6,8 +6,10 @@ use crate::error::{BoxError, RepositoryError, SessionError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LifecycleError {
-    /// The session store failed. The adapter answers the request with an opaque 500
-    /// (unless the manager is set to continue with a fresh session).
+    /// The session store failed (or did not answer within the store deadline). The
+    /// adapter answers the request with the manager's failure response, 503 with
+    /// `Retry-After` by default (unless the manager is set to continue with a fresh
+    /// session).
     #[error("the session store failed")]
     Store(#[source] RepositoryError),
     /// An earlier store failure in this request already decided its outcome.
@@ -31,7 +33,8 @@ pub enum LifecycleError {
 }
 
 impl LifecycleError {
-    /// Whether this is a store failure (the adapters answer 500 for these).
+    /// Whether this is a store failure (the adapters answer the manager's failure
+    /// response, 503 by default, for these).
     pub fn is_store_failure(&self) -> bool {
         matches!(self, Self::Store(_) | Self::StoreFailedEarlier)
     }

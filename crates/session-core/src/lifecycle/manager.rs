@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
 use crate::lifecycle::request::LazySession;
@@ -57,13 +58,24 @@ impl ConcurrentSessions {
     }
 }
 
-/// What the request does when the session store fails.
+/// The default deadline of one session store operation (load, save, delete) of a request.
+pub const DEFAULT_STORE_DEADLINE: Duration = Duration::from_millis(1500);
+/// The default `Retry-After` of a `503 Service Unavailable` after a store failure.
+pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// What the request does when the session store fails (an error, or no answer within the
+/// store deadline, see [`SessionManager::with_store_deadline`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum StoreFailurePolicy {
-    /// The adapter replaces the response with an opaque 500 and logs the cause. The
-    /// default: a shop must not silently lose a basket or a login.
+    /// The adapter replaces the response with an empty `503 Service Unavailable` carrying
+    /// `Retry-After` (see [`SessionManager::with_retry_after`]) and logs the cause. The
+    /// default: a shop must not silently lose a basket or a login, and a store outage is
+    /// a temporary unavailability, not a server bug (load balancers and clients retry a
+    /// 503, they do not retry a 500).
     #[default]
+    ServiceUnavailable,
+    /// The adapter replaces the response with an opaque `500 Internal Server Error`.
     Fail,
     /// The request goes on as if it had no session (a load failure reads as "no
     /// session", a failed save is logged and its cookie not sent).
@@ -77,7 +89,20 @@ pub(crate) struct ManagerInner {
     pub(crate) signer: Option<CookieSigner>,
     pub(crate) concurrency: Option<ConcurrentSessions>,
     pub(crate) on_store_failure: StoreFailurePolicy,
+    pub(crate) store_deadline: Option<Duration>,
+    pub(crate) retry_after: Duration,
     pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// The response an adapter gives instead of the handler's after a store failure under
+/// [`StoreFailurePolicy::ServiceUnavailable`] or [`StoreFailurePolicy::Fail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FailureResponse {
+    /// The HTTP status: 503 or 500.
+    pub status: u16,
+    /// The `Retry-After` header in whole seconds (503 only).
+    pub retry_after_secs: Option<u64>,
 }
 
 /// The request lifecycle of one application: created once at startup, shared by every
@@ -122,13 +147,15 @@ impl fmt::Debug for SessionManager {
             .field("signed", &self.inner.signer.is_some())
             .field("concurrency", &self.inner.concurrency)
             .field("on_store_failure", &self.inner.on_store_failure)
+            .field("store_deadline", &self.inner.store_deadline)
             .finish_non_exhaustive()
     }
 }
 
 impl SessionManager {
     /// A manager over `repository` with Spring's defaults: the `SESSION` cookie, no
-    /// signing, no concurrent-session control, 500 on store failure.
+    /// signing, no concurrent-session control; a store failure (or no answer within 1.5 s)
+    /// answers 503 with `Retry-After: 1`.
     pub fn new(repository: impl SessionRepository + 'static) -> Self {
         Self::from_shared(Arc::new(repository))
     }
@@ -142,6 +169,8 @@ impl SessionManager {
                 signer: None,
                 concurrency: None,
                 on_store_failure: StoreFailurePolicy::default(),
+                store_deadline: Some(DEFAULT_STORE_DEADLINE),
+                retry_after: DEFAULT_RETRY_AFTER,
                 clock: Arc::new(SystemClock),
             }),
         }
@@ -170,6 +199,48 @@ impl SessionManager {
     /// Sets what happens when the store fails.
     pub fn with_store_failure_policy(self, policy: StoreFailurePolicy) -> Self {
         self.edit(|m| m.on_store_failure = policy)
+    }
+
+    /// Sets the deadline of each store operation of a request (loading the session, saving
+    /// it, deleting one; default [`DEFAULT_STORE_DEADLINE`], 1.5 s). An operation that has
+    /// not finished by then fails with
+    /// [`RepositoryError::Timeout`](crate::RepositoryError::Timeout) and the store failure
+    /// policy decides the response, so a slow or unreachable store costs a request at most
+    /// this long per operation. `None` waits as long as the repository does. Requests that
+    /// never touch their session are never delayed.
+    pub fn with_store_deadline(self, deadline: Option<Duration>) -> Self {
+        self.edit(|m| m.store_deadline = deadline.filter(|d| !d.is_zero()))
+    }
+
+    /// Sets the `Retry-After` of the 503 answered after a store failure (default 1 s;
+    /// rounded up to whole seconds, at least 1).
+    pub fn with_retry_after(self, retry_after: Duration) -> Self {
+        self.edit(|m| m.retry_after = retry_after)
+    }
+
+    /// The store operation deadline.
+    pub fn store_deadline(&self) -> Option<Duration> {
+        self.inner.store_deadline
+    }
+
+    /// What an adapter answers when a request's store operation failed under the
+    /// [`StoreFailurePolicy`] (for [`StoreFailurePolicy::ContinueWithFreshSession`], which
+    /// never replaces a response, the same as [`StoreFailurePolicy::ServiceUnavailable`]).
+    pub fn failure_response(&self) -> FailureResponse {
+        match self.inner.on_store_failure {
+            StoreFailurePolicy::Fail => FailureResponse {
+                status: 500,
+                retry_after_secs: None,
+            },
+            _ => {
+                let r = self.inner.retry_after;
+                let secs = r.as_secs() + u64::from(r.subsec_nanos() > 0);
+                FailureResponse {
+                    status: 503,
+                    retry_after_secs: Some(secs.max(1)),
+                }
+            }
+        }
     }
 
     /// Sets the clock used for last-accessed times (tests use a manual clock).

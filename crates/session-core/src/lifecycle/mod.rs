@@ -44,7 +44,10 @@ pub mod testing;
 
 pub use cookie::{CookieConfig, CookieSecure, DEFAULT_COOKIE_NAME, MAX_COOKIE_VALUE_LEN, SameSite};
 pub use error::{LifecycleConfigError, LifecycleError};
-pub use manager::{ConcurrentSessions, SessionManager, StoreFailurePolicy, WhenExceeded};
+pub use manager::{
+    ConcurrentSessions, DEFAULT_RETRY_AFTER, DEFAULT_STORE_DEADLINE, FailureResponse,
+    SessionManager, StoreFailurePolicy, WhenExceeded,
+};
 pub use request::{LazySession, ResponseUpdate};
 pub use resolver::{DEFAULT_HEADER_NAME, IdResolver, IdSource, RequestIds};
 pub use signing::{CookieSigner, MAX_SIGNING_KEYS, MIN_SIGNING_KEY_LEN};

@@ -120,10 +120,27 @@ impl LazySession {
         self.state.slot.lock().await
     }
 
+    /// Runs one store operation within the manager's store deadline.
+    async fn bounded<T>(
+        &self,
+        operation: impl std::future::Future<Output = Result<T, RepositoryError>>,
+    ) -> Result<T, RepositoryError> {
+        match self.state.manager.inner.store_deadline {
+            Some(deadline) => tokio::time::timeout(deadline, operation)
+                .await
+                .unwrap_or(Err(RepositoryError::Timeout)),
+            None => operation.await,
+        }
+    }
+
     /// Records a store failure; returns the error to give the caller.
     fn store_error(&self, slot: &mut Slot, error: RepositoryError, during: &str) -> LifecycleError {
-        if self.state.manager.inner.on_store_failure == StoreFailurePolicy::Fail {
+        let policy = self.state.manager.inner.on_store_failure;
+        if policy == StoreFailurePolicy::Fail {
             tracing::error!(error = %error, cause = ?error, "session store failed while {during}");
+            slot.failed = true;
+        } else if policy == StoreFailurePolicy::ServiceUnavailable {
+            tracing::warn!(error = %error, cause = ?error, "session store failed while {during}; answering 503");
             slot.failed = true;
         } else {
             tracing::warn!(error = %error, cause = ?error, "session store failed while {during}; continuing without a session");
@@ -139,7 +156,7 @@ impl LazySession {
             slot.loaded = true;
             if let Some(id) = &self.state.requested_id {
                 let manager = &self.state.manager.inner;
-                match manager.repository.find_by_id(id).await {
+                match self.bounded(manager.repository.find_by_id(id)).await {
                     Ok(Some(session)) => {
                         self.watch_if_immediate(&session);
                         session.set_last_accessed_time(manager.clock.now());
@@ -162,7 +179,10 @@ impl LazySession {
         if let Some(session) = self.load_locked(slot).await? {
             return Ok(session);
         }
-        match self.state.manager.inner.repository.create().await {
+        match self
+            .bounded(self.state.manager.inner.repository.create())
+            .await
+        {
             Ok(session) => {
                 self.watch_if_immediate(&session);
                 slot.current = Some(session.clone());
@@ -180,7 +200,7 @@ impl LazySession {
         let repository = &self.state.manager.inner.repository;
         while let Some(session) = slot.invalidated.first().cloned() {
             if !session.is_new()
-                && let Err(error) = repository.save(&session).await
+                && let Err(error) = self.bounded(repository.save(&session)).await
             {
                 return Err(self.store_error(slot, error, "deleting a session"));
             }
@@ -188,7 +208,7 @@ impl LazySession {
         }
         if let Some(session) = slot.current.clone()
             && session.has_changes()
-            && let Err(error) = repository.save(&session).await
+            && let Err(error) = self.bounded(repository.save(&session)).await
         {
             return Err(self.store_error(slot, error, "saving a session"));
         }
@@ -344,7 +364,10 @@ impl LazySession {
     ) -> Result<(), LifecycleError> {
         let repository = &self.state.manager.inner.repository;
         let indexed = repository.as_indexed().ok_or(LifecycleError::NotIndexed)?;
-        let found = match indexed.find_by_principal_name(principal).await {
+        let found = match self
+            .bounded(indexed.find_by_principal_name(principal))
+            .await
+        {
             Ok(found) => found,
             Err(error) => return Err(self.store_error(slot, error, "counting a user's sessions")),
         };
@@ -359,7 +382,7 @@ impl LazySession {
                 others.sort_by_key(|s| s.last_accessed_time());
                 let excess = others.len() + 1 - max;
                 for old in others.iter().take(excess) {
-                    if let Err(error) = repository.delete_by_id(&old.id()).await {
+                    if let Err(error) = self.bounded(repository.delete_by_id(&old.id())).await {
                         return Err(self.store_error(slot, error, "expiring an old session"));
                     }
                 }
@@ -402,8 +425,9 @@ impl LazySession {
     /// Ends the request: saves what changed and says which cookie or header the response
     /// needs. Nothing happens for a request that never used its session.
     ///
-    /// An error means the store failed under [`StoreFailurePolicy::Fail`] (now or earlier
-    /// in the request): the adapter answers an opaque 500. Under
+    /// An error means the store failed under [`StoreFailurePolicy::ServiceUnavailable`] or
+    /// [`StoreFailurePolicy::Fail`] (now or earlier in the request): the adapter answers
+    /// [`SessionManager::failure_response`] (503 with `Retry-After`, or an opaque 500). Under
     /// [`StoreFailurePolicy::ContinueWithFreshSession`] failures are logged and the
     /// response goes out without a cookie for the unsaved session.
     pub async fn commit(&self) -> Result<ResponseUpdate, LifecycleError> {

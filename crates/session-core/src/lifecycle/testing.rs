@@ -18,6 +18,7 @@ pub struct CountingRepository<R> {
     inner: R,
     calls: AtomicUsize,
     failing: AtomicBool,
+    hanging: AtomicBool,
 }
 
 /// The failure [`CountingRepository`] reports when failing.
@@ -32,6 +33,7 @@ impl<R: SessionRepository> CountingRepository<R> {
             inner,
             calls: AtomicUsize::new(0),
             failing: AtomicBool::new(false),
+            hanging: AtomicBool::new(false),
         })
     }
 
@@ -50,8 +52,17 @@ impl<R: SessionRepository> CountingRepository<R> {
         self.failing.store(failing, Ordering::SeqCst);
     }
 
-    fn call(&self) -> Result<(), RepositoryError> {
+    /// Makes every later call wait forever (a store that does not answer: a silent
+    /// member, a black-holed network), or answer again.
+    pub fn set_hanging(&self, hanging: bool) {
+        self.hanging.store(hanging, Ordering::SeqCst);
+    }
+
+    async fn call(&self) -> Result<(), RepositoryError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.hanging.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         if self.failing.load(Ordering::SeqCst) {
             return Err(RepositoryError::backend(SimulatedOutage));
         }
@@ -62,22 +73,22 @@ impl<R: SessionRepository> CountingRepository<R> {
 #[async_trait]
 impl<R: SessionRepository> SessionRepository for CountingRepository<R> {
     async fn create(&self) -> Result<Session, RepositoryError> {
-        self.call()?;
+        self.call().await?;
         self.inner.create().await
     }
 
     async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
-        self.call()?;
+        self.call().await?;
         self.inner.save(session).await
     }
 
     async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
-        self.call()?;
+        self.call().await?;
         self.inner.find_by_id(id).await
     }
 
     async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {
-        self.call()?;
+        self.call().await?;
         self.inner.delete_by_id(id).await
     }
 
@@ -98,7 +109,7 @@ impl<R: SessionRepository> IndexedSessionRepository for CountingRepository<R> {
         &self,
         principal_name: &str,
     ) -> Result<HashMap<String, Session>, RepositoryError> {
-        self.call()?;
+        self.call().await?;
         match self.inner.as_indexed() {
             Some(indexed) => indexed.find_by_principal_name(principal_name).await,
             None => Ok(HashMap::new()),
