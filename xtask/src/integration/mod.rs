@@ -508,7 +508,11 @@ mod tests {
         assert_eq!(o.failure_detection, FailureDetection::HAZELCAST_DEFAULT);
         assert!(options(&args(&["--failure-detection", "fast"])).is_err());
         assert!(options(&args(&["--failure-detection"])).is_err());
-        assert!(options(&args(&["--only", "10"])).is_err());
+        assert_eq!(
+            options(&args(&["--only", "10"])).ok().and_then(|o| o.only),
+            Some(vec![10])
+        );
+        assert!(options(&args(&["--only", "11"])).is_err());
         assert!(options(&args(&["--only", "0"])).is_err());
         assert!(options(&args(&["--only"])).is_err());
         assert!(options(&args(&["--docker", "--test-member"])).is_err());
