@@ -620,7 +620,16 @@ impl HazelcastSessionRepository {
     {
         loop {
             match f().await {
-                Err(e) if e.is_unsent() => tokio::time::sleep(OFFLINE_POLL).await,
+                Err(e) if e.is_unsent() => {
+                    tokio::time::sleep(OFFLINE_POLL).await;
+                    // The client may have reconnected meanwhile, perhaps to another cluster
+                    // (failover, a restarted cluster): configure it before the retry, so
+                    // that nothing is written to a session map without its expiry. Waits
+                    // while that cannot be done yet; the caller's deadline bounds it.
+                    while !matches!(self.ensure_configured().await, Ok(true)) {
+                        tokio::time::sleep(OFFLINE_POLL).await;
+                    }
+                }
                 other => return other,
             }
         }
@@ -629,20 +638,25 @@ impl HazelcastSessionRepository {
     /// Applies the map configuration on the cluster the client is connected to, if it has
     /// not been applied there (failover, restarted cluster). While it cannot be applied
     /// (the cluster does not answer), operations fail rather than serve from an
-    /// unconfigured cluster; the next one tries again.
-    async fn ensure_configured(&self) -> Result<(), RepositoryError> {
+    /// unconfigured cluster; the next one tries again. `Ok(true)`: the current cluster is
+    /// configured (or there is nothing to configure); `Ok(false)`: the client is offline,
+    /// so whether the cluster it will reach is configured is not known yet.
+    async fn ensure_configured(&self) -> Result<bool, RepositoryError> {
         let Some(config) = &self.inner.map_config else {
-            return Ok(());
+            return Ok(true);
         };
         let Some(current) = self.inner.cluster.borrow().clone() else {
-            return Ok(());
+            return Ok(false);
         };
+        if !self.inner.client.is_connected() {
+            return Ok(false);
+        }
         let mut configured = self.inner.configured.lock().await;
         if configured
             .as_ref()
             .is_some_and(|c| c.cluster_id == current.cluster_id)
         {
-            return Ok(());
+            return Ok(true);
         }
         match apply_map_config(&self.inner.client, self.map_name(), config).await {
             Ok(()) => {
@@ -651,18 +665,18 @@ impl HazelcastSessionRepository {
                     "session map configuration applied on a newly connected cluster"
                 );
                 *configured = Some(current);
-                Ok(())
+                Ok(true)
             }
             Err(BuildError::MapConfig(e)) => {
                 // The cluster has another configuration for the map: applying again
                 // cannot help; the operator must see it.
                 tracing::error!(error = %e, cluster = %current.cluster_name, "the cluster's session map configuration conflicts with ours");
                 *configured = Some(current);
-                Ok(())
+                Ok(true)
             }
             Err(BuildError::Client(e)) if e.is_unsent() => {
                 // Offline again: the operation waits or fails by itself.
-                Ok(())
+                Ok(false)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "could not apply the session map configuration yet");
