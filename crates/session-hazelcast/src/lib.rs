@@ -153,6 +153,7 @@
 //! [`Conflict`]: session_core::RepositoryError::Conflict
 #![forbid(unsafe_code)]
 
+mod builder;
 pub mod codec;
 pub mod compact_codec;
 pub mod compact_record;
@@ -161,6 +162,7 @@ pub mod record;
 mod repository;
 pub mod spring;
 
+pub use builder::{BuildError, HazelcastRepositoryBuilder};
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
 pub use map_config::{
@@ -169,8 +171,8 @@ pub use map_config::{
 };
 pub use record::{AttributeValue, BackingMapSession, RecordError, SecondsNanos};
 pub use repository::{
-    BuildError, DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_OPERATION_DEADLINE, DEFAULT_TOUCH_FRACTION,
-    HazelcastRepositoryBuilder, HazelcastSessionRepository,
+    DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_OPERATION_DEADLINE, DEFAULT_TOUCH_FRACTION,
+    HazelcastSessionRepository,
 };
 
 /// The map HSS stores sessions in by default.

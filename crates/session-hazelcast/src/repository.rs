@@ -11,22 +11,20 @@ use hazelcast_client::backoff::random_unit;
 use hazelcast_client::error::codes;
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{
-    Client, ClientConfig, ClientError, ClusterConnection, Compact, EntryEvent,
-    EntryListenerOptions, Map,
+    Client, ClientError, ClusterConnection, Compact, EntryEvent, EntryListenerOptions, Map,
 };
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
 use hazelcast_protocol::serialization::Value;
 use session_core::{
-    EventBus, FlushMode, IndexedSessionRepository, RepositoryError, SaveMode, Session,
-    SessionConfig, SessionDelta, SessionEvent, SessionEventStream, SessionRecord,
-    SessionRepository, is_valid_session_id,
+    EventBus, IndexedSessionRepository, RepositoryError, Session, SessionConfig, SessionDelta,
+    SessionEvent, SessionEventStream, SessionRecord, SessionRepository, is_valid_session_id,
 };
 use tokio::task::JoinHandle;
 
-use crate::map_config::{MapConfigError, SessionMapConfig};
+use crate::builder::{BuildError, HazelcastRepositoryBuilder};
+use crate::map_config::SessionMapConfig;
 use crate::record::BackingMapSession;
-use crate::{CompactCodec, DEFAULT_MAP_NAME, HazelcastCodec};
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
 /// Attempts after a conflict are spaced by a growing, jittered pause (see
@@ -57,231 +55,6 @@ const LOADED_CACHE_TTL: Duration = Duration::from_secs(60);
 /// Hazelcast's error code for `InvalidConfigurationException`.
 const INVALID_CONFIGURATION: i32 = 32;
 
-/// Why the repository could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// Connecting to the cluster, or registering the listener, failed.
-    #[error("cannot reach the Hazelcast cluster")]
-    Client(#[source] ClientError),
-    /// The map configuration is invalid or conflicts with the cluster's.
-    #[error(transparent)]
-    MapConfig(#[from] MapConfigError),
-    /// The configuration asks for something this version cannot apply from the client.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
-}
-
-/// Builds a [`HazelcastSessionRepository`].
-#[derive(Debug)]
-pub struct HazelcastRepositoryBuilder {
-    client_config: Option<ClientConfig>,
-    client: Option<Client>,
-    map_name: String,
-    session_config: SessionConfig,
-    map_config: SessionMapConfig,
-    apply_map_config: bool,
-    max_save_attempts: u32,
-    touch_fraction: f64,
-    compact_attributes: bool,
-    operation_deadline: Duration,
-}
-
-impl Default for HazelcastRepositoryBuilder {
-    fn default() -> Self {
-        Self {
-            client_config: None,
-            client: None,
-            map_name: DEFAULT_MAP_NAME.to_owned(),
-            session_config: SessionConfig::default().with_codec(HazelcastCodec),
-            map_config: SessionMapConfig::default(),
-            apply_map_config: true,
-            max_save_attempts: DEFAULT_MAX_SAVE_ATTEMPTS,
-            touch_fraction: DEFAULT_TOUCH_FRACTION,
-            compact_attributes: false,
-            operation_deadline: DEFAULT_OPERATION_DEADLINE,
-        }
-    }
-}
-
-impl HazelcastRepositoryBuilder {
-    /// Connects with this client configuration (a single cluster or a failover list).
-    pub fn client_config(mut self, config: ClientConfig) -> Self {
-        self.client_config = Some(config);
-        self
-    }
-
-    /// Uses an already connected client.
-    pub fn client(mut self, client: Client) -> Self {
-        self.client = Some(client);
-        self
-    }
-
-    /// The map name (default `spring:session:sessions`).
-    pub fn map_name(mut self, name: impl Into<String>) -> Self {
-        self.map_name = name.into();
-        self
-    }
-
-    /// The whole session configuration (interval, flush and save modes, codec, ids). The
-    /// default uses [`HazelcastCodec`], so Spring applications read the values.
-    pub fn session_config(mut self, config: SessionConfig) -> Self {
-        self.session_config = config;
-        self
-    }
-
-    /// The default max inactive interval of new sessions (`None` = never expire).
-    pub fn max_inactive_interval(mut self, interval: Option<Duration>) -> Self {
-        self.session_config = self.session_config.with_max_inactive_interval(interval);
-        self
-    }
-
-    /// The flush mode.
-    pub fn flush_mode(mut self, mode: FlushMode) -> Self {
-        self.session_config = self.session_config.with_flush_mode(mode);
-        self
-    }
-
-    /// The save mode.
-    pub fn save_mode(mut self, mode: SaveMode) -> Self {
-        self.session_config = self.session_config.with_save_mode(mode);
-        self
-    }
-
-    /// The attribute codec.
-    pub fn codec(mut self, codec: impl session_core::AttributeCodec + 'static) -> Self {
-        self.session_config = self.session_config.with_codec(codec);
-        self
-    }
-
-    /// Stores serde structs as Compact records ([`CompactCodec`](crate::CompactCodec) on
-    /// the repository's client) instead of `HazelcastJsonValue`; replaces the codec.
-    pub fn compact_attributes(mut self, on: bool) -> Self {
-        self.compact_attributes = on;
-        self
-    }
-
-    /// The map configuration. When its max idle is `None`, the max inactive interval is
-    /// used as the map's max idle (the cluster's expiry of sessions).
-    pub fn map_config(mut self, config: SessionMapConfig) -> Self {
-        self.map_config = config;
-        self
-    }
-
-    /// Whether to add the map configuration at start-up, and again whenever the client
-    /// connects to a cluster it has not configured yet (a failover cluster, a cluster
-    /// restarted with a new id), before serving from it (default true). Switch it off when
-    /// the members' static configuration defines the map; that configuration must then
-    /// set `max-idle-seconds` (see [`SessionMapConfig::to_member_yaml`]), or sessions
-    /// changed after their creation are never removed by the cluster (they are still never
-    /// returned once expired).
-    pub fn apply_map_config(mut self, on: bool) -> Self {
-        self.apply_map_config = on;
-        self
-    }
-
-    /// The deadline of each operation (load, save, delete, find by principal; default
-    /// 1.5 s), separate from the client's invocation timeout: the operation finishes or
-    /// fails with [`RepositoryError::Timeout`] within it. While the client is offline
-    /// (reconnecting, failing over) an operation waits for it inside this deadline; a
-    /// write interrupted by a member leaving is checked and retried inside it.
-    pub fn operation_deadline(mut self, deadline: Duration) -> Self {
-        if !deadline.is_zero() {
-            self.operation_deadline = deadline;
-        }
-        self
-    }
-
-    /// Compare-and-set attempts per save before [`RepositoryError::Conflict`] (default 32).
-    pub fn max_save_attempts(mut self, attempts: u32) -> Self {
-        self.max_save_attempts = attempts.max(1);
-        self
-    }
-
-    /// Share of the interval (0.0–1.0) the last access time must have moved before a save
-    /// that changes nothing else writes the record (default 0.1). 0 writes it every time.
-    pub fn touch_fraction(mut self, fraction: f64) -> Self {
-        self.touch_fraction = if fraction.is_finite() {
-            fraction.clamp(0.0, 1.0)
-        } else {
-            DEFAULT_TOUCH_FRACTION
-        };
-        self
-    }
-
-    /// The effective map configuration: max idle defaults to the max inactive interval.
-    pub fn effective_map_config(&self) -> SessionMapConfig {
-        let mut c = self.map_config.clone();
-        if c.max_idle.is_none() {
-            c.max_idle = self
-                .session_config
-                .max_inactive_interval()
-                .filter(|d| !d.is_zero());
-        }
-        c
-    }
-
-    /// Connects and applies the map configuration (if asked). The entry listener that
-    /// feeds [`SessionRepository::subscribe`] is registered on the first subscription and
-    /// removed when the last subscriber is gone.
-    ///
-    /// With a client that starts asynchronously (not connected yet), the map configuration
-    /// is applied when it connects, before the first operation is served.
-    ///
-    /// # Errors
-    /// [`BuildError`].
-    pub async fn build(self) -> Result<HazelcastSessionRepository, BuildError> {
-        let map_config = self.effective_map_config();
-        map_config.validate()?;
-        let client = match (self.client, self.client_config) {
-            (Some(c), _) => c,
-            (None, Some(config)) => Client::connect(config).await.map_err(BuildError::Client)?,
-            (None, None) => {
-                return Err(BuildError::Unsupported(
-                    "neither a client nor a client configuration was given".into(),
-                ));
-            }
-        };
-        let cluster = client.cluster_connections();
-        let mut configured = None;
-        if self.apply_map_config {
-            let current = cluster.borrow().clone();
-            if let Some(c) = current.filter(|_| client.is_connected()) {
-                apply_map_config(&client, &self.map_name, &map_config).await?;
-                configured = Some(c);
-            }
-        }
-        let mut session_config = self.session_config;
-        if self.compact_attributes {
-            session_config = session_config.with_codec(CompactCodec::new(client.clone()));
-        }
-        let map: Map<String, Data> = client.map(self.map_name.clone());
-        let events = EventBus::default();
-        let inner = Arc::new(Inner {
-            client,
-            map,
-            config: session_config,
-            map_max_idle: map_config.max_idle,
-            map_config: self.apply_map_config.then_some(map_config),
-            configured: tokio::sync::Mutex::new(configured),
-            cluster,
-            events,
-            loaded: Mutex::new(HashMap::new()),
-            max_save_attempts: self.max_save_attempts,
-            touch_fraction: self.touch_fraction,
-            deadline: self.operation_deadline,
-            listener: Mutex::new(ListenerState::default()),
-            tasks: Mutex::new(Vec::new()),
-            conflicts: AtomicU64::new(0),
-        });
-        if inner.map_config.is_some() {
-            let task = tokio::spawn(reapply_config_on_new_clusters(Arc::downgrade(&inner)));
-            lock(&inner.tasks).push(task);
-        }
-        Ok(HazelcastSessionRepository { inner })
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -305,7 +78,7 @@ async fn reapply_config_on_new_clusters(inner: Weak<Inner>) {
 /// Adds the map configuration through the client, as one `DynamicConfig.addMapConfig`
 /// request built by [`SessionMapConfig::to_request`] (every field, the WAN replication
 /// reference and the in-memory format included).
-async fn apply_map_config(
+pub(crate) async fn apply_map_config(
     client: &Client,
     map_name: &str,
     config: &SessionMapConfig,
@@ -510,6 +283,57 @@ impl Drop for Inner {
 #[derive(Debug, Clone)]
 pub struct HazelcastSessionRepository {
     inner: Arc<Inner>,
+}
+
+/// Everything [`HazelcastRepositoryBuilder::build`](crate::HazelcastRepositoryBuilder::build)
+/// settled, handed to the repository.
+pub(crate) struct Settings {
+    pub(crate) client: Client,
+    pub(crate) map_name: String,
+    pub(crate) session_config: SessionConfig,
+    /// The effective map configuration (validated).
+    pub(crate) map_config: SessionMapConfig,
+    pub(crate) apply_map_config: bool,
+    /// The cluster connection the map configuration was already applied on, if any.
+    pub(crate) configured: Option<ClusterConnection>,
+    pub(crate) max_save_attempts: u32,
+    pub(crate) touch_fraction: f64,
+    pub(crate) deadline: Duration,
+}
+
+impl HazelcastSessionRepository {
+    /// Starts the repository (background tasks included) from settled settings.
+    pub(crate) fn start(s: Settings) -> Self {
+        let client = s.client;
+        let cluster = client.cluster_connections();
+        let session_config = s.session_config;
+        let map_config = s.map_config;
+        let configured = s.configured;
+        let map: Map<String, Data> = client.map(s.map_name);
+        let events = EventBus::default();
+        let inner = Arc::new(Inner {
+            client,
+            map,
+            config: session_config,
+            map_max_idle: map_config.max_idle,
+            map_config: s.apply_map_config.then_some(map_config),
+            configured: tokio::sync::Mutex::new(configured),
+            cluster,
+            events,
+            loaded: Mutex::new(HashMap::new()),
+            max_save_attempts: s.max_save_attempts,
+            touch_fraction: s.touch_fraction,
+            deadline: s.deadline,
+            listener: Mutex::new(ListenerState::default()),
+            tasks: Mutex::new(Vec::new()),
+            conflicts: AtomicU64::new(0),
+        });
+        if inner.map_config.is_some() {
+            let task = tokio::spawn(reapply_config_on_new_clusters(Arc::downgrade(&inner)));
+            lock(&inner.tasks).push(task);
+        }
+        HazelcastSessionRepository { inner }
+    }
 }
 
 fn backend(e: ClientError) -> RepositoryError {
