@@ -138,7 +138,7 @@ impl HazelcastRepositoryBuilder {
 
     /// The deadline of each operation (load, save, delete, find by principal; default
     /// 1.5 s), separate from the client's invocation timeout: the operation finishes or
-    /// fails with [`RepositoryError::Timeout`] within it. While the client is offline
+    /// fails with [`RepositoryError::Timeout`](session_core::RepositoryError::Timeout) within it. While the client is offline
     /// (reconnecting, failing over) an operation waits for it inside this deadline; a
     /// write interrupted by a member leaving is checked and retried inside it.
     pub fn operation_deadline(mut self, deadline: Duration) -> Self {
@@ -148,7 +148,7 @@ impl HazelcastRepositoryBuilder {
         self
     }
 
-    /// Compare-and-set attempts per save before [`RepositoryError::Conflict`] (default 32).
+    /// Compare-and-set attempts per save before [`RepositoryError::Conflict`](session_core::RepositoryError::Conflict) (default 32).
     pub fn max_save_attempts(mut self, attempts: u32) -> Self {
         self.max_save_attempts = attempts.max(1);
         self
@@ -178,7 +178,7 @@ impl HazelcastRepositoryBuilder {
     }
 
     /// Connects and applies the map configuration (if asked). The entry listener that
-    /// feeds [`SessionRepository::subscribe`] is registered on the first subscription and
+    /// feeds [`SessionRepository::subscribe`](session_core::SessionRepository::subscribe) is registered on the first subscription and
     /// removed when the last subscriber is gone.
     ///
     /// With a client that starts asynchronously (not connected yet), the map configuration
