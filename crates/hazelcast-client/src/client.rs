@@ -2,6 +2,7 @@
 //! failover, background tasks.
 
 use std::collections::{HashMap, HashSet};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
@@ -23,13 +24,14 @@ use hazelcast_protocol::message::Message;
 use hazelcast_protocol::serialization::SerializationError;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
+use tokio::time::Sleep;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::backoff::{Backoff, invocation_retry_delay, random_unit};
 use crate::cluster_view::{ClusterView, Member};
 use crate::config::{ClientConfig, ClusterConfig, ReconnectMode, RoutingMode};
-use crate::connection::{Connection, ConnectionSink, EventHandler, handshake};
+use crate::connection::{Connection, ConnectionSink, EventHandler, Outgoing, WireStats, handshake};
 use crate::error::{AuthFailure, ClientError, ServerError};
 use crate::listener::ListenerEntry;
 use crate::map::Map;
@@ -81,6 +83,7 @@ pub(crate) struct Inner {
     pub(crate) schemas: SchemaRegistry,
     schema_send: tokio::sync::Mutex<()>,
     pub(crate) stats: Stats,
+    pub(crate) wire: Arc<WireStats>,
     shutdown: AtomicBool,
     reconnecting: AtomicBool,
     connect_lock: tokio::sync::Mutex<()>,
@@ -142,6 +145,7 @@ impl Inner {
             schemas: SchemaRegistry::new(),
             schema_send: tokio::sync::Mutex::new(()),
             stats: Stats::default(),
+            wire: Arc::new(WireStats::default()),
             shutdown: AtomicBool::new(false),
             reconnecting: AtomicBool::new(false),
             connect_lock: tokio::sync::Mutex::new(()),
@@ -629,6 +633,7 @@ impl Inner {
             stream,
             decoder,
             Arc::new(Sink(Arc::downgrade(self))),
+            Arc::clone(&self.wire),
         );
         {
             let mut conns = self
@@ -904,19 +909,28 @@ impl Inner {
         live.get(i).map(|c| (Arc::clone(c), partition_id))
     }
 
-    /// Sends `message` on `conn` and waits until `deadline`. `Ok(Err(_))` is a failure to
-    /// classify; `Err(())` is the deadline.
+    /// Sends `message` on `conn` and waits for its answer until `deadline`, the
+    /// invocation's one timer. `Ok(Err(_))` is a failure to classify; `Err(())` is the
+    /// deadline. The message is shared with the writer: a retry reuses it, copying it only
+    /// when the writer still holds the previous attempt.
     async fn send_once(
         &self,
         conn: &Arc<Connection>,
-        mut message: Message,
-        deadline: tokio::time::Instant,
+        message: &mut Outgoing,
+        partition_id: Option<i32>,
+        deadline: Pin<&mut Sleep>,
         handler: Option<EventHandler>,
     ) -> Result<Result<Message, ClientError>, ()> {
         let id = self.next_correlation_id();
-        message.set_correlation_id(id);
-        if self.backup_aware() {
-            message.set_flag(flags::BACKUP_AWARE, true);
+        {
+            let m = Arc::make_mut(message);
+            m.set_correlation_id(id);
+            if let Some(p) = partition_id {
+                m.set_partition_id(p);
+            }
+            if self.backup_aware() {
+                m.set_flag(flags::BACKUP_AWARE, true);
+            }
         }
         if let Some(h) = &handler {
             conn.add_handler(id, Arc::clone(h));
@@ -931,26 +945,32 @@ impl Inner {
             handler: handler.is_some(),
             armed: true,
         };
-        let sent = tokio::time::timeout_at(deadline, conn.send(message)).await;
-        match sent {
-            Err(_) => return Err(()),
-            Ok(Err(e)) => return Ok(Err(e)),
-            Ok(Ok(())) => {}
-        }
-        let out = match tokio::time::timeout_at(deadline, rx).await {
-            Err(_) => return Err(()),
-            Ok(Err(_)) => Err(ClientError::NoConnection("call dropped".into())),
-            Ok(Ok(Ok(resp))) if ErrorResponse::matches(&resp) => match ErrorResponse::decode(&resp)
-            {
-                Ok(e) => Err(ClientError::Member(ServerError::from_response(&e))),
-                Err(e) => Err(ClientError::Protocol(e)),
-            },
-            Ok(Ok(r)) => r,
+        let call = async {
+            conn.send(Arc::clone(message)).await?;
+            match rx.await {
+                Err(_) => Err(ClientError::NoConnection("call dropped".into())),
+                Ok(Ok(resp)) if ErrorResponse::matches(&resp) => {
+                    match ErrorResponse::decode(&resp) {
+                        Ok(e) => Err(ClientError::Member(ServerError::from_response(&e))),
+                        Err(e) => Err(ClientError::Protocol(e)),
+                    }
+                }
+                Ok(r) => r,
+            }
         };
-        // The table entry is gone (answered); an event handler stays for a success.
+        let out = tokio::select! {
+            biased;
+            out = call => out,
+            () = deadline => return Err(()),
+        };
+        // The table entry is gone (answered or never sent); an event handler stays for a
+        // success.
         guard.armed = false;
-        if out.is_err() && handler.is_some() {
-            conn.remove_handler(id);
+        if out.is_err() {
+            self.pending.remove(id);
+            if handler.is_some() {
+                conn.remove_handler(id);
+            }
         }
         Ok(out)
     }
@@ -963,8 +983,13 @@ impl Inner {
         handler: Option<EventHandler>,
     ) -> Result<Message, ClientError> {
         let start = Instant::now();
-        let deadline = tokio::time::Instant::now() + self.config.invocation_timeout;
-        match self.send_once(conn, message, deadline, handler).await {
+        let deadline = tokio::time::sleep(self.config.invocation_timeout);
+        tokio::pin!(deadline);
+        let mut message = Arc::new(message);
+        match self
+            .send_once(conn, &mut message, None, deadline, handler)
+            .await
+        {
             Ok(r) => r,
             Err(()) => Err(ClientError::Timeout {
                 elapsed: start.elapsed(),
@@ -998,14 +1023,20 @@ impl Inner {
     ) -> Result<Message, ClientError> {
         Stats::bump(&self.stats.invocations);
         let start = Instant::now();
-        let deadline = tokio::time::Instant::now() + self.config.invocation_timeout;
+        let deadline_at = tokio::time::Instant::now() + self.config.invocation_timeout;
+        // One timer for the whole invocation, every attempt included.
+        let deadline = tokio::time::sleep_until(deadline_at);
+        tokio::pin!(deadline);
+        let mut request: Outgoing = Arc::new(request);
         let mut attempt: u32 = 0;
         loop {
             if self.is_shut_down() {
                 return Err(ClientError::ClientShutdown);
             }
             attempt = attempt.saturating_add(1);
-            tracing::Span::current().record("attempts", attempt);
+            if attempt > 1 {
+                tracing::Span::current().record("attempts", attempt);
+            }
             let err = match self.pick(route) {
                 None if self.connection_count() == 0 => {
                     if start.elapsed() >= self.config.offline_wait {
@@ -1016,9 +1047,16 @@ impl Inner {
                 }
                 None => ClientError::NoConnection("not connected to the cluster".into()),
                 Some((conn, partition_id)) => {
-                    let mut m = request.clone();
-                    m.set_partition_id(partition_id);
-                    match self.send_once(&conn, m, deadline, None).await {
+                    match self
+                        .send_once(
+                            &conn,
+                            &mut request,
+                            Some(partition_id),
+                            deadline.as_mut(),
+                            None,
+                        )
+                        .await
+                    {
                         Ok(Ok(resp)) => return Ok(resp),
                         Ok(Err(e)) => e,
                         Err(()) => {
@@ -1034,7 +1072,7 @@ impl Inner {
                 return Err(err);
             }
             let now = tokio::time::Instant::now();
-            if now >= deadline {
+            if now >= deadline_at {
                 return Err(ClientError::Timeout {
                     elapsed: start.elapsed(),
                     last_error: Some(Box::new(err)),
@@ -1043,7 +1081,7 @@ impl Inner {
             tracing::debug!(attempt, error = %err, "retrying invocation");
             Stats::bump(&self.stats.retries);
             let delay =
-                invocation_retry_delay(attempt, self.config.retry_pause).min(deadline - now);
+                invocation_retry_delay(attempt, self.config.retry_pause).min(deadline_at - now);
             if delay.is_zero() {
                 tokio::task::yield_now().await;
             } else {
@@ -1249,7 +1287,7 @@ impl Client {
 
     /// The client's counters.
     pub fn stats(&self) -> ClientStats {
-        self.inner.stats.snapshot()
+        self.inner.stats.snapshot(&self.inner.wire)
     }
 
     /// The members the client knows.

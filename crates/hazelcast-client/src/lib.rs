@@ -12,7 +12,7 @@
 //!   through an ordered cluster list ([`FailoverConfig`]). Open-source clusters are accepted
 //!   for failover; without WAN replication (Enterprise) the clusters do **not** share data.
 //! - **IMap** ([`Map`]): typed over keys and values ([`Serialize`]/[`Deserialize`], with
-//!   [`Data`](hazelcast_protocol::data::Data) as the escape hatch and [`Compact`] for Compact
+//!   [`Data`](hazelcast_protocol::data::Data) as the escape hatch and [`AsCompact`] for Compact
 //!   records, whose schemas are sent before first use and fetched on read), entry listeners
 //!   as a [`Stream`](futures_core::Stream) ([`EntryStream`]), dynamic map configuration
 //!   ([`MapConfig`]).
@@ -94,5 +94,5 @@ pub use error::{AuthFailure, ClientError, ServerCause, ServerError};
 pub use listener::{EntryEvent, EntryListenerOptions, EntryStream, event_type};
 pub use map::{IndexType, Map};
 pub use map_config::{InMemoryFormat, MapConfig};
-pub use serialize::{Compact, Deserialize, Serialize};
+pub use serialize::{AsCompact, Deserialize, Serialize};
 pub use stats::ClientStats;

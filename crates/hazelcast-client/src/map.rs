@@ -1,5 +1,6 @@
 //! The distributed map (`IMap`) API, typed over keys and values.
 
+use std::borrow::Borrow;
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -91,19 +92,23 @@ impl<K, V> Map<K, V> {
 }
 
 impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
-    async fn key(&self, key: &K) -> Result<Data, ClientError> {
-        self.client.inner.encode(key).await
+    /// Serializes a key; returns it with its partition hash (the key then moves into the
+    /// request, no copy).
+    async fn key<Q: Serialize + ?Sized>(&self, key: &Q) -> Result<(Data, i32), ClientError> {
+        let k = self.client.inner.encode(key).await?;
+        let hash = k.partition_hash();
+        Ok((k, hash))
     }
 
     async fn keyed(
         &self,
         request: Message,
-        key: &Data,
+        key_hash: i32,
         retryable: bool,
     ) -> Result<Message, ClientError> {
         self.client
             .inner
-            .invoke(request, Route::KeyHash(key.partition_hash()), retryable)
+            .invoke(request, Route::KeyHash(key_hash), retryable)
             .await
     }
 
@@ -126,14 +131,14 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     /// # Errors
     /// Connection, timeout, member or serialization errors.
     pub async fn get(&self, key: &K) -> Result<Option<V>, ClientError> {
-        let k = self.key(key).await?;
+        let (k, hash) = self.key(key).await?;
         let req = MapGetRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapGetRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapGetRequest::RETRYABLE)
             .await?;
         self.value_opt(MapGetResponse::decode(&r)?.response).await
     }
@@ -142,7 +147,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn put(&self, key: &K, value: &V) -> Result<Option<V>, ClientError> {
+    pub async fn put<Q>(&self, key: &Q, value: &V) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         self.put_with(key, value, None, None).await
     }
 
@@ -151,40 +160,44 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn put_with(
+    pub async fn put_with<Q>(
         &self,
-        key: &K,
+        key: &Q,
         value: &V,
         ttl: Option<Duration>,
         max_idle: Option<Duration>,
-    ) -> Result<Option<V>, ClientError> {
-        let k = self.key(key).await?;
+    ) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(value).await?;
         let old = match max_idle {
             None => {
                 let req = MapPutRequest {
                     name: self.name.clone(),
-                    key: k.clone(),
+                    key: k,
                     value: v,
                     thread_id: THREAD_ID,
                     ttl: to_millis(ttl),
                 };
                 let r = self
-                    .keyed(req.encode(), &k, MapPutRequest::RETRYABLE)
+                    .keyed(req.encode(), hash, MapPutRequest::RETRYABLE)
                     .await?;
                 MapPutResponse::decode(&r)?.response
             }
             Some(_) => {
                 let req = MapPutWithMaxIdleRequest {
                     name: self.name.clone(),
-                    key: k.clone(),
+                    key: k,
                     value: v,
                     thread_id: THREAD_ID,
                     ttl: to_millis(ttl),
                     max_idle: to_millis(max_idle),
                 };
                 let r = self
-                    .keyed(req.encode(), &k, MapPutWithMaxIdleRequest::RETRYABLE)
+                    .keyed(req.encode(), hash, MapPutWithMaxIdleRequest::RETRYABLE)
                     .await?;
                 MapPutWithMaxIdleResponse::decode(&r)?.response
             }
@@ -196,7 +209,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn set(&self, key: &K, value: &V) -> Result<(), ClientError> {
+    pub async fn set<Q>(&self, key: &Q, value: &V) -> Result<(), ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         self.set_with(key, value, None, None).await
     }
 
@@ -204,37 +221,41 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn set_with(
+    pub async fn set_with<Q>(
         &self,
-        key: &K,
+        key: &Q,
         value: &V,
         ttl: Option<Duration>,
         max_idle: Option<Duration>,
-    ) -> Result<(), ClientError> {
-        let k = self.key(key).await?;
+    ) -> Result<(), ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(value).await?;
         match max_idle {
             None => {
                 let req = MapSetRequest {
                     name: self.name.clone(),
-                    key: k.clone(),
+                    key: k,
                     value: v,
                     thread_id: THREAD_ID,
                     ttl: to_millis(ttl),
                 };
-                self.keyed(req.encode(), &k, MapSetRequest::RETRYABLE)
+                self.keyed(req.encode(), hash, MapSetRequest::RETRYABLE)
                     .await?;
             }
             Some(_) => {
                 let req = MapSetWithMaxIdleRequest {
                     name: self.name.clone(),
-                    key: k.clone(),
+                    key: k,
                     value: v,
                     thread_id: THREAD_ID,
                     ttl: to_millis(ttl),
                     max_idle: to_millis(max_idle),
                 };
-                self.keyed(req.encode(), &k, MapSetWithMaxIdleRequest::RETRYABLE)
+                self.keyed(req.encode(), hash, MapSetWithMaxIdleRequest::RETRYABLE)
                     .await?;
             }
         }
@@ -245,7 +266,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn put_if_absent(&self, key: &K, value: &V) -> Result<Option<V>, ClientError> {
+    pub async fn put_if_absent<Q>(&self, key: &Q, value: &V) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         self.put_if_absent_with(key, value, None, None).await
     }
 
@@ -253,33 +278,37 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn put_if_absent_with(
+    pub async fn put_if_absent_with<Q>(
         &self,
-        key: &K,
+        key: &Q,
         value: &V,
         ttl: Option<Duration>,
         max_idle: Option<Duration>,
-    ) -> Result<Option<V>, ClientError> {
-        let k = self.key(key).await?;
+    ) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(value).await?;
         let old = match max_idle {
             None => {
                 let req = MapPutIfAbsentRequest {
                     name: self.name.clone(),
-                    key: k.clone(),
+                    key: k,
                     value: v,
                     thread_id: THREAD_ID,
                     ttl: to_millis(ttl),
                 };
                 let r = self
-                    .keyed(req.encode(), &k, MapPutIfAbsentRequest::RETRYABLE)
+                    .keyed(req.encode(), hash, MapPutIfAbsentRequest::RETRYABLE)
                     .await?;
                 MapPutIfAbsentResponse::decode(&r)?.response
             }
             Some(_) => {
                 let req = MapPutIfAbsentWithMaxIdleRequest {
                     name: self.name.clone(),
-                    key: k.clone(),
+                    key: k,
                     value: v,
                     thread_id: THREAD_ID,
                     ttl: to_millis(ttl),
@@ -288,7 +317,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
                 let r = self
                     .keyed(
                         req.encode(),
-                        &k,
+                        hash,
                         MapPutIfAbsentWithMaxIdleRequest::RETRYABLE,
                     )
                     .await?;
@@ -302,17 +331,21 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn replace(&self, key: &K, value: &V) -> Result<Option<V>, ClientError> {
-        let k = self.key(key).await?;
+    pub async fn replace<Q>(&self, key: &Q, value: &V) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(value).await?;
         let req = MapReplaceRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             value: v,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapReplaceRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapReplaceRequest::RETRYABLE)
             .await?;
         self.value_opt(MapReplaceResponse::decode(&r)?.response)
             .await
@@ -323,24 +356,28 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn replace_if_same(
+    pub async fn replace_if_same<Q>(
         &self,
-        key: &K,
+        key: &Q,
         expected: &V,
         value: &V,
-    ) -> Result<bool, ClientError> {
-        let k = self.key(key).await?;
+    ) -> Result<bool, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let t = self.client.inner.encode(expected).await?;
         let v = self.client.inner.encode(value).await?;
         let req = MapReplaceIfSameRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             test_value: t,
             value: v,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapReplaceIfSameRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapReplaceIfSameRequest::RETRYABLE)
             .await?;
         Ok(MapReplaceIfSameResponse::decode(&r)?.response)
     }
@@ -350,17 +387,21 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn remove_if_same(&self, key: &K, expected: &V) -> Result<bool, ClientError> {
-        let k = self.key(key).await?;
+    pub async fn remove_if_same<Q>(&self, key: &Q, expected: &V) -> Result<bool, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(expected).await?;
         let req = MapRemoveIfSameRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             value: v,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapRemoveIfSameRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapRemoveIfSameRequest::RETRYABLE)
             .await?;
         Ok(MapRemoveIfSameResponse::decode(&r)?.response)
     }
@@ -370,14 +411,14 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn remove(&self, key: &K) -> Result<Option<V>, ClientError> {
-        let k = self.key(key).await?;
+        let (k, hash) = self.key(key).await?;
         let req = MapRemoveRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapRemoveRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapRemoveRequest::RETRYABLE)
             .await?;
         self.value_opt(MapRemoveResponse::decode(&r)?.response)
             .await
@@ -389,14 +430,14 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn delete(&self, key: &K) -> Result<Option<bool>, ClientError> {
-        let k = self.key(key).await?;
+        let (k, hash) = self.key(key).await?;
         let req = MapDeleteRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapDeleteRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapDeleteRequest::RETRYABLE)
             .await?;
         Ok(MapDeleteResponse::decode(&r)?.response)
     }
@@ -406,14 +447,14 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     /// # Errors
     /// As [`get`](Self::get).
     pub async fn contains_key(&self, key: &K) -> Result<bool, ClientError> {
-        let k = self.key(key).await?;
+        let (k, hash) = self.key(key).await?;
         let req = MapContainsKeyRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             thread_id: THREAD_ID,
         };
         let r = self
-            .keyed(req.encode(), &k, MapContainsKeyRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapContainsKeyRequest::RETRYABLE)
             .await?;
         Ok(MapContainsKeyResponse::decode(&r)?.response)
     }
@@ -423,15 +464,19 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn set_ttl(&self, key: &K, ttl: Option<Duration>) -> Result<bool, ClientError> {
-        let k = self.key(key).await?;
+    pub async fn set_ttl<Q>(&self, key: &Q, ttl: Option<Duration>) -> Result<bool, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (k, hash) = self.key(key).await?;
         let req = MapSetTtlRequest {
             name: self.name.clone(),
-            key: k.clone(),
+            key: k,
             ttl: to_millis(ttl),
         };
         let r = self
-            .keyed(req.encode(), &k, MapSetTtlRequest::RETRYABLE)
+            .keyed(req.encode(), hash, MapSetTtlRequest::RETRYABLE)
             .await?;
         Ok(MapSetTtlResponse::decode(&r)?.response)
     }

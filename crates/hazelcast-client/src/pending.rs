@@ -7,7 +7,9 @@
 //! `fail.on.indeterminate.state = false`).
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use hazelcast_protocol::message::Message;
@@ -18,6 +20,10 @@ use crate::error::ClientError;
 /// What the caller of an invocation receives.
 pub(crate) type Outcome = Result<Message, ClientError>;
 
+/// Number of independently locked shards (a power of two). Correlation ids are sequential,
+/// so calls in flight spread evenly and a response rarely waits for another thread's lock.
+const SHARDS: usize = 32;
+
 #[derive(Debug)]
 struct Entry {
     tx: oneshot::Sender<Outcome>,
@@ -27,21 +33,81 @@ struct Entry {
     held: Option<(Message, Instant)>,
 }
 
-/// The table of in-flight invocations.
+/// A cheap hasher for correlation ids (sequential integers, never chosen by a peer: the
+/// client assigns them, a response with an unknown id is simply not found).
 #[derive(Debug, Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_i64(&mut self, i: i64) {
+        // Fibonacci hashing, folded so that the low bits (the bucket) depend on every bit.
+        let h = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
+
+type Shard = HashMap<i64, Entry, BuildHasherDefault<IdHasher>>;
+
+/// One shard on its own cache line, so that two threads working on neighbouring shards do
+/// not share one.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct Padded(Mutex<Shard>);
+
+/// The table of in-flight invocations, sharded by correlation id.
+#[derive(Debug)]
 pub(crate) struct PendingTable {
-    map: Mutex<HashMap<i64, Entry>>,
+    shards: Box<[Padded]>,
+    /// Responses held for backup acks, so that the periodic sweep costs one load when none is.
+    held: AtomicUsize,
+}
+
+impl Default for PendingTable {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Padded::default()).collect(),
+            held: AtomicUsize::new(0),
+        }
+    }
 }
 
 impl PendingTable {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {
-        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shard(&self, correlation_id: i64) -> MutexGuard<'_, Shard> {
+        let i = (correlation_id as u64 as usize) & (SHARDS - 1);
+        // The index is masked to the slice's length.
+        self.shards[i]
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn shards(&self) -> impl Iterator<Item = MutexGuard<'_, Shard>> {
+        self.shards
+            .iter()
+            .map(|s| s.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Removes an entry, keeping the held count right.
+    fn take(&self, map: &mut Shard, correlation_id: i64) -> Option<Entry> {
+        let e = map.remove(&correlation_id)?;
+        if e.held.is_some() {
+            self.held.fetch_sub(1, Ordering::Relaxed);
+        }
+        Some(e)
     }
 
     /// Registers a call sent on connection `conn_id`.
     pub(crate) fn register(&self, correlation_id: i64, conn_id: u64) -> oneshot::Receiver<Outcome> {
         let (tx, rx) = oneshot::channel();
-        self.lock().insert(
+        let old = self.shard(correlation_id).insert(
             correlation_id,
             Entry {
                 tx,
@@ -50,112 +116,127 @@ impl PendingTable {
                 held: None,
             },
         );
+        if old.is_some_and(|o| o.held.is_some()) {
+            self.held.fetch_sub(1, Ordering::Relaxed);
+        }
         rx
     }
 
     /// Forgets a call (timed out or never sent).
     pub(crate) fn remove(&self, correlation_id: i64) {
-        self.lock().remove(&correlation_id);
+        let mut map = self.shard(correlation_id);
+        self.take(&mut map, correlation_id);
     }
 
     /// Number of calls in flight.
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.shards().map(|m| m.len()).sum()
     }
 
     /// A response arrived. With `wait_for_backups`, it is held until its acks arrive.
     /// Returns false when nobody waits for this correlation id.
     pub(crate) fn on_response(&self, message: Message, wait_for_backups: bool) -> bool {
         let id = message.correlation_id();
-        let mut map = self.lock();
-        let Some(entry) = map.get_mut(&id) else {
-            return false;
-        };
         let expected = if wait_for_backups {
             u32::from(message.backup_acks())
         } else {
             0
         };
-        if entry.acks_received >= expected {
-            if let Some(e) = map.remove(&id) {
-                let _ = e.tx.send(Ok(message));
+        let tx = {
+            let mut map = self.shard(id);
+            let Some(entry) = map.get_mut(&id) else {
+                return false;
+            };
+            if entry.acks_received < expected {
+                if entry.held.is_none() {
+                    self.held.fetch_add(1, Ordering::Relaxed);
+                }
+                entry.held = Some((message, Instant::now()));
+                return true;
             }
-        } else {
-            entry.held = Some((message, Instant::now()));
-        }
+            match self.take(&mut map, id) {
+                Some(e) => e.tx,
+                None => return false,
+            }
+        };
+        // Completing the call (waking its task) happens outside the lock.
+        let _ = tx.send(Ok(message));
         true
     }
 
     /// A backup ack for the call `correlation_id` arrived.
     pub(crate) fn on_backup_ack(&self, correlation_id: i64) {
-        let mut map = self.lock();
-        let Some(entry) = map.get_mut(&correlation_id) else {
-            return;
+        let done = {
+            let mut map = self.shard(correlation_id);
+            let Some(entry) = map.get_mut(&correlation_id) else {
+                return;
+            };
+            entry.acks_received = entry.acks_received.saturating_add(1);
+            let complete = entry
+                .held
+                .as_ref()
+                .is_some_and(|(m, _)| entry.acks_received >= u32::from(m.backup_acks()));
+            if !complete {
+                return;
+            }
+            self.take(&mut map, correlation_id)
         };
-        entry.acks_received = entry.acks_received.saturating_add(1);
-        let done = entry
-            .held
-            .as_ref()
-            .is_some_and(|(m, _)| entry.acks_received >= u32::from(m.backup_acks()));
-        if done
-            && let Some(Entry {
-                tx,
-                held: Some((m, _)),
-                ..
-            }) = map.remove(&correlation_id)
+        if let Some(Entry {
+            tx,
+            held: Some((m, _)),
+            ..
+        }) = done
         {
             let _ = tx.send(Ok(m));
         }
     }
 
-    /// Completes held responses whose acks did not come within `timeout`. Returns how many.
-    pub(crate) fn expire_backup_waits(&self, timeout: Duration) -> usize {
-        let now = Instant::now();
-        let mut map = self.lock();
-        let expired: Vec<i64> = map
-            .iter()
-            .filter(|(_, e)| {
-                e.held
-                    .as_ref()
-                    .is_some_and(|(_, at)| now.duration_since(*at) >= timeout)
-            })
-            .map(|(id, _)| *id)
-            .collect();
-        for id in &expired {
-            if let Some(Entry {
-                tx,
-                held: Some((m, _)),
-                ..
-            }) = map.remove(id)
-            {
-                let _ = tx.send(Ok(m));
+    /// Removes, from every shard, the entries `pick` selects.
+    fn drain_where(&self, mut pick: impl FnMut(&Entry) -> bool) -> Vec<Entry> {
+        let mut out = Vec::new();
+        for mut map in self.shards() {
+            let ids: Vec<i64> = map
+                .iter()
+                .filter(|(_, e)| pick(e))
+                .map(|(id, _)| *id)
+                .collect();
+            for id in ids {
+                if let Some(e) = self.take(&mut map, id) {
+                    out.push(e);
+                }
             }
         }
-        expired.len()
+        out
+    }
+
+    /// Completes held responses whose acks did not come within `timeout`. Returns how many.
+    pub(crate) fn expire_backup_waits(&self, timeout: Duration) -> usize {
+        if self.held.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        let now = Instant::now();
+        let expired = self.drain_where(|e| {
+            e.held
+                .as_ref()
+                .is_some_and(|(_, at)| now.duration_since(*at) >= timeout)
+        });
+        complete_held(expired)
     }
 
     /// Fails every call sent on `conn_id`. A call whose response is held for backup acks has
     /// its answer already: it completes normally.
     /// Returns how many held responses were completed.
     pub(crate) fn fail_connection(&self, conn_id: u64, error: impl Fn() -> ClientError) -> usize {
-        let mut map = self.lock();
-        let ids: Vec<i64> = map
-            .iter()
-            .filter(|(_, e)| e.conn_id == conn_id)
-            .map(|(id, _)| *id)
-            .collect();
         let mut held = 0;
-        for id in ids {
-            if let Some(e) = map.remove(&id) {
-                let outcome = match e.held {
-                    Some((m, _)) => {
-                        held += 1;
-                        Ok(m)
-                    }
-                    None => Err(error()),
-                };
-                let _ = e.tx.send(outcome);
-            }
+        for e in self.drain_where(|e| e.conn_id == conn_id) {
+            let outcome = match e.held {
+                Some((m, _)) => {
+                    held += 1;
+                    Ok(m)
+                }
+                None => Err(error()),
+            };
+            let _ = e.tx.send(outcome);
         }
         held
     }
@@ -164,32 +245,30 @@ impl PendingTable {
     /// the owner applied the write, the cluster re-creates the lost backups). Returns how
     /// many.
     pub(crate) fn release_held(&self) -> usize {
-        let mut map = self.lock();
-        let ids: Vec<i64> = map
-            .iter()
-            .filter(|(_, e)| e.held.is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for id in &ids {
-            if let Some(Entry {
-                tx,
-                held: Some((m, _)),
-                ..
-            }) = map.remove(id)
-            {
-                let _ = tx.send(Ok(m));
-            }
+        if self.held.load(Ordering::Relaxed) == 0 {
+            return 0;
         }
-        ids.len()
+        complete_held(self.drain_where(|e| e.held.is_some()))
     }
 
     /// Fails every call.
     pub(crate) fn fail_all(&self, error: impl Fn() -> ClientError) {
-        let drained: Vec<Entry> = self.lock().drain().map(|(_, e)| e).collect();
-        for e in drained {
+        for e in self.drain_where(|_| true) {
             let _ = e.tx.send(Err(error()));
         }
     }
+}
+
+/// Completes entries whose responses were held; returns how many.
+fn complete_held(entries: Vec<Entry>) -> usize {
+    let mut n = 0;
+    for e in entries {
+        if let Some((m, _)) = e.held {
+            let _ = e.tx.send(Ok(m));
+            n += 1;
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -270,6 +349,29 @@ mod tests {
             "no response yet: still pending"
         );
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn calls_spread_over_shards_are_all_found() {
+        let t = PendingTable::default();
+        let mut rxs: Vec<_> = (0..200).map(|i| t.register(i, 1)).collect();
+        assert_eq!(t.len(), 200);
+        for i in (0..200).rev() {
+            assert!(t.on_response(response(i, 0), true));
+        }
+        assert!(rxs.iter_mut().all(|rx| rx.try_recv().is_ok()));
+        assert_eq!(t.len(), 0);
+        // Held responses are counted, and the count goes back to zero.
+        let _a = t.register(1000, 1);
+        let _b = t.register(1001, 2);
+        t.on_response(response(1000, 1), true);
+        t.on_response(response(1001, 1), true);
+        assert_eq!(t.held.load(Ordering::Relaxed), 2);
+        t.fail_connection(1, || ClientError::ClientShutdown);
+        assert_eq!(t.held.load(Ordering::Relaxed), 1);
+        assert_eq!(t.release_held(), 1);
+        assert_eq!(t.held.load(Ordering::Relaxed), 0);
+        assert_eq!(t.len(), 0);
     }
 
     #[test]

@@ -80,19 +80,33 @@ impl Deserialize for Data {
     }
 }
 
-/// A value stored with Compact serialization: `Compact(my_struct)`.
+/// A value stored with Compact serialization: `AsCompact(my_struct)` (named so that it
+/// does not collide with [`hazelcast_protocol::compact::Compact`], the trait `my_struct`
+/// implements).
+///
+/// ```
+/// use hazelcast_client::{AsCompact, Deserialize, Serialize};
+/// use hazelcast_protocol::compact::{FieldValue, GenericRecord, SchemaRegistry};
+///
+/// let schemas = SchemaRegistry::new();
+/// let record = GenericRecord::builder("Point").field("x", FieldValue::Int32(3)).build()?;
+/// let data = AsCompact(record).to_data(&schemas)?;
+/// let AsCompact(back) = AsCompact::<GenericRecord>::from_data(&data, &schemas)?;
+/// assert_eq!(back.get("x"), Some(&FieldValue::Int32(3)));
+/// # Ok::<(), hazelcast_protocol::serialization::SerializationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Compact<T>(pub T);
+pub struct AsCompact<T>(pub T);
 
-impl<T: CompactWrite> Serialize for Compact<T> {
+impl<T: CompactWrite> Serialize for AsCompact<T> {
     fn to_data(&self, schemas: &SchemaRegistry) -> Result<Data, SerializationError> {
         schemas.to_data(&self.0)
     }
 }
 
-impl<T: CompactDeserialize> Deserialize for Compact<T> {
+impl<T: CompactDeserialize> Deserialize for AsCompact<T> {
     fn from_data(data: &Data, schemas: &SchemaRegistry) -> Result<Self, SerializationError> {
-        schemas.from_data(data).map(Compact)
+        schemas.from_data(data).map(AsCompact)
     }
 }
 
@@ -122,13 +136,13 @@ mod tests {
             .field("n", FieldValue::Int32(3))
             .build()
             .expect("record");
-        let d = Serialize::to_data(&Compact(rec), &r).expect("ser");
+        let d = Serialize::to_data(&AsCompact(rec), &r).expect("ser");
         assert!(r.has_unreplicated());
-        let back: Compact<GenericRecord> = Deserialize::from_data(&d, &r).expect("de");
+        let back: AsCompact<GenericRecord> = Deserialize::from_data(&d, &r).expect("de");
         assert_eq!(back.0.get("n"), Some(&FieldValue::Int32(3)));
         let empty = SchemaRegistry::new();
         assert!(matches!(
-            <Compact<GenericRecord> as Deserialize>::from_data(&d, &empty),
+            <AsCompact<GenericRecord> as Deserialize>::from_data(&d, &empty),
             Err(SerializationError::SchemaNotFound(_))
         ));
     }

@@ -2,6 +2,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::connection::WireStats;
+
 /// Live counters of one client.
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
@@ -19,8 +21,13 @@ impl Stats {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn snapshot(&self) -> ClientStats {
+    pub(crate) fn snapshot(&self, wire: &WireStats) -> ClientStats {
         ClientStats {
+            messages_sent: wire.messages_sent.load(Ordering::Relaxed),
+            write_calls: wire.write_calls.load(Ordering::Relaxed),
+            bytes_sent: wire.bytes_sent.load(Ordering::Relaxed),
+            messages_received: wire.messages_received.load(Ordering::Relaxed),
+            read_calls: wire.read_calls.load(Ordering::Relaxed),
             invocations: self.invocations.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
@@ -52,4 +59,32 @@ pub struct ClientStats {
     /// Writes completed without waiting out the backup-ack timeout because a member left
     /// (or its connection closed) while they waited only for backup acks.
     pub released_backup_waits: u64,
+    /// Messages written to members (requests, heartbeats), over all connections.
+    pub messages_sent: u64,
+    /// Socket writes that sent them: `messages_sent / write_calls` is the number of
+    /// messages packed per write (many under load, where one write carries the requests of
+    /// many callers).
+    pub write_calls: u64,
+    /// Bytes written to members.
+    pub bytes_sent: u64,
+    /// Messages read from members (responses and events).
+    pub messages_received: u64,
+    /// Socket reads that returned data.
+    pub read_calls: u64,
+}
+
+impl ClientStats {
+    /// Messages per socket write (0 before the first write).
+    ///
+    /// ```
+    /// let stats = hazelcast_client::ClientStats::default();
+    /// assert_eq!(stats.messages_per_write(), 0.0);
+    /// ```
+    pub fn messages_per_write(&self) -> f64 {
+        if self.write_calls == 0 {
+            0.0
+        } else {
+            self.messages_sent as f64 / self.write_calls as f64
+        }
+    }
 }

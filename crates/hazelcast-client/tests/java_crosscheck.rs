@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use hazelcast_client::{Client, ClientConfig, Compact, Map, ReconnectPolicy};
+use hazelcast_client::{AsCompact, Client, ClientConfig, Map, ReconnectPolicy};
 use hazelcast_protocol::compact::{FieldValue, GenericRecord};
 use hazelcast_protocol::serialization::JsonValue;
 use hazelcast_real_member::RealCluster;
@@ -97,28 +97,28 @@ async fn java_reads_plain_values_we_put_and_sees_our_ttl_and_max_idle() {
     let ours = client(shared).await;
     let name = "java-reads-plain";
     ours.map::<String, String>(name)
-        .put(&"string".into(), &"grüße, 世界".into())
+        .put("string", &"grüße, 世界".into())
         .await
         .expect("put");
     ours.map::<String, i64>(name)
-        .put(&"long".into(), &-9_000_000_000)
+        .put("long", &-9_000_000_000)
         .await
         .expect("put");
     ours.map::<String, i32>(name)
-        .put(&"int".into(), &42)
+        .put("int", &42)
         .await
         .expect("put");
     ours.map::<String, bool>(name)
-        .put(&"bool".into(), &true)
+        .put("bool", &true)
         .await
         .expect("put");
     ours.map::<String, f64>(name)
-        .put(&"double".into(), &-0.125)
+        .put("double", &-0.125)
         .await
         .expect("put");
     ours.map::<String, JsonValue>(name)
         .put(
-            &"json".into(),
+            "json",
             &JsonValue(r#"{"items":[1,2],"note":"gift"}"#.into()),
         )
         .await
@@ -130,15 +130,15 @@ async fn java_reads_plain_values_we_put_and_sees_our_ttl_and_max_idle() {
         .field("items", FieldValue::ArrayOfInt64(Some(vec![7, 8])))
         .build()
         .expect("record");
-    ours.map::<String, Compact<GenericRecord>>(name)
-        .put(&"compact".into(), &Compact(point))
+    ours.map::<String, AsCompact<GenericRecord>>(name)
+        .put("compact", &AsCompact(point))
         .await
         .expect("put");
     // Per-entry expiry as our client sends it.
     let timed = ours.map::<String, String>(name);
     timed
         .put_with(
-            &"ttl+idle".into(),
+            "ttl+idle",
             &"v".into(),
             Some(Duration::from_secs(600)),
             Some(Duration::from_secs(300)),
@@ -147,17 +147,17 @@ async fn java_reads_plain_values_we_put_and_sees_our_ttl_and_max_idle() {
         .expect("put_with");
     timed
         .set_with(
-            &"ttl-only".into(),
+            "ttl-only",
             &"v".into(),
             Some(Duration::from_millis(120_500)),
             None,
         )
         .await
         .expect("set_with");
-    timed.put(&"reset".into(), &"v".into()).await.expect("put");
+    timed.put("reset", &"v".into()).await.expect("put");
     assert!(
         timed
-            .set_ttl(&"reset".into(), Some(Duration::from_secs(90)))
+            .set_ttl("reset", Some(Duration::from_secs(90)))
             .await
             .expect("set_ttl")
     );
@@ -305,8 +305,8 @@ async fn we_read_plain_values_java_put() {
             .await
             .is_err()
     );
-    let Compact(record) = ours
-        .map::<String, Compact<GenericRecord>>(name)
+    let AsCompact(record) = ours
+        .map::<String, AsCompact<GenericRecord>>(name)
         .get(&key("compact"))
         .await
         .expect("get compact")

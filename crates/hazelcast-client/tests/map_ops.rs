@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::{Backend, config_for, eventually};
 use hazelcast_client::{
-    AuthFailure, Client, ClientError, Compact, EntryListenerOptions, IndexType, MapConfig,
+    AsCompact, AuthFailure, Client, ClientError, EntryListenerOptions, IndexType, MapConfig,
     RoutingMode, event_type,
 };
 use hazelcast_protocol::compact::{FieldValue, GenericRecord};
@@ -286,13 +286,13 @@ async fn compact_values_schemas_are_sent_and_fetched(backend: Backend) {
     let writer = Client::connect(cluster.config().build().expect("config"))
         .await
         .expect("connect");
-    let m = writer.map::<String, Compact<GenericRecord>>("compact");
+    let m = writer.map::<String, AsCompact<GenericRecord>>("compact");
     let rec = GenericRecord::builder("Session")
         .field("principalName", FieldValue::String(Some("alice".into())))
         .field("n", FieldValue::Int32(1))
         .build()
         .expect("record");
-    m.set(&s("s1"), &Compact(rec.clone())).await.expect("set");
+    m.set(&s("s1"), &AsCompact(rec.clone())).await.expect("set");
     assert!(
         !writer.schemas().has_unreplicated(),
         "schema sent before the data"
@@ -306,14 +306,14 @@ async fn compact_values_schemas_are_sent_and_fetched(backend: Backend) {
         .expect("connect");
     assert!(reader.schemas().is_empty());
     let got = reader
-        .map::<String, Compact<GenericRecord>>("compact")
+        .map::<String, AsCompact<GenericRecord>>("compact")
         .get(&s("s1"))
         .await
         .expect("get")
         .expect("present");
     assert_eq!(got.0, rec);
     let found = reader
-        .map::<String, Compact<GenericRecord>>("compact")
+        .map::<String, AsCompact<GenericRecord>>("compact")
         .values(Some(&Predicate::equal("principalName", "alice")))
         .await
         .expect("query");

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use common::{Backend, config_for, eventually, fast_reconnect};
 use hazelcast_client::{
-    Client, ClientError, ClusterConfig, Compact, EntryListenerOptions, event_type,
+    AsCompact, Client, ClientError, ClusterConfig, EntryListenerOptions, event_type,
 };
 use hazelcast_protocol::codec::map::MapSetRequest;
 use hazelcast_protocol::compact::{FieldValue, GenericRecord};
@@ -394,12 +394,12 @@ async fn cluster_restart_resends_schemas_and_listeners(backend: Backend) {
     )
     .await
     .expect("connect");
-    let m = client.map::<String, Compact<GenericRecord>>("restart");
+    let m = client.map::<String, AsCompact<GenericRecord>>("restart");
     let rec = GenericRecord::builder("R")
         .field("n", FieldValue::Int32(7))
         .build()
         .expect("record");
-    m.set(&s("a"), &Compact(rec.clone())).await.expect("set");
+    m.set(&s("a"), &AsCompact(rec.clone())).await.expect("set");
     let mut events = m
         .entry_events(EntryListenerOptions::default())
         .await
@@ -414,14 +414,14 @@ async fn cluster_restart_resends_schemas_and_listeners(backend: Backend) {
     }
     assert!(eventually(Duration::from_secs(60), || client.stats().reconnects >= 1).await);
     // The schema is on the new cluster although the client sends no SendSchema now.
-    m.set(&s("b"), &Compact(rec.clone()))
+    m.set(&s("b"), &AsCompact(rec.clone()))
         .await
         .expect("set after restart");
     let other = Client::connect(cluster.config().build().expect("config"))
         .await
         .expect("connect");
     let got = other
-        .map::<String, Compact<GenericRecord>>("restart")
+        .map::<String, AsCompact<GenericRecord>>("restart")
         .get(&s("b"))
         .await
         .expect("get")
@@ -438,7 +438,7 @@ async fn cluster_restart_resends_schemas_and_listeners(backend: Backend) {
 /// registration completed.
 async fn listener_reports_new_writes(
     client: &Client,
-    m: &hazelcast_client::Map<String, Compact<GenericRecord>>,
+    m: &hazelcast_client::Map<String, AsCompact<GenericRecord>>,
     events: &mut hazelcast_client::EntryStream,
     rec: &GenericRecord,
 ) {
@@ -448,7 +448,7 @@ async fn listener_reports_new_writes(
             Instant::now() < deadline,
             "no event from the re-registered listener in 30 s"
         );
-        m.set(&format!("probe-{probe}"), &Compact(rec.clone()))
+        m.set(&format!("probe-{probe}"), &AsCompact(rec.clone()))
             .await
             .expect("probe");
         while let Ok(e) =
@@ -495,12 +495,12 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
     .await
     .expect("connect");
     assert_eq!(client.cluster_name(), "fo-primary");
-    let m = client.map::<String, Compact<GenericRecord>>("fo");
+    let m = client.map::<String, AsCompact<GenericRecord>>("fo");
     let rec = GenericRecord::builder("F")
         .field("x", FieldValue::Int64(1))
         .build()
         .expect("record");
-    m.set(&s("on-a"), &Compact(rec.clone()))
+    m.set(&s("on-a"), &AsCompact(rec.clone()))
         .await
         .expect("set on a");
     let mut events = m
@@ -518,7 +518,7 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
             .is_none()
     );
     let switch = t.elapsed();
-    m.set(&s("on-b"), &Compact(rec.clone()))
+    m.set(&s("on-b"), &AsCompact(rec.clone()))
         .await
         .expect("set lands on b");
     assert_eq!(client.cluster_name(), "fo-dr");
@@ -531,7 +531,7 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
         .await
         .expect("connect b");
     let got = reader
-        .map::<String, Compact<GenericRecord>>("fo")
+        .map::<String, AsCompact<GenericRecord>>("fo")
         .get(&s("on-b"))
         .await
         .expect("get")
@@ -552,7 +552,7 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
             .is_none()
     );
     let back = t.elapsed();
-    m.set(&s("back-on-a"), &Compact(rec.clone()))
+    m.set(&s("back-on-a"), &AsCompact(rec.clone()))
         .await
         .expect("set lands on a");
     println!("failover back to the first cluster took {back:?}");
@@ -562,7 +562,7 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
         .await
         .expect("connect a");
     let got = reader
-        .map::<String, Compact<GenericRecord>>("fo")
+        .map::<String, AsCompact<GenericRecord>>("fo")
         .get(&s("back-on-a"))
         .await
         .expect("get")

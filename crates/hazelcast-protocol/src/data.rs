@@ -15,6 +15,8 @@
 //! # Ok::<(), hazelcast_protocol::serialization::SerializationError>(())
 //! ```
 
+use bytes::Bytes;
+
 use crate::hash::{HASH_SEED, hash_to_index, murmur3_x86_32};
 use crate::serialization::SerializationError;
 
@@ -61,15 +63,30 @@ pub mod type_id {
 
 /// Serialized bytes of one value, exactly as Hazelcast's `HeapData` holds them:
 /// a big-endian partition hash, a big-endian type id, then the payload.
+///
+/// The bytes are shared ([`Bytes`]): cloning a `Data` costs a reference count, not a copy,
+/// so a value can be kept for a compare-and-set and sent at the same time.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Data {
-    bytes: Vec<u8>,
+    bytes: Bytes,
 }
 
 impl Data {
     /// Wraps bytes received from the wire or produced by a serializer, without checking them.
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes: Bytes::from(bytes),
+        }
+    }
+
+    /// Wraps shared bytes (a slice of a received message, for example) without copying them.
+    pub fn from_shared(bytes: Bytes) -> Self {
         Self { bytes }
+    }
+
+    /// The shared bytes (a cheap clone).
+    pub fn to_shared(&self) -> Bytes {
+        self.bytes.clone()
     }
 
     /// Wraps bytes after checking that they are empty (null) or hold a whole header.
@@ -80,7 +97,7 @@ impl Data {
         if !bytes.is_empty() && bytes.len() < HEADER_SIZE {
             return Err(SerializationError::ShortHeader(bytes.len()));
         }
-        Ok(Self { bytes })
+        Ok(Self::from_bytes(bytes))
     }
 
     /// Builds a `Data` from a type id and payload, with partition hash 0 ("not set").
@@ -89,12 +106,14 @@ impl Data {
         bytes.extend_from_slice(&0i32.to_be_bytes());
         bytes.extend_from_slice(&type_id.to_be_bytes());
         bytes.extend_from_slice(payload);
-        Self { bytes }
+        Self::from_bytes(bytes)
     }
 
     /// The null value: no bytes at all.
     pub fn null() -> Self {
-        Self { bytes: Vec::new() }
+        Self {
+            bytes: Bytes::new(),
+        }
     }
 
     /// The complete serialized bytes, header included.
@@ -102,9 +121,9 @@ impl Data {
         &self.bytes
     }
 
-    /// Gives back the complete serialized bytes.
+    /// Gives back the complete serialized bytes (without a copy unless they are shared).
     pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+        Vec::from(self.bytes)
     }
 
     /// Total size in bytes, header included.
@@ -162,15 +181,18 @@ impl Data {
 
     /// Sets the stored partition hash (as a partitioning strategy would). No-op on short data.
     pub fn set_partition_hash(&mut self, hash: i32) {
-        if let Some(h) = self.bytes.get_mut(0..4) {
-            h.copy_from_slice(&hash.to_be_bytes());
+        if self.bytes.len() < 4 {
+            return;
         }
+        let mut owned = bytes::BytesMut::from(std::mem::take(&mut self.bytes));
+        owned[0..4].copy_from_slice(&hash.to_be_bytes());
+        self.bytes = owned.freeze();
     }
 }
 
 impl From<Data> for Vec<u8> {
     fn from(d: Data) -> Self {
-        d.bytes
+        Vec::from(d.bytes)
     }
 }
 

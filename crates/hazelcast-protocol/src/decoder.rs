@@ -254,13 +254,44 @@ impl MessageDecoder {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// The decoder's own buffer, with room for at least `min_spare` more bytes: append
+    /// received bytes to it directly (for example with tokio's `read_buf`) instead of
+    /// reading into a buffer of your own and calling [`feed`](Self::feed), which saves a
+    /// copy. Anything but appending corrupts the stream (reported as decode errors, never a
+    /// panic).
+    ///
+    /// ```
+    /// use hazelcast_protocol::decoder::{DecoderConfig, MessageDecoder};
+    /// use hazelcast_protocol::codec::client::ClientPingRequest;
+    ///
+    /// let bytes = ClientPingRequest {}.encode().into_bytes();
+    /// let mut decoder = MessageDecoder::new(DecoderConfig::default());
+    /// decoder.buffer_for_read(4096).extend_from_slice(&bytes);
+    /// assert!(decoder.next_message()?.is_some());
+    /// # Ok::<(), hazelcast_protocol::error::DecodeError>(())
+    /// ```
+    pub fn buffer_for_read(&mut self, min_spare: usize) -> &mut Vec<u8> {
+        if self.start > 0 && (self.start >= self.buf.len() / 2 || self.spare() < min_spare) {
+            self.buf.drain(..self.start.min(self.buf.len()));
+            self.start = 0;
+        }
+        if self.spare() < min_spare {
+            self.buf.reserve(min_spare);
+        }
+        &mut self.buf
+    }
+
+    fn spare(&self) -> usize {
+        self.buf.capacity() - self.buf.len()
+    }
+
     /// The next whole message, or `Ok(None)` when more bytes are needed.
     ///
     /// # Errors
     /// Malformed or oversized input; see [`DecodeError`].
     pub fn next_message(&mut self) -> Result<Option<Message>, DecodeError> {
         loop {
-            let window = &self.buf[self.start..];
+            let window = self.buf.get(self.start..).unwrap_or_default();
             match scan_message(window, self.scan, self.config.max_message_size)? {
                 Scan::Incomplete(at) => {
                     self.scan = at;

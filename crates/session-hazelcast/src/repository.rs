@@ -11,7 +11,7 @@ use hazelcast_client::backoff::random_unit;
 use hazelcast_client::error::codes;
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{
-    Client, ClientError, ClusterConnection, Compact, EntryEvent, EntryListenerOptions, Map,
+    Client, ClientError, ClusterConnection, AsCompact, EntryEvent, EntryListenerOptions, Map,
 };
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
@@ -198,8 +198,8 @@ async fn translate(inner: &Inner, event: &EntryEvent) -> Option<SessionEvent> {
     match event.event_type {
         event_type::ADDED => {
             let value = event.value.as_ref()?;
-            let Compact(record) = client
-                .decode::<Compact<BackingMapSession>>(value)
+            let AsCompact(record) = client
+                .decode::<AsCompact<BackingMapSession>>(value)
                 .await
                 .ok()?;
             let renamed = record.original_id.as_ref().is_some_and(|o| *o != id);
@@ -209,7 +209,7 @@ async fn translate(inner: &Inner, event: &EntryEvent) -> Option<SessionEvent> {
             let old = event.old_value.as_ref().filter(|v| !v.is_null())?;
             // The old key of a change of id is removed with its last value naming the new
             // id as `originalId`: no Deleted when that new id exists.
-            if let Ok(Compact(record)) = client.decode::<Compact<BackingMapSession>>(old).await
+            if let Ok(AsCompact(record)) = client.decode::<AsCompact<BackingMapSession>>(old).await
                 && let Some(new_id) = record.original_id.filter(|o| *o != id)
                 && inner.map.contains_key(&new_id).await.unwrap_or(false)
             {
@@ -556,10 +556,10 @@ impl HazelcastSessionRepository {
     }
 
     async fn decode(&self, key: &str, data: &Data) -> Result<SessionRecord, RepositoryError> {
-        let Compact(b) = self
+        let AsCompact(b) = self
             .inner
             .client
-            .decode::<Compact<BackingMapSession>>(data)
+            .decode::<AsCompact<BackingMapSession>>(data)
             .await
             .map_err(|e| match e {
                 ClientError::Serialization(s) => RepositoryError::malformed(s),
@@ -621,7 +621,7 @@ impl HazelcastSessionRepository {
                 let _ = self
                     .inner
                     .client
-                    .decode::<Compact<hazelcast_protocol::compact::GenericRecord>>(&data)
+                    .decode::<AsCompact<hazelcast_protocol::compact::GenericRecord>>(&data)
                     .await;
             }
         }

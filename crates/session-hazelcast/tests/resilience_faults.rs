@@ -72,7 +72,7 @@ async fn bad_records_read_as_no_session_and_are_removed() {
     let raw = repo.client().map::<String, Data>("bad-records");
     let other_type = repo
         .client()
-        .map::<String, hazelcast_client::Compact<session_hazelcast::AttributeValue>>("bad-records");
+        .map::<String, hazelcast_client::AsCompact<session_hazelcast::AttributeValue>>("bad-records");
     let bad: Vec<(&str, Data)> = vec![
         // A Java-serialized object (HSS 3.x stored MapSession with Java serialization):
         // a non-Compact type id and an object stream header.
@@ -104,7 +104,7 @@ async fn bad_records_read_as_no_session_and_are_removed() {
     other_type
         .set(
             &id,
-            &hazelcast_client::Compact(session_hazelcast::AttributeValue {
+            &hazelcast_client::AsCompact(session_hazelcast::AttributeValue {
                 object_bytes: bytes::Bytes::from_static(b"not a session"),
             }),
         )

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use super::kind::FieldKind;
 use super::schema::Schema;
 use crate::serialization::SerializationError;
 
@@ -12,6 +13,22 @@ use crate::serialization::SerializationError;
 struct Entry {
     schema: Arc<Schema>,
     replicated: bool,
+}
+
+/// Most field lists cached per registry (types times write orders); beyond, records are laid
+/// out without the cache, as correct and a little slower.
+const MAX_CACHED_LAYOUTS: usize = 1024;
+
+/// The schema of a record type written with one list of fields, and the order of its
+/// fields in the schema, so that the writer sorts and fingerprints each type only once.
+#[derive(Debug)]
+pub(crate) struct CachedLayout {
+    /// Field names and kinds in write order.
+    pub(crate) fields: Box<[(Box<str>, FieldKind)]>,
+    /// The schema.
+    pub(crate) schema: Arc<Schema>,
+    /// `order[i]`: the write position of schema field `i`.
+    pub(crate) order: Box<[usize]>,
 }
 
 /// A thread-safe map from schema id to [`Schema`], tracking replication to the cluster.
@@ -26,6 +43,8 @@ pub struct SchemaRegistry {
     map: RwLock<HashMap<i64, Entry>>,
     unreplicated: AtomicUsize,
     limit: usize,
+    layouts: RwLock<HashMap<Box<str>, Vec<Arc<CachedLayout>>>>,
+    cached_layouts: AtomicUsize,
 }
 
 impl Default for SchemaRegistry {
@@ -48,7 +67,38 @@ impl SchemaRegistry {
             map: RwLock::new(HashMap::new()),
             unreplicated: AtomicUsize::new(0),
             limit: max_schemas,
+            layouts: RwLock::new(HashMap::new()),
+            cached_layouts: AtomicUsize::new(0),
         }
+    }
+
+    /// The cached layout of `type_name` whose write-order fields `matches` accepts.
+    pub(crate) fn cached_layout(
+        &self,
+        type_name: &str,
+        matches: impl Fn(&[(Box<str>, FieldKind)]) -> bool,
+    ) -> Option<Arc<CachedLayout>> {
+        self.layouts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(type_name)?
+            .iter()
+            .find(|l| matches(&l.fields))
+            .cloned()
+    }
+
+    /// Caches a layout (unless the cache is full) and returns it.
+    pub(crate) fn cache_layout(&self, type_name: &str, layout: CachedLayout) -> Arc<CachedLayout> {
+        let layout = Arc::new(layout);
+        if self.cached_layouts.load(Ordering::Relaxed) < MAX_CACHED_LAYOUTS {
+            let mut map = self.layouts.write().unwrap_or_else(PoisonError::into_inner);
+            let list = map.entry(Box::from(type_name)).or_default();
+            if !list.iter().any(|l| l.fields == layout.fields) {
+                list.push(Arc::clone(&layout));
+                self.cached_layouts.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        layout
     }
 
     /// The schema with this id.

@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::kind::FieldKind;
-use super::registry::SchemaRegistry;
+use super::registry::{CachedLayout, SchemaRegistry};
 use super::schema::{FieldDescriptor, FieldLayout, Schema, fingerprint};
 use super::types::{Date, Decimal, Time, Timestamp, TimestampWithTimezone};
 use super::{Compact, NULL_OFFSET};
@@ -450,34 +450,21 @@ impl<'a> CompactWriter<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let mut entries = self.entries;
-        // Sorted by name, entry i is schema field i.
-        entries.sort_unstable_by(|a, b| a.name.cmp(b.name));
-        if let Some(w) = entries.windows(2).find(|w| w[0].name == w[1].name) {
-            return Err(SerializationError::DuplicateField(w[0].name.to_owned()));
-        }
-        let id = fingerprint(type_name, entries.iter().map(|e| (e.name, e.kind)));
-        let schema = match self.registry.get(id) {
-            Some(s) => {
-                let same = s.type_name() == type_name
-                    && s.fields().len() == entries.len()
-                    && s.fields()
-                        .iter()
-                        .zip(&entries)
-                        .all(|(f, e)| f.name == e.name && f.kind == e.kind);
-                if !same {
-                    return Err(SerializationError::SchemaConflict(id));
-                }
-                s
-            }
-            None => {
-                let fields = entries
+        let entries = self.entries;
+        // The schema and the sorted field order of a type are computed once (sort and
+        // Rabin fingerprint), then found again by the fields in write order.
+        let resolved = match self.registry.cached_layout(type_name, |fs| {
+            fs.len() == entries.len()
+                && fs
                     .iter()
-                    .map(|e| FieldDescriptor::new(e.name, e.kind))
-                    .collect();
-                self.registry.register(Schema::new(type_name, fields)?)?
-            }
+                    .zip(&entries)
+                    .all(|((n, k), e)| *k == e.kind && &**n == e.name)
+        }) {
+            Some(r) => r,
+            None => resolve_layout(self.registry, type_name, &entries)?,
         };
+        let schema = Arc::clone(&resolved.schema);
+        let id = schema.id();
         out.write_i64(schema.id());
         let has_var = schema.var_count() > 0;
         let fixed = schema.fixed_size();
@@ -498,7 +485,10 @@ impl<'a> CompactWriter<'a> {
         } else {
             4
         };
-        for (i, e) in entries.iter().enumerate() {
+        for (i, &w) in resolved.order.iter().enumerate() {
+            let e = entries
+                .get(w)
+                .ok_or(SerializationError::BadOffset(w as i64))?;
             let layout = schema
                 .layout(i)
                 .ok_or(SerializationError::BadOffset(i as i64))?;
@@ -529,6 +519,54 @@ impl<'a> CompactWriter<'a> {
         }
         Ok(schema)
     }
+}
+
+/// Sorts the fields of a record written for the first time (in this order), computes its
+/// schema id, finds or registers the schema and caches the result.
+fn resolve_layout(
+    registry: &SchemaRegistry,
+    type_name: &str,
+    entries: &[Entry<'_>],
+) -> Result<Arc<CachedLayout>> {
+    // order[i] is the write position of schema field i (fields sorted by name).
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    let name = |i: usize| entries.get(i).map_or("", |e| e.name);
+    order.sort_unstable_by(|&a, &b| name(a).cmp(name(b)));
+    if let Some(w) = order.windows(2).find(|w| name(w[0]) == name(w[1])) {
+        return Err(SerializationError::DuplicateField(name(w[0]).to_owned()));
+    }
+    let sorted: Vec<&Entry<'_>> = order.iter().filter_map(|&i| entries.get(i)).collect();
+    let id = fingerprint(type_name, sorted.iter().map(|e| (e.name, e.kind)));
+    let schema = match registry.get(id) {
+        Some(s) => {
+            let same = s.type_name() == type_name
+                && s.fields().len() == sorted.len()
+                && s.fields()
+                    .iter()
+                    .zip(&sorted)
+                    .all(|(f, e)| f.name == e.name && f.kind == e.kind);
+            if !same {
+                return Err(SerializationError::SchemaConflict(id));
+            }
+            s
+        }
+        None => {
+            let fields = sorted
+                .iter()
+                .map(|e| FieldDescriptor::new(e.name, e.kind))
+                .collect();
+            registry.register(Schema::new(type_name, fields)?)?
+        }
+    };
+    let layout = CachedLayout {
+        fields: entries
+            .iter()
+            .map(|e| (Box::from(e.name), e.kind))
+            .collect(),
+        schema,
+        order: order.into_boxed_slice(),
+    };
+    Ok(registry.cache_layout(type_name, layout))
 }
 
 /// Encodes `value` (schema id + body) at `depth` into `out`.
