@@ -71,16 +71,22 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod background;
 pub mod backoff;
 mod client;
 pub mod cluster_view;
 pub mod config;
+mod connect;
 mod connection;
+mod dispatch;
 pub mod error;
+mod failover;
+mod invocation;
 pub mod listener;
 pub mod map;
 pub mod map_config;
 mod pending;
+mod schema;
 pub mod serialize;
 mod stats;
 

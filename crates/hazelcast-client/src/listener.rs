@@ -146,7 +146,10 @@ impl ListenerEntry {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             if let Some(c) = self.client.upgrade() {
-                Stats::bump(&c.stats.dropped_events);
+                Stats::bump(
+                    &c.stats.dropped_events,
+                    crate::stats::metric::DROPPED_EVENTS,
+                );
             }
             tracing::debug!(listener = self.id, "listener buffer full: event dropped");
         }

@@ -1,4 +1,16 @@
-//! Counters users can read.
+//! Counters users can read: a snapshot with [`Client::stats`](crate::Client::stats), and the
+//! same events through the [`metrics`] facade, for whatever recorder (Prometheus, StatsD,
+//! ...) the application installs. Without a recorder the facade costs next to nothing.
+//!
+//! | metric (counter) | counts |
+//! |---|---|
+//! | `hazelcast_client_invocations` | invocations started (user calls and internal ones) |
+//! | `hazelcast_client_retries` | retries after retryable failures |
+//! | `hazelcast_client_reconnects` | reconnects after every connection was lost |
+//! | `hazelcast_client_failovers` | switches to another cluster of the failover list |
+//! | `hazelcast_client_backup_waits_released` | writes completed without waiting out the backup-ack timeout because a member left |
+//! | `hazelcast_client_offline_failures` | calls failed at once because the client was offline |
+//! | `hazelcast_client_dropped_events` | entry events dropped by a full listener stream |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,9 +28,29 @@ pub(crate) struct Stats {
     pub(crate) released_backup_waits: AtomicU64,
 }
 
+/// Metric names (see the module docs).
+pub(crate) mod metric {
+    pub(crate) const INVOCATIONS: &str = "hazelcast_client_invocations";
+    pub(crate) const RETRIES: &str = "hazelcast_client_retries";
+    pub(crate) const RECONNECTS: &str = "hazelcast_client_reconnects";
+    pub(crate) const FAILOVERS: &str = "hazelcast_client_failovers";
+    pub(crate) const BACKUP_WAITS_RELEASED: &str = "hazelcast_client_backup_waits_released";
+    pub(crate) const OFFLINE_FAILURES: &str = "hazelcast_client_offline_failures";
+    pub(crate) const DROPPED_EVENTS: &str = "hazelcast_client_dropped_events";
+}
+
 impl Stats {
-    pub(crate) fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
+    /// Counts one event in `counter` and in the metric `name`.
+    pub(crate) fn bump(counter: &AtomicU64, name: &'static str) {
+        Self::add(counter, name, 1);
+    }
+
+    /// Counts `n` events in `counter` and in the metric `name`.
+    pub(crate) fn add(counter: &AtomicU64, name: &'static str, n: u64) {
+        if n > 0 {
+            counter.fetch_add(n, Ordering::Relaxed);
+            metrics::counter!(name).increment(n);
+        }
     }
 
     pub(crate) fn snapshot(&self, wire: &WireStats) -> ClientStats {

@@ -1,0 +1,269 @@
+//! Invocations: routing to a partition owner, correlation ids, one deadline per invocation,
+//! and Java's retry rules.
+
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+use std::time::Instant;
+
+use hazelcast_protocol::codec::error_response::ErrorResponse;
+use hazelcast_protocol::frame::flags;
+use hazelcast_protocol::hash::hash_to_index;
+use hazelcast_protocol::message::Message;
+use tokio::time::Sleep;
+use tracing::Instrument;
+
+use crate::backoff::invocation_retry_delay;
+use crate::connection::{Connection, EventHandler, Outgoing};
+use crate::error::{ClientError, ServerError};
+use crate::stats::{Stats, metric};
+
+use crate::client::Inner;
+
+/// Where an invocation goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Route {
+    /// Any member.
+    Any,
+    /// The owner of the partition of a key with this partition hash.
+    KeyHash(i32),
+}
+
+impl Inner {
+    // ---------------------------------------------------------------- invocations
+
+    pub(crate) fn pick(&self, route: Route) -> Option<(Arc<Connection>, i32)> {
+        let conns = self
+            .connections
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if conns.is_empty() {
+            return None;
+        }
+        let partition_id = match route {
+            Route::Any => -1,
+            Route::KeyHash(h) => {
+                let pc = self.partition_count.load(Ordering::SeqCst);
+                if pc == 0 {
+                    return None;
+                }
+                i32::try_from(hash_to_index(h, pc)).unwrap_or(-1)
+            }
+        };
+        if self.smart()
+            && partition_id >= 0
+            && let Some(owner) = self.view.owner(partition_id)
+            && let Some(c) = conns.get(&owner)
+            && !c.is_closed()
+        {
+            return Some((Arc::clone(c), partition_id));
+        }
+        let live: Vec<&Arc<Connection>> = conns.values().filter(|c| !c.is_closed()).collect();
+        if live.is_empty() {
+            return None;
+        }
+        let i = self.round_robin.fetch_add(1, Ordering::Relaxed) % live.len();
+        live.get(i).map(|c| (Arc::clone(c), partition_id))
+    }
+
+    /// Sends `message` on `conn` and waits for its answer until `deadline`, the
+    /// invocation's one timer. `Ok(Err(_))` is a failure to classify; `Err(())` is the
+    /// deadline. The message is shared with the writer: a retry reuses it, copying it only
+    /// when the writer still holds the previous attempt.
+    pub(crate) async fn send_once(
+        &self,
+        conn: &Arc<Connection>,
+        message: &mut Outgoing,
+        partition_id: Option<i32>,
+        deadline: Pin<&mut Sleep>,
+        handler: Option<EventHandler>,
+    ) -> Result<Result<Message, ClientError>, ()> {
+        let id = self.next_correlation_id();
+        {
+            let m = Arc::make_mut(message);
+            m.set_correlation_id(id);
+            if let Some(p) = partition_id {
+                m.set_partition_id(p);
+            }
+            if self.backup_aware() {
+                m.set_flag(flags::BACKUP_AWARE, true);
+            }
+        }
+        if let Some(h) = &handler {
+            conn.add_handler(id, Arc::clone(h));
+        }
+        let rx = self.pending.register(id, conn.id);
+        // Forgets the call if this future is dropped (a caller's own deadline) or fails
+        // before the answer, so that nothing waits in the table for a silent member.
+        let mut guard = CallGuard {
+            inner: self,
+            conn,
+            id,
+            handler: handler.is_some(),
+            armed: true,
+        };
+        let call = async {
+            conn.send(Arc::clone(message)).await?;
+            match rx.await {
+                Err(_) => Err(ClientError::NoConnection("call dropped".into())),
+                Ok(Ok(resp)) if ErrorResponse::matches(&resp) => {
+                    match ErrorResponse::decode(&resp) {
+                        Ok(e) => Err(ClientError::Member(ServerError::from_response(&e))),
+                        Err(e) => Err(ClientError::Protocol(e)),
+                    }
+                }
+                Ok(r) => r,
+            }
+        };
+        let out = tokio::select! {
+            biased;
+            out = call => out,
+            () = deadline => return Err(()),
+        };
+        // The table entry is gone (answered or never sent); an event handler stays for a
+        // success.
+        guard.armed = false;
+        if out.is_err() {
+            self.pending.remove(id);
+            if handler.is_some() {
+                conn.remove_handler(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// An invocation bound to one connection: no retry.
+    pub(crate) async fn invoke_on(
+        &self,
+        conn: &Arc<Connection>,
+        message: Message,
+        handler: Option<EventHandler>,
+    ) -> Result<Message, ClientError> {
+        let start = Instant::now();
+        let deadline = tokio::time::sleep(self.config.invocation_timeout);
+        tokio::pin!(deadline);
+        let mut message = Arc::new(message);
+        match self
+            .send_once(conn, &mut message, None, deadline, handler)
+            .await
+        {
+            Ok(r) => r,
+            Err(()) => Err(ClientError::Timeout {
+                elapsed: start.elapsed(),
+                last_error: None,
+            }),
+        }
+    }
+
+    /// An invocation with routing and Java's retry rules.
+    pub(crate) async fn invoke(
+        &self,
+        request: Message,
+        route: Route,
+        retryable: bool,
+    ) -> Result<Message, ClientError> {
+        let span = tracing::debug_span!(
+            "hz.invoke",
+            message_type = %format_args!("{:#08x}", request.message_type()),
+            attempts = tracing::field::Empty,
+        );
+        self.invoke_inner(request, route, retryable)
+            .instrument(span)
+            .await
+    }
+
+    pub(crate) async fn invoke_inner(
+        &self,
+        request: Message,
+        route: Route,
+        retryable: bool,
+    ) -> Result<Message, ClientError> {
+        Stats::bump(&self.stats.invocations, metric::INVOCATIONS);
+        let start = Instant::now();
+        let deadline_at = tokio::time::Instant::now() + self.config.invocation_timeout;
+        // One timer for the whole invocation, every attempt included.
+        let deadline = tokio::time::sleep_until(deadline_at);
+        tokio::pin!(deadline);
+        let mut request: Outgoing = Arc::new(request);
+        let mut attempt: u32 = 0;
+        loop {
+            if self.is_shut_down() {
+                return Err(ClientError::ClientShutdown);
+            }
+            attempt = attempt.saturating_add(1);
+            if attempt > 1 {
+                tracing::Span::current().record("attempts", attempt);
+            }
+            let err = match self.pick(route) {
+                None if self.connection_count() == 0 => {
+                    if start.elapsed() >= self.config.offline_wait {
+                        Stats::bump(&self.stats.offline_failures, metric::OFFLINE_FAILURES);
+                        return Err(ClientError::Offline);
+                    }
+                    ClientError::NoConnection("not connected to the cluster".into())
+                }
+                None => ClientError::NoConnection("not connected to the cluster".into()),
+                Some((conn, partition_id)) => {
+                    match self
+                        .send_once(
+                            &conn,
+                            &mut request,
+                            Some(partition_id),
+                            deadline.as_mut(),
+                            None,
+                        )
+                        .await
+                    {
+                        Ok(Ok(resp)) => return Ok(resp),
+                        Ok(Err(e)) => e,
+                        Err(()) => {
+                            return Err(ClientError::Timeout {
+                                elapsed: start.elapsed(),
+                                last_error: None,
+                            });
+                        }
+                    }
+                }
+            };
+            if !err.is_retryable(retryable, self.config.redo_operation) {
+                return Err(err);
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline_at {
+                return Err(ClientError::Timeout {
+                    elapsed: start.elapsed(),
+                    last_error: Some(Box::new(err)),
+                });
+            }
+            tracing::debug!(attempt, error = %err, "retrying invocation");
+            Stats::bump(&self.stats.retries, metric::RETRIES);
+            let delay =
+                invocation_retry_delay(attempt, self.config.retry_pause).min(deadline_at - now);
+            if delay.is_zero() {
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+/// Removes an unanswered call from the pending table (and its event handler) on drop.
+struct CallGuard<'a> {
+    inner: &'a Inner,
+    conn: &'a Arc<Connection>,
+    id: i64,
+    handler: bool,
+    armed: bool,
+}
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.inner.pending.remove(self.id);
+            if self.handler {
+                self.conn.remove_handler(self.id);
+            }
+        }
+    }
+}
