@@ -56,6 +56,26 @@ impl Inner {
                 .abort_handle(),
             );
         }
+        if let Some(period) = self.config.statistics_period {
+            let weak = Arc::downgrade(self);
+            tasks.push(
+                tokio::spawn(async move {
+                    loop {
+                        // The first report right away (after connecting), as the official
+                        // clients do, then one per period.
+                        {
+                            let Some(inner) = weak.upgrade() else { return };
+                            if inner.is_shut_down() {
+                                return;
+                            }
+                            inner.send_statistics().await;
+                        }
+                        tokio::time::sleep(period).await;
+                    }
+                })
+                .abort_handle(),
+            );
+        }
         if self.smart() {
             let weak = Arc::downgrade(self);
             tasks.push(
@@ -87,8 +107,17 @@ impl Inner {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner)
                 .contains_key(&m.uuid);
-            if !has && let Err(e) = self.connect_member(&m.address).await {
-                tracing::debug!(address = %m.address, error = %e, "connect to member failed");
+            if has {
+                continue;
+            }
+            match self.connect_member(&m.address).await {
+                Ok(_) => {}
+                Err(e @ ClientError::PartitionCountMismatch { .. }) => {
+                    tracing::warn!(error = %e, "member refused: another partition count");
+                }
+                Err(e) => {
+                    tracing::debug!(address = %m.address, error = %e, "connect to member failed");
+                }
             }
         }
     }

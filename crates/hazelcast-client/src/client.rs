@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::time::Instant;
 
 use hazelcast_protocol::compact::SchemaRegistry;
 use hazelcast_protocol::data::Data;
@@ -56,6 +57,8 @@ pub(crate) struct Inner {
     pub(crate) tasks: Mutex<Vec<AbortHandle>>,
     pub(crate) round_robin: AtomicUsize,
     pub(crate) weak: Weak<Inner>,
+    /// When the client was created.
+    pub(crate) started: Instant,
 }
 
 impl std::fmt::Debug for Inner {
@@ -118,6 +121,7 @@ impl Inner {
             tasks: Mutex::new(Vec::new()),
             round_robin: AtomicUsize::new(0),
             weak: weak.clone(),
+            started: Instant::now(),
         })
     }
 

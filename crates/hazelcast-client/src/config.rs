@@ -200,6 +200,10 @@ pub struct ClientConfig {
     pub labels: Vec<String>,
     /// Events buffered per entry-listener stream before new ones are dropped.
     pub listener_buffer: usize,
+    /// How often the client sends its statistics to the cluster (`Client.Statistics`: name,
+    /// type, version, a few metrics), so that Management Center lists it; `None` turns
+    /// them off. On by default every 5 s, as the official clients' metrics.
+    pub statistics_period: Option<Duration>,
 }
 
 impl Default for ClientConfig {
@@ -224,6 +228,7 @@ impl Default for ClientConfig {
             client_name: "hz.client.rust".into(),
             labels: Vec::new(),
             listener_buffer: 1024,
+            statistics_period: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -268,6 +273,9 @@ impl ClientConfig {
         }
         if self.heartbeat_interval.is_zero() || self.heartbeat_timeout.is_zero() {
             return bad("heartbeat interval and timeout must be positive");
+        }
+        if self.statistics_period.is_some_and(|p| p.is_zero()) {
+            return bad("statistics period must be positive (None turns statistics off)");
         }
         if self.invocation_timeout.is_zero() {
             return bad("invocation timeout must be positive");
@@ -400,6 +408,12 @@ impl ClientConfigBuilder {
             alternatives: alternatives.into_iter().collect(),
             try_count,
         });
+        self
+    }
+    /// How often statistics are sent to the cluster (`None`: never; see
+    /// [`ClientConfig::statistics_period`]).
+    pub fn statistics_period(mut self, period: Option<Duration>) -> Self {
+        self.config.statistics_period = period;
         self
     }
     /// Client instance name.

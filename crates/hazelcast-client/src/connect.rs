@@ -19,9 +19,9 @@ use crate::error::{AuthFailure, ClientError, ServerError};
 use crate::client::{ClusterConnection, Inner, Sink, lock};
 
 /// Client type sent at authentication (members store it, they do not check it).
-const CLIENT_TYPE: &str = "RST";
+pub(crate) const CLIENT_TYPE: &str = "RST";
 /// Hazelcast version this client speaks (protocol 2.x of Hazelcast 5).
-const CLIENT_VERSION: &str = "5.4.0";
+pub(crate) const CLIENT_VERSION: &str = "5.4.0";
 /// Serialization version of Hazelcast 4/5.
 const SERIALIZATION_VERSION: u8 = 1;
 
@@ -104,12 +104,20 @@ impl Inner {
             .ok_or_else(|| ClientError::NoConnection(format!("{address} sent no member uuid")))?;
         let pc = u32::try_from(resp.partition_count).unwrap_or(0);
         let known = self.partition_count.load(Ordering::SeqCst);
-        if pc == 0 || (known != 0 && known != pc && self.connection_count() > 0) {
-            // A member of the live cluster with another partition count: refused (retried
-            // by the reconnect loop, never a shutdown).
+        if pc == 0 {
             return Err(ClientError::Authentication {
                 address: address.to_owned(),
                 reason: AuthFailure::NotAllowedInCluster,
+            });
+        }
+        if known != 0 && known != pc && self.connection_count() > 0 {
+            // A member of the live cluster with another partition count: refused, and
+            // retried by the connect-to-all task like any failed connection (never a
+            // shutdown).
+            return Err(ClientError::PartitionCountMismatch {
+                address: address.to_owned(),
+                expected: known,
+                announced: pc,
             });
         }
         if known != 0 && known != pc {

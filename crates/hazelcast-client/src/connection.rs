@@ -65,6 +65,10 @@ pub(crate) struct Connection {
     pub(crate) id: u64,
     pub(crate) member_uuid: Uuid,
     pub(crate) address: String,
+    /// The local end of the socket, as `host:port` (for the client statistics).
+    pub(crate) local_address: String,
+    /// When the connection was opened, in milliseconds since the Unix epoch.
+    pub(crate) connected_at_ms: i64,
     tx: mpsc::Sender<Outgoing>,
     wire: Arc<WireStats>,
     closed: AtomicBool,
@@ -148,10 +152,15 @@ impl Connection {
         wire: Arc<WireStats>,
     ) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let local_address = stream
+            .local_addr()
+            .map_or_else(|_| String::new(), |a| a.to_string());
         let conn = Arc::new(Self {
             id,
             member_uuid,
             address,
+            local_address,
+            connected_at_ms: crate::statistics::epoch_millis(std::time::SystemTime::now()),
             tx,
             wire,
             closed: AtomicBool::new(false),

@@ -164,6 +164,21 @@ pub enum ClientError {
         /// Why.
         reason: AuthFailure,
     },
+    /// A member announced another partition count than the cluster the client is
+    /// connected to (a member configured differently). The connection is dropped and
+    /// retried like any failed connection; the client keeps working with the others.
+    #[error(
+        "{address} announced {announced} partitions but the cluster has {expected}: \
+         connection refused (retried)"
+    )]
+    PartitionCountMismatch {
+        /// The member's address.
+        address: String,
+        /// The partition count of the cluster the client uses.
+        expected: u32,
+        /// The partition count the member announced.
+        announced: u32,
+    },
     /// The invocation did not complete within the invocation timeout.
     #[error("invocation timed out after {elapsed:?}")]
     Timeout {

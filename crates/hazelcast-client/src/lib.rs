@@ -88,6 +88,7 @@ pub mod map_config;
 mod pending;
 mod schema;
 pub mod serialize;
+mod statistics;
 mod stats;
 
 pub use client::{Client, ClusterConnection};

@@ -54,6 +54,21 @@ pub(crate) fn to_millis(d: Option<Duration>) -> i64 {
 
 /// A handle on one distributed map. Keys of type `K`, values of type `V`; use
 /// `Map<Data, Data>` to work with serialized bytes directly.
+///
+/// Key arguments are borrowed forms of `K` (`K: Borrow<Q>`), as with `HashMap`: a
+/// `Map<String, _>` takes `&str` as well as `&String`. The borrowed form must serialize
+/// like the key (true of `str` and `String`).
+///
+/// ```no_run
+/// # async fn demo(client: hazelcast_client::Client) -> Result<(), hazelcast_client::ClientError> {
+/// let sessions = client.map::<String, String>("sessions");
+/// sessions.set("id-1", &"value".to_owned()).await?;
+/// let id = "id-1".to_owned();
+/// assert_eq!(sessions.get(&id).await?.as_deref(), Some("value"));
+/// assert_eq!(sessions.get("id-1").await?.as_deref(), Some("value"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Map<K, V> {
     client: Client,
@@ -130,7 +145,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// Connection, timeout, member or serialization errors.
-    pub async fn get(&self, key: &K) -> Result<Option<V>, ClientError> {
+    pub async fn get<Q>(&self, key: &Q) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         let (k, hash) = self.key(key).await?;
         let req = MapGetRequest {
             name: self.name.clone(),
@@ -410,7 +429,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn remove(&self, key: &K) -> Result<Option<V>, ClientError> {
+    pub async fn remove<Q>(&self, key: &Q) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         let (k, hash) = self.key(key).await?;
         let req = MapRemoveRequest {
             name: self.name.clone(),
@@ -429,7 +452,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn delete(&self, key: &K) -> Result<Option<bool>, ClientError> {
+    pub async fn delete<Q>(&self, key: &Q) -> Result<Option<bool>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         let (k, hash) = self.key(key).await?;
         let req = MapDeleteRequest {
             name: self.name.clone(),
@@ -446,7 +473,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     ///
     /// # Errors
     /// As [`get`](Self::get).
-    pub async fn contains_key(&self, key: &K) -> Result<bool, ClientError> {
+    pub async fn contains_key<Q>(&self, key: &Q) -> Result<bool, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         let (k, hash) = self.key(key).await?;
         let req = MapContainsKeyRequest {
             name: self.name.clone(),

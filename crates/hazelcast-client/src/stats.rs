@@ -26,6 +26,7 @@ pub(crate) struct Stats {
     pub(crate) dropped_events: AtomicU64,
     pub(crate) offline_failures: AtomicU64,
     pub(crate) released_backup_waits: AtomicU64,
+    pub(crate) statistics_sent: AtomicU64,
 }
 
 /// Metric names (see the module docs).
@@ -67,6 +68,7 @@ impl Stats {
             dropped_events: self.dropped_events.load(Ordering::Relaxed),
             offline_failures: self.offline_failures.load(Ordering::Relaxed),
             released_backup_waits: self.released_backup_waits.load(Ordering::Relaxed),
+            statistics_sent: self.statistics_sent.load(Ordering::Relaxed),
         }
     }
 }
@@ -91,6 +93,9 @@ pub struct ClientStats {
     /// Writes completed without waiting out the backup-ack timeout because a member left
     /// (or its connection closed) while they waited only for backup acks.
     pub released_backup_waits: u64,
+    /// Statistics reports the cluster accepted
+    /// ([`ClientConfig::statistics_period`](crate::ClientConfig::statistics_period)).
+    pub statistics_sent: u64,
     /// Messages written to members (requests, heartbeats), over all connections.
     pub messages_sent: u64,
     /// Socket writes that sent them: `messages_sent / write_calls` is the number of

@@ -221,7 +221,11 @@ fn authenticate(member: &MemberShared, msg: &Message) -> Option<(Message, Uuid, 
                 serialization_version: 1,
                 server_hazelcast_version: views::SERVER_VERSION.to_string(),
                 partition_count: if ok {
-                    i32::try_from(engine.partition_count()).unwrap_or(271)
+                    let count = member
+                        .faults
+                        .advertised_partition_count()
+                        .unwrap_or_else(|| engine.partition_count());
+                    i32::try_from(count).unwrap_or(271)
                 } else {
                     -1
                 },

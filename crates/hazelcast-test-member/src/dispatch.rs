@@ -219,6 +219,11 @@ pub(crate) fn handle(c: &mut ConnInfo<'_>, m: &Message) -> Result<Handled, Membe
     let t = m.message_type();
     Ok(match t {
         ClientPingRequest::MESSAGE_TYPE => plain(ClientPingResponse {}.encode()),
+        ClientStatisticsRequest::MESSAGE_TYPE => {
+            // Stored by a real member for Management Center; checked for shape here.
+            let _ = decode!(ClientStatisticsRequest);
+            plain(ClientStatisticsResponse {}.encode())
+        }
         ClientAddClusterViewListenerRequest::MESSAGE_TYPE => Handled {
             response: ClientAddClusterViewListenerResponse {}.encode(),
             backups: Vec::new(),

@@ -31,6 +31,7 @@ struct State {
     delay_by_type: HashMap<i32, Duration>,
     refuse_connections: bool,
     deny_clients: bool,
+    advertised_partition_count: Option<u32>,
     withhold_backup_acks: bool,
     crash_on: Option<(i32, CrashPoint)>,
 }
@@ -125,6 +126,18 @@ impl Faults {
     /// Whether authentications are denied.
     pub fn denies_clients(&self) -> bool {
         self.lock().deny_clients
+    }
+
+    /// Announces `count` partitions at authentication instead of the cluster's (None: the
+    /// real count), as a member of a cluster configured differently would: a client
+    /// connected to the others must refuse this member.
+    pub fn set_advertised_partition_count(&self, count: Option<u32>) {
+        self.lock().advertised_partition_count = count;
+    }
+
+    /// The partition count announced at authentication instead of the cluster's.
+    pub fn advertised_partition_count(&self) -> Option<u32> {
+        self.lock().advertised_partition_count
     }
 
     /// While set, this member sends no backup acks for the backups it holds, so
