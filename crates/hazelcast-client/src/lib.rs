@@ -85,6 +85,7 @@ mod invocation;
 pub mod listener;
 pub mod map;
 pub mod map_config;
+mod map_query;
 mod pending;
 mod schema;
 pub mod serialize;
