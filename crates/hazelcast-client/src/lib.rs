@@ -11,12 +11,20 @@
 //!   members, reconnect with backoff and jitter, cluster-id change handling and failover
 //!   through an ordered cluster list ([`FailoverConfig`]). Open-source clusters are accepted
 //!   for failover; without WAN replication (Enterprise) the clusters do **not** share data.
-//! - **IMap** ([`Map`]): typed over keys and values ([`Serialize`]/[`Deserialize`], with
+//! - **IMap** ([`Map`]): typed over keys and values (borrowed keys: `&str` for a `Map<String, _>`) ([`Serialize`]/[`Deserialize`], with
 //!   [`Data`](hazelcast_protocol::data::Data) as the escape hatch and [`AsCompact`] for Compact
 //!   records, whose schemas are sent before first use and fetched on read), entry listeners
 //!   as a [`Stream`](futures_core::Stream) ([`EntryStream`]), dynamic map configuration
 //!   ([`MapConfig`]).
-//! - **Counters**: [`Client::stats`].
+//! - **Counters**: [`Client::stats`] (invocations, retries, reconnects, failovers, and wire
+//!   counters: messages per socket write), the same events through the [`metrics`] facade
+//!   (`hazelcast_client_*`, see [`ClientStats`]), and client statistics sent to the cluster
+//!   every 5 s as the official clients do, so that Management Center lists this client
+//!   ([`ClientConfig::statistics_period`]).
+//! - **Hot path**: correlation ids in a sharded table, one timer per invocation, requests
+//!   shared with the connection's writer (copied only for a retry), every queued request
+//!   sent with one vectored write (many per TCP segment under load), responses read
+//!   straight into the decoder, Compact layouts computed once per type.
 //!
 //! # Under faults
 //!

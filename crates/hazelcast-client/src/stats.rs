@@ -1,16 +1,6 @@
 //! Counters users can read: a snapshot with [`Client::stats`](crate::Client::stats), and the
 //! same events through the [`metrics`] facade, for whatever recorder (Prometheus, StatsD,
 //! ...) the application installs. Without a recorder the facade costs next to nothing.
-//!
-//! | metric (counter) | counts |
-//! |---|---|
-//! | `hazelcast_client_invocations` | invocations started (user calls and internal ones) |
-//! | `hazelcast_client_retries` | retries after retryable failures |
-//! | `hazelcast_client_reconnects` | reconnects after every connection was lost |
-//! | `hazelcast_client_failovers` | switches to another cluster of the failover list |
-//! | `hazelcast_client_backup_waits_released` | writes completed without waiting out the backup-ack timeout because a member left |
-//! | `hazelcast_client_offline_failures` | calls failed at once because the client was offline |
-//! | `hazelcast_client_dropped_events` | entry events dropped by a full listener stream |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -74,6 +64,19 @@ impl Stats {
 }
 
 /// A snapshot of the client's counters.
+///
+/// The counted events also go to the [`metrics`] facade, under these names, for whatever
+/// recorder the application installs (none: next to no cost):
+///
+/// | metric (counter) | counts |
+/// |---|---|
+/// | `hazelcast_client_invocations` | invocations started (user calls and internal ones) |
+/// | `hazelcast_client_retries` | retries after retryable failures |
+/// | `hazelcast_client_reconnects` | reconnects after every connection was lost |
+/// | `hazelcast_client_failovers` | switches to another cluster of the failover list |
+/// | `hazelcast_client_backup_waits_released` | writes completed without waiting out the backup-ack timeout because a member left |
+/// | `hazelcast_client_offline_failures` | calls failed at once because the client was offline |
+/// | `hazelcast_client_dropped_events` | entry events dropped by a full listener stream |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientStats {
