@@ -11,7 +11,7 @@ use hazelcast_client::backoff::random_unit;
 use hazelcast_client::error::codes;
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{
-    Client, ClientError, ClusterConnection, AsCompact, EntryEvent, EntryListenerOptions, Map,
+    AsCompact, Client, ClientError, ClusterConnection, EntryEvent, EntryListenerOptions, Map,
 };
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;

@@ -72,7 +72,9 @@ async fn bad_records_read_as_no_session_and_are_removed() {
     let raw = repo.client().map::<String, Data>("bad-records");
     let other_type = repo
         .client()
-        .map::<String, hazelcast_client::AsCompact<session_hazelcast::AttributeValue>>("bad-records");
+        .map::<String, hazelcast_client::AsCompact<session_hazelcast::AttributeValue>>(
+            "bad-records",
+        );
     let bad: Vec<(&str, Data)> = vec![
         // A Java-serialized object (HSS 3.x stored MapSession with Java serialization):
         // a non-Compact type id and an object stream header.

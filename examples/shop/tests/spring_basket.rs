@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hazelcast_client::{Client, ClientConfig, Compact};
+use hazelcast_client::{AsCompact, Client, ClientConfig};
 use hazelcast_protocol::compact::{GenericRecord, SchemaRegistry};
 use hazelcast_protocol::data::Data;
 use session_hazelcast::compact_record::{from_record, to_record};
@@ -202,8 +202,8 @@ async fn java_and_rust_read_each_others_basket() {
         .expect("get")
         .expect("value");
     assert_eq!(hex(stored.as_bytes()), java_hex);
-    let Compact(record) = client
-        .decode::<Compact<GenericRecord>>(&stored)
+    let AsCompact(record) = client
+        .decode::<AsCompact<GenericRecord>>(&stored)
         .await
         .expect("schemas fetched from the member");
     let mut schemas = Vec::new();
