@@ -112,13 +112,32 @@ async fn statistics_are_accepted_by_a_real_member() {
     )
     .await
     .expect("connect");
+    let connected = Instant::now();
+    let accepted = eventually(Duration::from_secs(20), || {
+        client.stats().statistics_sent >= 2
+    })
+    .await;
     assert!(
-        eventually(Duration::from_secs(20), || client.stats().statistics_sent
-            >= 2)
-        .await,
+        accepted,
         "the real member accepted the reports: {:?}",
         client.stats()
     );
+    // The member reads the metrics blob when it collects its own metrics (every 5 s by
+    // default): after two collections, its log shows no trouble with our reports.
+    tokio::time::sleep(Duration::from_secs(11).saturating_sub(connected.elapsed())).await;
+    let log = cluster.log(0);
+    assert!(
+        log.contains("client name: rust-stats-probe"),
+        "the member saw the client"
+    );
+    let trouble: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("exception") || l.contains("severe") || l.contains("metric")
+        })
+        .collect();
+    assert!(trouble.is_empty(), "member log: {trouble:#?}");
     client.shutdown().await;
     drop(cluster);
 }
