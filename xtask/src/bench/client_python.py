@@ -81,6 +81,16 @@ def phase(m, op, size, in_flight, length, record):
     return counts, lat
 
 
+def tcp_out_segments():
+    """Machine-wide TCP segments sent (Tcp: OutSegs of /proc/net/snmp), None if unknown."""
+    try:
+        with open("/proc/net/snmp") as f:
+            tcp = [line.split() for line in f if line.startswith("Tcp:")]
+        return int(tcp[1][tcp[0].index("OutSegs")])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def quantile_us(sorted_s, q):
     if not sorted_s:
         return None
@@ -95,9 +105,11 @@ def main():
         for op, size, n in CASES:
             m = client.get_map("bench-%dB" % size)
             phase(m, op, size, n, warmup, False)
+            seg0 = tcp_out_segments()
             cpu0, t0 = time.process_time(), time.perf_counter()
             counts, lat = phase(m, op, size, n, duration, True)
             window, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            seg1 = tcp_out_segments()
             lat.sort()
             print(json.dumps({
                 "client": "python", "case": "%s %dB x%d" % (op, size, n),
@@ -105,6 +117,7 @@ def main():
                 "per_second": counts["ok"] / window if window > 0 else 0.0,
                 "p50_us": quantile_us(lat, 0.5), "p99_us": quantile_us(lat, 0.99),
                 "cpu_seconds": cpu,
+                "tcp_out_segments": seg1 - seg0 if seg0 is not None and seg1 is not None else None,
             }), flush=True)
     finally:
         client.shutdown()
