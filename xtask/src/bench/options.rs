@@ -72,7 +72,7 @@ impl Options {
                 quick,
                 warmup: Duration::from_millis(300),
                 client_window: Duration::from_millis(1500),
-                http_window: Duration::from_secs(2),
+                http_window: Duration::from_millis(1500),
                 connections: 32,
                 only: None,
                 test_member: false,

@@ -22,7 +22,7 @@ const SWEPT: [&str; 3] = [
 
 /// Assumed upper bound of one pre-created session in the app's memory (in-memory store)
 /// or in the member's heap, to skip sizes that cannot fit.
-const BYTES_PER_SESSION: f64 = 4096.0;
+const BYTES_PER_SESSION: f64 = 2048.0;
 
 /// The sweep's handlers: name and method of `/basket`.
 const CASES: [(&str, &str); 2] = [("show basket", "GET"), ("add to basket", "POST")];
