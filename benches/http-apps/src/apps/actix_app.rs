@@ -134,10 +134,13 @@ pub(super) fn serve(
                 let (repository, client): (std::sync::Arc<dyn SessionRepository>, _) =
                     if stack == Stack::OursActixHazelcast {
                         let repo = super::hazelcast_repository(stack, &backends).await?;
+                        super::populate(&repo, &backends).await?;
                         let client = repo.client().clone();
                         (std::sync::Arc::new(repo), Some(client))
                     } else {
-                        (std::sync::Arc::new(MemorySessionRepository::new()), None)
+                        let repo = MemorySessionRepository::new();
+                        super::populate(&repo, &backends).await?;
+                        (std::sync::Arc::new(repo), None)
                     };
                 let sessions = session_actix::SessionMiddleware::builder_shared(repository).build();
                 let counter = web::Data::new(client);

@@ -104,9 +104,14 @@ pub(super) async fn serve(
     let redis = backends.redis.as_deref();
     let mut client = None;
     let app = match stack {
-        Stack::OursAxumMemory => ours(SessionManager::new(MemorySessionRepository::new())),
+        Stack::OursAxumMemory => {
+            let repo = MemorySessionRepository::new();
+            super::populate(&repo, &backends).await?;
+            ours(SessionManager::new(repo))
+        }
         Stack::OursAxumHazelcast => {
             let repo = super::hazelcast_repository(stack, &backends).await?;
+            super::populate(&repo, &backends).await?;
             client = Some(repo.client().clone());
             ours(SessionManager::new(repo))
         }

@@ -33,7 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   callback runs on the thread that completes the future (the client's own response or I/O
  *   thread) through a direct executor. A plain {@code whenComplete} on Hazelcast's futures
  *   hands the callback to the default asynchronous executor, ForkJoinPool's common pool,
- *   which on two cores (parallelism 1) starts a new thread per callback.</li>
+ *   which on two cores (parallelism 1) starts a new thread per callback. The client itself
+ *   does the same with its own decoding step of every asynchronous map call
+ *   ({@code ClientDelegatingFuture}), so the xtask runs this driver with
+ *   {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}: with it, that step runs
+ *   on the common pool (two threads) and no thread is started per call.</li>
  *   <li>get + replaceIfSame: {@code IMap} has no asynchronous {@code replace(key, old, new)},
  *   so N platform threads each call {@code get} then {@code replace} synchronously, as a
  *   servlet thread of Spring Session does.</li>
