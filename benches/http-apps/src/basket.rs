@@ -43,6 +43,12 @@ impl Basket {
 
 /// A fresh item name on every call in this process (`item-1`, `item-2`, ...), so that
 /// "add to basket" never stores a value equal to the stored one.
+///
+/// ```
+/// use bench_http_apps::basket::distinct_item;
+///
+/// assert_ne!(distinct_item(), distinct_item());
+/// ```
 pub fn distinct_item() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     format!("item-{}", NEXT.fetch_add(1, Ordering::Relaxed))

@@ -11,6 +11,14 @@ pub fn tcp_out_segments() -> Option<u64> {
 
 /// The `Tcp:` counter `name` in the text of `/proc/net/snmp` (a header line of names and
 /// a line of values, both starting with `Tcp:`).
+///
+/// ```
+/// use bench_http_apps::netstat::parse_tcp_counter;
+///
+/// let snmp = "Tcp: RtoMin OutSegs\nTcp: 200 4242\n";
+/// assert_eq!(parse_tcp_counter(snmp, "OutSegs"), Some(4242));
+/// assert_eq!(parse_tcp_counter("no counters", "OutSegs"), None);
+/// ```
 pub fn parse_tcp_counter(snmp: &str, name: &str) -> Option<u64> {
     let mut tcp = snmp.lines().filter_map(|l| l.strip_prefix("Tcp:"));
     let names = tcp.next()?;
