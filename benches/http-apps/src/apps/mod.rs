@@ -178,16 +178,20 @@ pub struct Backends {
     pub session_file: Option<PathBuf>,
 }
 
-/// Whether this build can turn our Hazelcast repository's local cache of session records
-/// on ([`with_local_cache`]).
-pub const LOCAL_CACHE_SWITCH: bool = false;
-
 /// The one place the benchmark chooses our Hazelcast repository's local cache of session
 /// records: every Hazelcast stack's repository is built through it.
 ///
-/// The branch that adds `HazelcastRepositoryBuilder::local_cache(bool)` replaces the
-/// body with `Ok(builder.local_cache(on))` and sets [`LOCAL_CACHE_SWITCH`]; until then
-/// "off" is the repository as it is (no local cache of records) and "on" is an error.
+/// Once `HazelcastRepositoryBuilder::local_cache(bool)` exists, the body becomes
+/// `Ok(builder.local_cache(on))`; until then "off" is the repository as it is (no local
+/// cache of records) and "on" is an error, which the harness reports as not measured.
+///
+/// ```
+/// use bench_http_apps::apps::with_local_cache;
+/// use session_hazelcast::HazelcastSessionRepository;
+///
+/// // "off" is always available.
+/// assert!(with_local_cache(HazelcastSessionRepository::builder(), false).is_ok());
+/// ```
 ///
 /// # Errors
 /// [`ServeError::NoLocalCacheSwitch`] for `on` in a build without the switch.
