@@ -235,11 +235,16 @@ pub async fn run_case(
 ) -> Measurement {
     let _ = phase(client, case, warmup, false, 0x9e37_79b9).await;
     let segments0 = crate::netstat::tcp_out_segments();
+    let member0 = crate::cpu::member_cpu_seconds();
     let cpu0 = crate::cpu::process_cpu_seconds();
     let start = Instant::now();
     let t = phase(client, case, duration, true, 0x85eb_ca6b).await;
     let window = start.elapsed();
     let cpu = match (cpu0, crate::cpu::process_cpu_seconds()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    let member = match (member0, crate::cpu::member_cpu_seconds()) {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };
@@ -249,6 +254,7 @@ pub async fn run_case(
     };
     let mut m = Measurement::from_window(t.ok, t.errors, window, t.latencies, cpu);
     m.tcp_out_segments = segments;
+    m.member_cpu_seconds = member;
     m
 }
 

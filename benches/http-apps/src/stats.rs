@@ -85,6 +85,10 @@ pub struct Measurement {
     /// delta, see [`crate::netstat`]), if measured.
     #[serde(default)]
     pub tcp_out_segments: Option<u64>,
+    /// CPU seconds the Hazelcast member used in the window (user + system), if measured
+    /// (see [`crate::cpu::member_cpu_seconds`]).
+    #[serde(default)]
+    pub member_cpu_seconds: Option<f64>,
 }
 
 impl Measurement {
@@ -110,6 +114,7 @@ impl Measurement {
             p99_us: latencies.quantile_us(0.99),
             cpu_seconds,
             tcp_out_segments: None,
+            member_cpu_seconds: None,
         }
     }
 }

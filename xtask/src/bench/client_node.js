@@ -35,6 +35,19 @@ function nextIndex(n) {
     return (seed >>> 0) % n;
 }
 
+// CPU seconds of the member named by BENCH_MEMBER_PID (/proc/PID/stat), null if unknown.
+function memberCpuSeconds() {
+    const pid = (process.env.BENCH_MEMBER_PID || '').trim();
+    if (!/^[0-9]+$/.test(pid)) { return null; }
+    try {
+        const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/);
+        return (Number(f[11]) + Number(f[12])) / 100;
+    } catch (e) {
+        return null;
+    }
+}
+
 async function phase(map, op, size, inFlight, seconds, record) {
     const v = value(size, 'a');
     const until = performance.now() + seconds * 1000;
@@ -86,12 +99,14 @@ async function main() {
             const map = await client.getMap('bench-' + size + 'B');
             await phase(map, op, size, n, Number(warmup), false);
             const seg0 = tcpOutSegments();
+            const member0 = memberCpuSeconds();
             const cpu0 = process.cpuUsage();
             const t0 = performance.now();
             const r = await phase(map, op, size, n, Number(duration), true);
             const seconds = (performance.now() - t0) / 1000;
             const cpu = process.cpuUsage(cpu0);
             const seg1 = tcpOutSegments();
+            const member1 = memberCpuSeconds();
             r.lat.sort((a, b) => a - b);
             console.log(JSON.stringify({
                 client: 'node', case: `${op} ${size}B x${n}`,
@@ -100,6 +115,7 @@ async function main() {
                 p50_us: quantileUs(r.lat, 0.5), p99_us: quantileUs(r.lat, 0.99),
                 cpu_seconds: (cpu.user + cpu.system) / 1e6,
                 tcp_out_segments: seg0 !== null && seg1 !== null ? seg1 - seg0 : null,
+                member_cpu_seconds: member0 !== null && member1 !== null ? member1 - member0 : null,
             }));
         }
     } finally {

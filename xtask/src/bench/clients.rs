@@ -27,6 +27,9 @@ const JAVA_DRIVER_JVM: [&str; 4] = [
     "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2",
 ];
 
+/// The member's process id, for the drivers to read its CPU time (set once per run).
+static MEMBER_PID: std::sync::OnceLock<Option<u32>> = std::sync::OnceLock::new();
+
 /// The drivers that could be set up.
 struct Drivers {
     python: Option<PathBuf>,
@@ -97,6 +100,7 @@ pub(crate) fn run(
     skipped: &mut Skipped,
 ) -> Result<(), String> {
     let drivers = setup(root, out, skipped);
+    let _ = MEMBER_PID.set(cluster.member_pid);
     let (addresses, cluster_name) = (&cluster.addresses, &cluster.name);
     let scripts = root.join("xtask/src/bench");
     let (warm, dur) = (secs(opts.warmup), secs(opts.client_window));
@@ -160,6 +164,9 @@ fn drive(
     records: &mut Vec<Record>,
 ) -> Result<(), String> {
     eprintln!("bench: [run {run}/{runs}] {client} client");
+    if let Some(pid) = MEMBER_PID.get().copied().flatten() {
+        cmd.env("BENCH_MEMBER_PID", pid.to_string());
+    }
     let mut p = Proc::spawn(client, cmd)?;
     while let Some(line) = p.next_line(Duration::from_secs(300))? {
         let Ok(v) = serde_json::from_str::<Value>(&line) else {
@@ -174,12 +181,14 @@ fn drive(
             continue;
         };
         eprintln!(
-            "bench:   {client:6} {case:28} {:>10.0} ops/s  p50 {:>6} µs  p99 {:>6} µs  cpu {}  segments/op {}",
+            "bench:   {client:6} {case:28} {:>10.0} ops/s  p50 {:>6} µs  p99 {:>6} µs  cpu {}  segments/op {}  member µs/op {}",
             r.per_second,
             r.p50_us.map_or("-".into(), |x| format!("{x:.0}")),
             r.p99_us.map_or("-".into(), |x| format!("{x:.0}")),
             r.cpu_share.map_or("-".into(), |x| format!("{x:.2}")),
             r.segments_per_op.map_or("-".into(), |x| format!("{x:.2}")),
+            r.member_cpu_us_per_op
+                .map_or("-".into(), |x| format!("{x:.1}")),
         );
         records.push(r);
     }

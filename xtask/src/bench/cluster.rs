@@ -31,6 +31,8 @@ pub(crate) struct Cluster {
     pub(crate) description: String,
     /// Whether it is the in-process imitation.
     pub(crate) imitation: bool,
+    /// The member's process id when it runs on this machine (for its CPU time).
+    pub(crate) member_pid: Option<u32>,
 }
 
 /// Starts (or names) the cluster.
@@ -49,18 +51,21 @@ pub(crate) fn start(tool: &Path, opts: &Options) -> Result<Cluster, String> {
             ),
             name,
             imitation: false,
+            member_pid: None,
         });
     }
     if opts.test_member {
         eprintln!("bench: starting the test member (--test-member, separate process)");
         let mut member = Proc::spawn("test member", Command::new(tool).arg("member"))?;
         let addresses = member.wait_for("MEMBERS ", Duration::from_secs(30))?;
+        let member_pid = Some(member.pid());
         return Ok(Cluster {
             _member: Member::Test { _proc: member },
             addresses,
             name: "dev".into(),
             description: "one `hazelcast-test-member` (the in-process imitation, not a real member) in its own process (`bench-tool member`, 2 tokio threads) on the same machine".to_owned(),
             imitation: true,
+            member_pid,
         });
     }
     eprintln!(
@@ -87,6 +92,7 @@ pub(crate) fn start(tool: &Path, opts: &Options) -> Result<Cluster, String> {
         cluster.version(),
         opts.member_heap
     );
+    let member_pid = cluster.pid(0);
     Ok(Cluster {
         _member: Member::Real {
             _cluster: Box::new(cluster),
@@ -95,5 +101,6 @@ pub(crate) fn start(tool: &Path, opts: &Options) -> Result<Cluster, String> {
         name: "bench".into(),
         description,
         imitation: false,
+        member_pid,
     })
 }

@@ -163,6 +163,7 @@ mod tests {
             cpu_share: None,
             round_trips: Some(1.0),
             segments_per_op: None,
+            member_cpu_us_per_op: None,
             sessions,
             rss_mib: Some(40.0),
         }

@@ -101,14 +101,14 @@ fn client_section(s: &mut String, rows: &[Row]) {
     let _ = writeln!(
         s,
         "\n## Hazelcast clients (10,000 String keys, String values)\n\n\
-         | case | client | ops/s | spread | p50 µs | p99 µs | client CPU (cores) | CPU µs / op | TCP segments / op | errors |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+         | case | client | ops/s | spread | p50 µs | p99 µs | client CPU (cores) | CPU µs / op | member CPU µs / op | TCP segments / op | errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for case in cases(&client) {
         for r in client.iter().filter(|r| r.case == case) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} | {} | {} |",
                 r.case,
                 r.subject,
                 rate(r.per_second),
@@ -117,6 +117,7 @@ fn client_section(s: &mut String, rows: &[Row]) {
                 num(r.p99_us, 0),
                 num(r.cpu_share, 2),
                 num(r.cpu_us_per_op(), 1),
+                num(r.member_cpu_us_per_op, 1),
                 num(r.segments_per_op, 2),
                 r.errors
             );
@@ -126,8 +127,10 @@ fn client_section(s: &mut String, rows: &[Row]) {
         s,
         "\nTCP segments / op: the machine-wide `Tcp: OutSegs` delta of `/proc/net/snmp` over the \
          measured window divided by the operations: both directions (client → member and \
-         member → client) and pure ACKs, plus anything else the machine sent meanwhile. Messages \
-         per write are not reported: our client exposes no sent-message counters in this build."
+         member → client) and pure ACKs, plus anything else the machine sent meanwhile. Member \
+         CPU: the member process's user + system CPU time over the window (`/proc/<pid>/stat`, \
+         read by the driver) per operation; `–` for a cluster not started here. Messages per \
+         write are not reported: our client exposes no sent-message counters in this build."
     );
     let find = |subject: &str, case: &str| {
         client
@@ -146,16 +149,17 @@ fn client_section(s: &mut String, rows: &[Row]) {
         s,
         "\n### Ours / the official Java client (same member, same run)\n\n\
          Throughput above 1× and CPU per operation below 1× favour ours.\n\n\
-         | case | throughput ours / Java | CPU per op ours / Java | p50 ours / Java | TCP segments per op ours / Java |\n\
-         |---|---:|---:|---:|---:|"
+         | case | throughput ours / Java | CPU per op ours / Java | member CPU per op ours / Java | p50 ours / Java | TCP segments per op ours / Java |\n\
+         |---|---:|---:|---:|---:|---:|"
     );
     for (ours, java) in pairs {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             ours.case,
             ratio(Some(ours.per_second), Some(java.per_second)),
             ratio(ours.cpu_us_per_op(), java.cpu_us_per_op()),
+            ratio(ours.member_cpu_us_per_op, java.member_cpu_us_per_op),
             ratio(ours.p50_us, java.p50_us),
             ratio(ours.segments_per_op, java.segments_per_op),
         );
@@ -353,6 +357,7 @@ mod tests {
             cpu_share: Some(0.25),
             round_trips: Some(2.0),
             segments_per_op: Some(0.5),
+            member_cpu_us_per_op: Some(30.0),
             sessions: None,
             rss_mib: None,
         }
@@ -397,12 +402,14 @@ mod tests {
         let md = markdown(&ctx(), &rows);
         // 0.25 cores at 12,345.6/s = 20.3 µs per operation.
         assert!(
-            md.contains("| get 200B x1 | rust | 12,346 | 4% | 81 | – | 0.25 | 20.3 | 0.50 | 0 |"),
+            md.contains(
+                "| get 200B x1 | rust | 12,346 | 4% | 81 | – | 0.25 | 20.3 | 30.0 | 0.50 | 0 |"
+            ),
             "{md}"
         );
         // Twice the throughput at half the CPU share: a quarter of the CPU per operation.
         assert!(
-            md.contains("| get 200B x1 | 2.00× | 0.25× | 0.50× | 1.00× |"),
+            md.contains("| get 200B x1 | 2.00× | 0.25× | 1.00× | 0.50× | 1.00× |"),
             "{md}"
         );
         assert!(

@@ -28,6 +28,8 @@ pub(crate) struct Record {
     pub(crate) round_trips: Option<f64>,
     /// TCP segments the machine sent per operation in the window (client part).
     pub(crate) segments_per_op: Option<f64>,
+    /// The member's CPU time per operation in the window, µs (client part).
+    pub(crate) member_cpu_us_per_op: Option<f64>,
     /// Live sessions (sweep).
     pub(crate) sessions: Option<u64>,
     /// Resident memory of the app after the window, MiB (sweep).
@@ -48,6 +50,7 @@ impl Record {
         let cpu = v.get("cpu_seconds").and_then(Value::as_f64);
         let ok = v.get("ok").and_then(Value::as_u64).unwrap_or(0);
         let segments = v.get("tcp_out_segments").and_then(Value::as_u64);
+        let member_cpu = v.get("member_cpu_seconds").and_then(Value::as_f64);
         Some(Self {
             part: part.to_owned(),
             subject: subject.to_owned(),
@@ -60,6 +63,7 @@ impl Record {
             cpu_share: cpu.filter(|_| seconds > 0.0).map(|c| c / seconds),
             round_trips: None,
             segments_per_op: segments.filter(|_| ok > 0).map(|s| s as f64 / ok as f64),
+            member_cpu_us_per_op: member_cpu.filter(|_| ok > 0).map(|c| c / ok as f64 * 1e6),
             sessions: None,
             rss_mib: None,
         })
@@ -83,6 +87,7 @@ pub(crate) struct Row {
     pub(crate) cpu_share: Option<f64>,
     pub(crate) round_trips: Option<f64>,
     pub(crate) segments_per_op: Option<f64>,
+    pub(crate) member_cpu_us_per_op: Option<f64>,
     pub(crate) sessions: Option<u64>,
     pub(crate) rss_mib: Option<f64>,
 }
@@ -153,6 +158,7 @@ pub(crate) fn summarise(records: &[Record]) -> Vec<Row> {
                 cpu_share: median_of(&group, |r| r.cpu_share),
                 round_trips: median_of(&group, |r| r.round_trips),
                 segments_per_op: median_of(&group, |r| r.segments_per_op),
+                member_cpu_us_per_op: median_of(&group, |r| r.member_cpu_us_per_op),
                 sessions: group.first().and_then(|r| r.sessions),
                 rss_mib: median_of(&group, |r| r.rss_mib),
                 part,
@@ -180,6 +186,7 @@ mod tests {
             cpu_share: Some(0.5),
             round_trips: None,
             segments_per_op: Some(0.25),
+            member_cpu_us_per_op: None,
             sessions: None,
             rss_mib: None,
         }
@@ -219,7 +226,7 @@ mod tests {
     #[test]
     fn parses_driver_lines() {
         let v: Value = serde_json::from_str(
-            r#"{"ok":10,"errors":0,"seconds":2.0,"per_second":5.0,"p50_us":12.5,"p99_us":null,"cpu_seconds":1.0,"tcp_out_segments":25}"#,
+            r#"{"ok":10,"errors":0,"seconds":2.0,"per_second":5.0,"p50_us":12.5,"p99_us":null,"cpu_seconds":1.0,"tcp_out_segments":25,"member_cpu_seconds":0.001}"#,
         )
         .expect("json");
         let r = Record::from_json("client", "rust", "get 200B x1", 1, &v).expect("record");
@@ -227,6 +234,11 @@ mod tests {
         assert_eq!(r.p50_us, Some(12.5));
         assert_eq!(r.p99_us, None);
         assert_eq!(r.segments_per_op, Some(2.5));
+        // 1 ms of member CPU over 10 operations.
+        assert!(
+            r.member_cpu_us_per_op
+                .is_some_and(|us| (us - 100.0).abs() < 1e-9)
+        );
         assert!(Record::from_json("client", "rust", "x", 1, &Value::Null).is_none());
     }
 }

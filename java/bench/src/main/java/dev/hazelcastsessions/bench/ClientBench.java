@@ -199,8 +199,19 @@ public final class ClientBench {
 
     /** User + system CPU seconds of this process (fields 14 and 15 of /proc/self/stat). */
     static double cpuSeconds() {
+        return cpuSecondsOf("self");
+    }
+
+    /** CPU seconds of the member named by BENCH_MEMBER_PID, NaN when unknown. */
+    static double memberCpuSeconds() {
+        String pid = System.getenv("BENCH_MEMBER_PID");
+        return pid == null || !pid.trim().matches("[0-9]+") ? Double.NaN : cpuSecondsOf(pid.trim());
+    }
+
+    /** User + system CPU seconds of /proc/PROC/stat. */
+    static double cpuSecondsOf(String proc) {
         try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String stat = Files.readString(Path.of("/proc/" + proc + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             // f[0] is field 3 (state): utime is field 14, stime field 15.
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
@@ -257,11 +268,13 @@ public final class ClientBench {
                 IMap<String, String> map = client.getMap("bench-" + c.size() + "B");
                 phase(map, c, warmup, false);
                 long segments0 = tcpOutSegments();
+                double member0 = memberCpuSeconds();
                 double cpu0 = cpuSeconds();
                 long t0 = System.nanoTime();
                 Tally t = phase(map, c, duration, true);
                 double window = (System.nanoTime() - t0) / 1e9;
                 double cpu = cpuSeconds() - cpu0;
+                double member = memberCpuSeconds() - member0;
                 long segments1 = tcpOutSegments();
                 int n = Math.min(t.sampleCount.get(), t.samples.length);
                 long[] sorted = Arrays.copyOf(t.samples, n);
@@ -272,11 +285,12 @@ public final class ClientBench {
                 System.out.println(String.format(Locale.ROOT,
                         "{\"client\":\"java\",\"case\":\"%s\",\"ok\":%d,\"errors\":%d,\"seconds\":%.6f,"
                                 + "\"per_second\":%.3f,\"p50_us\":%s,\"p99_us\":%s,\"cpu_seconds\":%s,"
-                                + "\"tcp_out_segments\":%s}",
+                                + "\"tcp_out_segments\":%s,\"member_cpu_seconds\":%s}",
                         c.name(), ok, t.errors.get(), window, window > 0 ? ok / window : 0.0,
                         quantileUs(sorted, n, 0.5), quantileUs(sorted, n, 0.99),
                         Double.isNaN(cpu) ? "null" : String.format(Locale.ROOT, "%.4f", cpu),
-                        segments));
+                        segments,
+                        Double.isNaN(member) ? "null" : String.format(Locale.ROOT, "%.4f", member)));
                 System.out.flush();
             }
         } finally {
