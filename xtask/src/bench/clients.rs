@@ -105,6 +105,27 @@ pub(crate) fn run(
     let scripts = root.join("xtask/src/bench");
     let (warm, dur) = (secs(opts.warmup), secs(opts.client_window));
     let mut failed: Vec<&str> = Vec::new();
+    // The member's JIT warms up on the first operations it serves: one unrecorded pass of
+    // every case (our driver, which also fills the maps) so that no client is measured
+    // against a colder member than the others.
+    eprintln!("bench: warming the member up (every case once, not recorded)");
+    let mut warm_up = Command::new(tool);
+    warm_up
+        .args([
+            "client",
+            "--addresses",
+            addresses,
+            "--cluster",
+            cluster_name,
+        ])
+        .args(["--warmup", &warm, "--duration", &warm]);
+    drive(
+        0,
+        opts.runs,
+        "member warm-up",
+        &mut warm_up,
+        &mut Vec::new(),
+    )?;
     for run in 1..=opts.runs {
         let mut rust = Command::new(tool);
         rust.args([
