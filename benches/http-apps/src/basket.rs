@@ -3,12 +3,17 @@
 //!
 //! - "add to basket" reads the basket, appends an item and writes it back (a
 //!   read-modify-write of the session);
-//! - "show basket" only reads it.
+//! - "show basket" only reads it;
+//! - "store unchanged basket" reads it and stores it back as it was (a probe: a stack that
+//!   skips writes of unchanged values costs no write here).
 //!
-//! The basket keeps the last [`MAX_ITEMS`] items so the session's size stays the same
-//! however long a benchmark runs.
+//! Every "add to basket" adds a **distinct** item ([`distinct_item`]), so every add
+//! changes the session: no stack can skip the write because the value is unchanged. The
+//! basket keeps the last [`MAX_ITEMS`] items (the oldest are dropped), so the session's
+//! size stays bounded however long a benchmark runs, while its content always changes.
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +39,19 @@ impl Basket {
             self.items.drain(..excess);
         }
     }
+}
+
+/// A fresh item name on every call in this process (`item-1`, `item-2`, ...), so that
+/// "add to basket" never stores a value equal to the stored one.
+///
+/// ```
+/// use bench_http_apps::basket::distinct_item;
+///
+/// assert_ne!(distinct_item(), distinct_item());
+/// ```
+pub fn distinct_item() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("item-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// A handler's failure: the session store failed (answered with an opaque 500).
@@ -75,6 +93,17 @@ pub async fn show_basket<S: BasketSession>(session: &S) -> Result<String, StoreF
         let _ = writeln!(out, "- {item}");
     }
     Ok(out)
+}
+
+/// "Store unchanged basket": reads the basket and stores it back unchanged (creating an
+/// empty one if there is none); answers with the count.
+///
+/// # Errors
+/// When the session store fails.
+pub async fn store_unchanged_basket<S: BasketSession>(session: &S) -> Result<String, StoreFailed> {
+    let basket = session.load_basket().await?.unwrap_or_default();
+    session.store_basket(&basket).await?;
+    Ok(format!("{} items\n", basket.items.len()))
 }
 
 /// The no-session baseline: no store, nothing kept (the upper limit of the comparison).
@@ -139,6 +168,33 @@ mod tests {
         }
         assert_eq!(b.items.len(), MAX_ITEMS);
         assert_eq!(b.items.last().map(String::as_str), Some("item-99"));
+    }
+
+    #[test]
+    fn items_are_distinct_and_baskets_always_change() {
+        let (a, b) = (distinct_item(), distinct_item());
+        assert_ne!(a, b);
+        let s = Cell::default();
+        let mut last = None;
+        for _ in 0..(MAX_ITEMS * 3) {
+            block_on(add_to_basket(&s, &distinct_item())).expect("add");
+            let now = s.0.borrow().clone();
+            assert_ne!(now, last, "every add changes the stored basket");
+            last = now;
+        }
+        assert_eq!(last.map(|b| b.items.len()), Some(MAX_ITEMS));
+    }
+
+    #[test]
+    fn unchanged_store_keeps_the_basket() {
+        let s = Cell::default();
+        block_on(add_to_basket(&s, "tea")).expect("add");
+        let before = s.0.borrow().clone();
+        assert_eq!(
+            block_on(store_unchanged_basket(&s)).ok().as_deref(),
+            Some("1 items\n")
+        );
+        assert_eq!(*s.0.borrow(), before);
     }
 
     #[test]

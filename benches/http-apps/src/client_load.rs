@@ -234,6 +234,8 @@ pub async fn run_case(
     duration: Duration,
 ) -> Measurement {
     let _ = phase(client, case, warmup, false, 0x9e37_79b9).await;
+    let segments0 = crate::netstat::tcp_out_segments();
+    let member0 = crate::cpu::member_cpu_seconds();
     let cpu0 = crate::cpu::process_cpu_seconds();
     let start = Instant::now();
     let t = phase(client, case, duration, true, 0x85eb_ca6b).await;
@@ -242,7 +244,18 @@ pub async fn run_case(
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
     };
-    Measurement::from_window(t.ok, t.errors, window, t.latencies, cpu)
+    let member = match (member0, crate::cpu::member_cpu_seconds()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    let segments = match (segments0, crate::netstat::tcp_out_segments()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    let mut m = Measurement::from_window(t.ok, t.errors, window, t.latencies, cpu);
+    m.tcp_out_segments = segments;
+    m.member_cpu_seconds = member;
+    m
 }
 
 #[cfg(test)]

@@ -10,6 +10,18 @@ pub fn process_cpu_seconds() -> Option<f64> {
     parse_stat_cpu_seconds(&stat)
 }
 
+/// The environment variable naming the process id of the Hazelcast member the drivers
+/// measure against (set by `cargo xtask bench` when the member runs on this machine).
+pub const MEMBER_PID_ENV: &str = "BENCH_MEMBER_PID";
+
+/// User + system CPU seconds the member named by [`MEMBER_PID_ENV`] has used so far,
+/// `None` when the variable is unset or the process cannot be read.
+pub fn member_cpu_seconds() -> Option<f64> {
+    let pid: u32 = std::env::var(MEMBER_PID_ENV).ok()?.trim().parse().ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat_cpu_seconds(&stat)
+}
+
 /// User + system CPU seconds from the text of a `/proc/<pid>/stat` file.
 pub fn parse_stat_cpu_seconds(stat: &str) -> Option<f64> {
     // The command name (field 2) is in parentheses and may contain spaces: fields after

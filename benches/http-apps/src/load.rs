@@ -1,6 +1,8 @@
 //! A closed-loop HTTP/1.1 load generator for loopback: a fixed number of keep-alive
 //! connections, each sending its next request when the previous answer has arrived, each
-//! keeping its own session cookie (as one browser per connection).
+//! keeping its own session cookie (as one browser per connection), or, given the cookies
+//! of many pre-created sessions, picking one of them at random for every request (the
+//! sweep of live sessions).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -32,6 +34,45 @@ pub struct LoadPlan {
     pub warmup: Duration,
     /// Measured window.
     pub duration: Duration,
+    /// Cookie values of pre-created sessions (cookie [`SESSION_COOKIE`]): every request
+    /// carries one picked at random; `None`: each connection makes its own session.
+    pub sessions: Option<std::sync::Arc<Vec<String>>>,
+}
+
+/// The cookie name of our session layers.
+pub const SESSION_COOKIE: &str = "SESSION";
+
+/// Reads the cookie values `serve --sessions N --session-file F` wrote, one a line.
+///
+/// # Errors
+/// When the file cannot be read or holds no cookie.
+pub fn read_session_file(path: &std::path::Path) -> Result<Vec<String>, std::io::Error> {
+    let text = std::fs::read_to_string(path)?;
+    let cookies: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if cookies.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "no session cookies in the file",
+        ));
+    }
+    Ok(cookies)
+}
+
+/// A tiny xorshift generator for picking sessions.
+struct Pick(u64);
+
+impl Pick {
+    fn next_index(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
 }
 
 /// Why a response could not be read.
@@ -186,13 +227,15 @@ struct Tally {
 
 /// Every connection first sends `POST /basket` (creating its session and basket), then
 /// repeats the plan's request until the window closes.
-async fn drive(plan: &LoadPlan, measure_from: Instant, until: Instant) -> Tally {
+async fn drive(plan: &LoadPlan, seed: u64, measure_from: Instant, until: Instant) -> Tally {
     let mut tally = Tally::default();
     let mut conn: Option<Connection> = None;
+    let mut pick = Pick(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     while Instant::now() < until {
         let c = match conn.as_mut() {
             Some(c) => c,
             None => match Connection::open(plan.addr).await {
+                Ok(c) if plan.sessions.is_some() => conn.insert(c),
                 Ok(mut c) => {
                     // Create the session (every stack answers POST /basket).
                     tally.sent += 1;
@@ -210,6 +253,11 @@ async fn drive(plan: &LoadPlan, measure_from: Instant, until: Instant) -> Tally 
                 }
             },
         };
+        if let Some(cookies) = &plan.sessions {
+            let v = &cookies[pick.next_index(cookies.len())];
+            c.cookies.clear();
+            c.cookies.insert(SESSION_COOKIE.to_owned(), v.clone());
+        }
         tally.sent += 1;
         let start = Instant::now();
         let result = c.request(&plan.method, &plan.path).await;
@@ -256,10 +304,10 @@ pub async fn run(plan: LoadPlan) -> LoadResult {
     let until = measure_from + plan.duration;
     let plan = std::sync::Arc::new(plan);
     let mut tasks = Vec::with_capacity(plan.connections);
-    for _ in 0..plan.connections {
+    for i in 0..plan.connections {
         let plan = plan.clone();
         tasks.push(tokio::spawn(async move {
-            drive(&plan, measure_from, until).await
+            drive(&plan, i as u64 + 1, measure_from, until).await
         }));
     }
     let (mut sent, mut ok, mut errors, mut latencies) = (0, 0, 0, Latencies::new());
@@ -293,6 +341,28 @@ mod tests {
         assert_eq!(
             h.set_cookies,
             vec![("SESSION".into(), Some("abc".into())), ("old".into(), None)]
+        );
+    }
+
+    #[test]
+    fn session_files_and_picks() {
+        let dir = std::env::temp_dir().join(format!("bench-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("cookies");
+        std::fs::write(&path, "YWJj\n\nZGVm\n").expect("write");
+        assert_eq!(
+            read_session_file(&path).expect("read"),
+            vec!["YWJj".to_owned(), "ZGVm".to_owned()]
+        );
+        std::fs::write(&path, "\n").expect("write");
+        assert!(read_session_file(&path).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut p = Pick(7);
+        let picks: Vec<usize> = (0..1000).map(|_| p.next_index(10)).collect();
+        assert!(picks.iter().all(|i| *i < 10));
+        assert!(
+            (0..10).all(|i| picks.contains(&i)),
+            "every session gets picked"
         );
     }
 
@@ -334,6 +404,7 @@ mod tests {
             connections: 2,
             warmup: Duration::from_millis(20),
             duration: Duration::from_millis(100),
+            sessions: None,
         })
         .await;
         assert!(m.measurement.ok > 0, "{m:?}");

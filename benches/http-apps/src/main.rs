@@ -38,6 +38,14 @@ impl Args {
         }
     }
 
+    fn flag(&self, name: &str) -> Result<bool, String> {
+        match self.opt(name) {
+            None | Some("off") => Ok(false),
+            Some("on") => Ok(true),
+            Some(other) => Err(format!("--{name}: on or off, not {other}")),
+        }
+    }
+
     fn count(&self, name: &str, default: usize) -> Result<usize, String> {
         match self.opt(name) {
             None => Ok(default),
@@ -49,6 +57,9 @@ impl Args {
         }
     }
 }
+
+/// The most sessions `serve --sessions` pre-creates.
+const MAX_SESSIONS: usize = 10_000_000;
 
 fn say(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -151,6 +162,17 @@ fn serve(args: &Args) -> Result<(), String> {
             .map(|m| m.split(',').map(str::to_owned).collect())
             .unwrap_or_default(),
         cluster_name: args.opt("cluster").unwrap_or("dev").to_owned(),
+        local_cache: args.flag("local-cache")?,
+        map_name: args.opt("map-name").map(str::to_owned),
+        sessions: match args.opt("sessions") {
+            None => 0,
+            Some(s) => s
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_SESSIONS)
+                .ok_or_else(|| format!("--sessions: a count up to {MAX_SESSIONS}: {s}"))?,
+        },
+        session_file: args.opt("session-file").map(Into::into),
     };
     apps::serve(stack, bind, workers, backends, |addr| {
         say(&format!("LISTENING {addr}"));
@@ -165,8 +187,8 @@ fn load(args: &Args) -> Result<(), String> {
         .parse()
         .map_err(|e| format!("--addr: {e}"))?;
     let method = args.opt("method").unwrap_or("GET");
-    if method != "GET" && method != "POST" {
-        return Err("--method: GET or POST".into());
+    if !["GET", "POST", "PUT"].contains(&method) {
+        return Err("--method: GET, POST or PUT".into());
     }
     let plan = LoadPlan {
         addr,
@@ -175,6 +197,12 @@ fn load(args: &Args) -> Result<(), String> {
         connections: args.count("connections", 32)?,
         warmup: args.seconds("warmup", 1.0)?,
         duration: args.seconds("duration", 5.0)?,
+        sessions: match args.opt("session-file") {
+            None => None,
+            Some(path) => Some(Arc::new(
+                load::read_session_file(path.as_ref()).map_err(|e| format!("{path}: {e}"))?,
+            )),
+        },
     };
     let rt = runtime(args.count("threads", 2)?)?;
     let m = rt.block_on(load::run(plan));

@@ -81,6 +81,14 @@ pub struct Measurement {
     pub p99_us: Option<f64>,
     /// CPU seconds the measuring process used in the window (user + system), if known.
     pub cpu_seconds: Option<f64>,
+    /// TCP segments the whole machine sent in the window (`/proc/net/snmp` `OutSegs`
+    /// delta, see [`crate::netstat`]), if measured.
+    #[serde(default)]
+    pub tcp_out_segments: Option<u64>,
+    /// CPU seconds the Hazelcast member used in the window (user + system), if measured
+    /// (see [`crate::cpu::member_cpu_seconds`]).
+    #[serde(default)]
+    pub member_cpu_seconds: Option<f64>,
 }
 
 impl Measurement {
@@ -105,6 +113,8 @@ impl Measurement {
             p50_us: latencies.quantile_us(0.50),
             p99_us: latencies.quantile_us(0.99),
             cpu_seconds,
+            tcp_out_segments: None,
+            member_cpu_seconds: None,
         }
     }
 }

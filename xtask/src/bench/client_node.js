@@ -3,7 +3,20 @@
 // the maps first). Prints one JSON line per case.
 // Usage: node client_node.js ADDR[,ADDR] CLUSTER WARMUP_S DURATION_S
 'use strict';
+const fs = require('fs');
 const { Client } = require('hazelcast-client');
+
+// Machine-wide TCP segments sent (Tcp: OutSegs of /proc/net/snmp), null if unknown.
+function tcpOutSegments() {
+    try {
+        const tcp = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n')
+            .filter((l) => l.startsWith('Tcp:')).map((l) => l.trim().split(/\s+/));
+        const v = Number(tcp[1][tcp[0].indexOf('OutSegs')]);
+        return Number.isFinite(v) ? v : null;
+    } catch (e) {
+        return null;
+    }
+}
 
 const KEYS = 10000;
 const CASES = [];
@@ -20,6 +33,19 @@ function nextIndex(n) {
     // xorshift32: key choice must not cost more than the operation.
     seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
     return (seed >>> 0) % n;
+}
+
+// CPU seconds of the member named by BENCH_MEMBER_PID (/proc/PID/stat), null if unknown.
+function memberCpuSeconds() {
+    const pid = (process.env.BENCH_MEMBER_PID || '').trim();
+    if (!/^[0-9]+$/.test(pid)) { return null; }
+    try {
+        const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/);
+        return (Number(f[11]) + Number(f[12])) / 100;
+    } catch (e) {
+        return null;
+    }
 }
 
 async function phase(map, op, size, inFlight, seconds, record) {
@@ -72,11 +98,15 @@ async function main() {
         for (const [op, size, n] of CASES) {
             const map = await client.getMap('bench-' + size + 'B');
             await phase(map, op, size, n, Number(warmup), false);
+            const seg0 = tcpOutSegments();
+            const member0 = memberCpuSeconds();
             const cpu0 = process.cpuUsage();
             const t0 = performance.now();
             const r = await phase(map, op, size, n, Number(duration), true);
             const seconds = (performance.now() - t0) / 1000;
             const cpu = process.cpuUsage(cpu0);
+            const seg1 = tcpOutSegments();
+            const member1 = memberCpuSeconds();
             r.lat.sort((a, b) => a - b);
             console.log(JSON.stringify({
                 client: 'node', case: `${op} ${size}B x${n}`,
@@ -84,6 +114,8 @@ async function main() {
                 per_second: seconds > 0 ? r.ok / seconds : 0,
                 p50_us: quantileUs(r.lat, 0.5), p99_us: quantileUs(r.lat, 0.99),
                 cpu_seconds: (cpu.user + cpu.system) / 1e6,
+                tcp_out_segments: seg0 !== null && seg1 !== null ? seg1 - seg0 : null,
+                member_cpu_seconds: member0 !== null && member1 !== null ? member1 - member0 : null,
             }));
         }
     } finally {

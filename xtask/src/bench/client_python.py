@@ -5,6 +5,7 @@ maps first). Prints one JSON line per case. Usage:
     python client_python.py ADDR[,ADDR] CLUSTER WARMUP_S DURATION_S
 """
 import json
+import os
 import random
 import sys
 import threading
@@ -81,6 +82,29 @@ def phase(m, op, size, in_flight, length, record):
     return counts, lat
 
 
+def tcp_out_segments():
+    """Machine-wide TCP segments sent (Tcp: OutSegs of /proc/net/snmp), None if unknown."""
+    try:
+        with open("/proc/net/snmp") as f:
+            tcp = [line.split() for line in f if line.startswith("Tcp:")]
+        return int(tcp[1][tcp[0].index("OutSegs")])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def member_cpu_seconds():
+    """CPU seconds of the member named by BENCH_MEMBER_PID (/proc/PID/stat), None if unknown."""
+    pid = os.environ.get("BENCH_MEMBER_PID", "").strip()
+    if not pid.isdigit():
+        return None
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / 100.0
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def quantile_us(sorted_s, q):
     if not sorted_s:
         return None
@@ -95,9 +119,11 @@ def main():
         for op, size, n in CASES:
             m = client.get_map("bench-%dB" % size)
             phase(m, op, size, n, warmup, False)
+            seg0, member0 = tcp_out_segments(), member_cpu_seconds()
             cpu0, t0 = time.process_time(), time.perf_counter()
             counts, lat = phase(m, op, size, n, duration, True)
             window, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            seg1, member1 = tcp_out_segments(), member_cpu_seconds()
             lat.sort()
             print(json.dumps({
                 "client": "python", "case": "%s %dB x%d" % (op, size, n),
@@ -105,6 +131,8 @@ def main():
                 "per_second": counts["ok"] / window if window > 0 else 0.0,
                 "p50_us": quantile_us(lat, 0.5), "p99_us": quantile_us(lat, 0.99),
                 "cpu_seconds": cpu,
+                "tcp_out_segments": seg1 - seg0 if seg0 is not None and seg1 is not None else None,
+                "member_cpu_seconds": member1 - member0 if member0 is not None and member1 is not None else None,
             }), flush=True)
     finally:
         client.shutdown()

@@ -17,8 +17,49 @@ pub(crate) struct Options {
     pub(crate) http_window: Duration,
     /// HTTP connections (fixed concurrency).
     pub(crate) connections: usize,
-    /// Run only these parts (`client`, `http`); empty means both.
+    /// Run only this part (`client`, `http`, `sweep`); `None` means all.
     pub(crate) only: Option<String>,
+    /// `--test-member`: the in-process imitation instead of a real member.
+    pub(crate) test_member: bool,
+    /// Heap of the real member (`-Xms`/`-Xmx`).
+    pub(crate) member_heap: String,
+    /// JVM warm-up of the Java driver before its first measurement (all cases in turn).
+    pub(crate) jvm_warmup: Duration,
+    /// Live sessions of the sweep, ascending.
+    pub(crate) sweep: Vec<usize>,
+    /// Measured window of each sweep point and handler.
+    pub(crate) sweep_window: Duration,
+}
+
+/// The sweep's sizes in a full run.
+pub(crate) const FULL_SWEEP: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+/// The sweep's sizes with `--quick`.
+pub(crate) const QUICK_SWEEP: [usize; 2] = [1_000, 10_000];
+/// Largest sweep size accepted.
+const MAX_SWEEP: usize = 10_000_000;
+
+/// Parses `1000,10000,100k,1M`.
+fn parse_sizes(list: &str) -> Result<Vec<usize>, String> {
+    let mut sizes = Vec::new();
+    for word in list.split(',').map(str::trim) {
+        let (digits, factor) = if let Some(d) = word.strip_suffix(['k', 'K']) {
+            (d, 1_000)
+        } else if let Some(d) = word.strip_suffix('M') {
+            (d, 1_000_000)
+        } else {
+            (word, 1)
+        };
+        let n = digits
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_mul(factor))
+            .filter(|n| (1..=MAX_SWEEP).contains(n))
+            .ok_or_else(|| format!("--sweep: not a session count in 1..={MAX_SWEEP}: {word}"))?;
+        sizes.push(n);
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    Ok(sizes)
 }
 
 impl Options {
@@ -31,9 +72,14 @@ impl Options {
                 quick,
                 warmup: Duration::from_millis(300),
                 client_window: Duration::from_millis(1500),
-                http_window: Duration::from_secs(2),
+                http_window: Duration::from_millis(1500),
                 connections: 32,
                 only: None,
+                test_member: false,
+                member_heap: "1g".into(),
+                jvm_warmup: Duration::from_secs(3),
+                sweep: QUICK_SWEEP.to_vec(),
+                sweep_window: Duration::from_millis(1500),
             }
         } else {
             Options {
@@ -44,6 +90,11 @@ impl Options {
                 http_window: Duration::from_secs(5),
                 connections: 32,
                 only: None,
+                test_member: false,
+                member_heap: "3g".into(),
+                jvm_warmup: Duration::from_secs(15),
+                sweep: FULL_SWEEP.to_vec(),
+                sweep_window: Duration::from_secs(4),
             }
         };
         let mut it = words.iter();
@@ -65,11 +116,27 @@ impl Options {
                         .ok_or("--connections needs a count in 1..=1024")?;
                 }
                 "--only" => {
-                    let part = it.next().ok_or("--only needs client or http")?;
-                    if part != "client" && part != "http" {
-                        return Err(format!("--only: client or http, not {part}"));
+                    let part = it.next().ok_or("--only needs client, http or sweep")?;
+                    if !["client", "http", "sweep"].contains(&part.as_str()) {
+                        return Err(format!("--only: client, http or sweep, not {part}"));
                     }
                     o.only = Some(part.clone());
+                }
+                "--test-member" => o.test_member = true,
+                "--member-heap" => {
+                    let heap = it.next().ok_or("--member-heap needs a size such as 2g")?;
+                    let ok = heap.len() > 1
+                        && heap.ends_with(['m', 'g'])
+                        && heap[..heap.len() - 1].bytes().all(|b| b.is_ascii_digit());
+                    if !ok {
+                        return Err(format!(
+                            "--member-heap: a size such as 512m or 2g, not {heap}"
+                        ));
+                    }
+                    o.member_heap = heap.clone();
+                }
+                "--sweep" => {
+                    o.sweep = parse_sizes(it.next().ok_or("--sweep needs sizes: 1k,10k")?)?;
                 }
                 other => return Err(format!("unknown bench option {other}")),
             }
@@ -77,7 +144,7 @@ impl Options {
         Ok(o)
     }
 
-    /// Whether a part (`client` or `http`) runs.
+    /// Whether a part (`client`, `http` or `sweep`) runs.
     pub(crate) fn wants(&self, part: &str) -> bool {
         self.only.as_deref().is_none_or(|p| p == part)
     }
@@ -103,7 +170,17 @@ mod tests {
         assert_eq!(both.runs, 2);
         assert!(both.wants("client") && both.wants("http"));
         let only = Options::parse(&words("--only http")).expect("only");
-        assert!(!only.wants("client") && only.wants("http"));
+        assert!(!only.wants("client") && only.wants("http") && !only.wants("sweep"));
+        assert!(!full.test_member);
+        assert_eq!(full.sweep, FULL_SWEEP.to_vec());
+        assert_eq!(quick.sweep, QUICK_SWEEP.to_vec());
+        let o = Options::parse(&words(
+            "--test-member --member-heap 2g --sweep 100k,1k,1M,1000",
+        ))
+        .expect("options");
+        assert!(o.test_member);
+        assert_eq!(o.member_heap, "2g");
+        assert_eq!(o.sweep, vec![1_000, 100_000, 1_000_000]);
     }
 
     #[test]
@@ -112,5 +189,10 @@ mod tests {
         assert!(Options::parse(&words("--runs")).is_err());
         assert!(Options::parse(&words("--fast")).is_err());
         assert!(Options::parse(&words("--only db")).is_err());
+        assert!(Options::parse(&words("--sweep 0")).is_err());
+        assert!(Options::parse(&words("--sweep 20M")).is_err());
+        assert!(Options::parse(&words("--sweep x")).is_err());
+        assert!(Options::parse(&words("--member-heap lots")).is_err());
+        assert!(Options::parse(&words("--member-heap g")).is_err());
     }
 }

@@ -42,6 +42,11 @@ impl Proc {
         })
     }
 
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The next stdout line, `None` at end of output; an error after `timeout`.
     pub(crate) fn next_line(&mut self, timeout: Duration) -> Result<Option<String>, String> {
         match self.lines.recv_timeout(timeout) {
@@ -87,6 +92,39 @@ impl Drop for Proc {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Resident memory (`VmRSS`) of process `pid` in MiB, from `/proc/<pid>/status`.
+pub(crate) fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_vm_rss_mib(&status)
+}
+
+/// `VmRSS` of the text of a `/proc/<pid>/status` file, in MiB.
+fn parse_vm_rss_mib(status: &str) -> Option<f64> {
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib as f64 / 1024.0)
+}
+
+/// `MemAvailable` of `/proc/meminfo` in MiB.
+pub(crate) fn mem_available_mib() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib as f64 / 1024.0)
 }
 
 /// Whether `program` is on the PATH.
@@ -260,6 +298,17 @@ mod tests {
         );
         assert!(parse_number_reply("HTTP/1.1 404 Not Found\r\n\r\n").is_err());
         assert!(parse_number_reply("HTTP/1.1 200 OK\r\n\r\nabc").is_err());
+    }
+
+    #[test]
+    fn resident_memory() {
+        assert_eq!(
+            parse_vm_rss_mib("Name:\tx\nVmRSS:\t   2048 kB\nVmSwap:\t0 kB\n"),
+            Some(2.0)
+        );
+        assert_eq!(parse_vm_rss_mib("Name:\tx\n"), None);
+        assert!(rss_mib(std::process::id()).is_some_and(|m| m > 0.0));
+        assert!(mem_available_mib().is_some_and(|m| m > 0.0));
     }
 
     #[test]

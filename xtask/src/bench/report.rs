@@ -1,10 +1,8 @@
-//! The results as a markdown table, JSON and SVG bar charts.
+//! The results as markdown tables and JSON.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use plotters::prelude::*;
-
+use super::http::STACKS;
 use super::summary::{Record, Row};
 
 /// What the report says about where and how it was measured.
@@ -16,6 +14,10 @@ pub(crate) struct Context {
     pub(crate) quick: bool,
     pub(crate) cluster: String,
     pub(crate) connections: usize,
+    /// 1-minute load average at the end of the run.
+    pub(crate) load_average: Option<f64>,
+    /// Seconds from the end of the build to the end of the measurements.
+    pub(crate) measuring_seconds: f64,
     /// Subjects not measured and why.
     pub(crate) skipped: Vec<(String, String)>,
 }
@@ -28,7 +30,7 @@ fn num(v: Option<f64>, digits: usize) -> String {
 }
 
 /// Thousands separators for a rate.
-fn rate(x: f64) -> String {
+pub(crate) fn rate(x: f64) -> String {
     let n = x.round().max(0.0) as u64;
     let s = n.to_string();
     let mut out = String::new();
@@ -41,13 +43,32 @@ fn rate(x: f64) -> String {
     out
 }
 
+/// `a / b` as `1.23×`, `–` when either is missing or `b` is 0.
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 && a.is_finite() => format!("{:.2}×", a / b),
+        _ => "–".to_owned(),
+    }
+}
+
+/// Cases in first-seen order.
+fn cases<'a>(rows: &[&'a Row]) -> Vec<&'a str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for r in rows {
+        if !seen.contains(&r.case.as_str()) {
+            seen.push(&r.case);
+        }
+    }
+    seen
+}
+
 /// Renders the markdown report.
 pub(crate) fn markdown(ctx: &Context, rows: &[Row]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# `cargo xtask bench` results\n");
     let _ = writeln!(
         s,
-        "- Machine: {}\n- Date: {}\n- Runs per measurement: {}{} (median; spread = (max − min) / median of the throughput)\n- Cluster: {}",
+        "- Machine: {}\n- Date: {}\n- Runs per measurement: {}{} (median; spread = (max − min) / median of the throughput)\n- Cluster: {}\n- 1-minute load average at the end: {} (measuring took {:.0} s after the build)",
         ctx.machine,
         ctx.date,
         ctx.runs,
@@ -56,66 +77,13 @@ pub(crate) fn markdown(ctx: &Context, rows: &[Row]) -> String {
         } else {
             ""
         },
-        ctx.cluster
+        ctx.cluster,
+        num(ctx.load_average, 2),
+        ctx.measuring_seconds,
     );
-    let client: Vec<&Row> = rows.iter().filter(|r| r.part == "client").collect();
-    if !client.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n## Hazelcast clients (10,000 String keys, String values)\n\n\
-             | case | client | ops/s | spread | p50 µs | p99 µs | client CPU (cores) | errors |\n\
-             |---|---|---:|---:|---:|---:|---:|---:|"
-        );
-        let mut cases: Vec<&str> = client.iter().map(|r| r.case.as_str()).collect();
-        cases.dedup();
-        let mut seen = Vec::new();
-        for case in cases {
-            if seen.contains(&case) {
-                continue;
-            }
-            seen.push(case);
-            for r in client.iter().filter(|r| r.case == case) {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {:.0}% | {} | {} | {} | {} |",
-                    r.case,
-                    r.subject,
-                    rate(r.per_second),
-                    r.spread_pct,
-                    num(r.p50_us, 0),
-                    num(r.p99_us, 0),
-                    num(r.cpu_share, 2),
-                    r.errors
-                );
-            }
-        }
-    }
-    let http: Vec<&Row> = rows.iter().filter(|r| r.part == "http").collect();
-    if !http.is_empty() {
-        let _ = writeln!(
-            s,
-            "\n## HTTP: the shop's basket handlers ({} keep-alive connections on loopback)\n\n\
-             | handler | stack | req/s | spread | p50 µs | p99 µs | errors | backend round trips / request |\n\
-             |---|---|---:|---:|---:|---:|---:|---:|",
-            ctx.connections
-        );
-        for case in ["add to basket", "show basket"] {
-            for r in http.iter().filter(|r| r.case == case) {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {:.0}% | {} | {} | {} | {} |",
-                    r.case,
-                    r.subject,
-                    rate(r.per_second),
-                    r.spread_pct,
-                    num(r.p50_us, 0),
-                    num(r.p99_us, 0),
-                    r.errors,
-                    num(r.round_trips, 2)
-                );
-            }
-        }
-    }
+    client_section(&mut s, rows);
+    http_section(&mut s, ctx, rows);
+    sweep_section(&mut s, rows);
     if !ctx.skipped.is_empty() {
         let _ = writeln!(s, "\n## Not measured\n");
         for (what, why) in &ctx.skipped {
@@ -123,6 +91,234 @@ pub(crate) fn markdown(ctx: &Context, rows: &[Row]) -> String {
         }
     }
     s
+}
+
+fn client_section(s: &mut String, rows: &[Row]) {
+    let client: Vec<&Row> = rows.iter().filter(|r| r.part == "client").collect();
+    if client.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## Hazelcast clients (10,000 String keys, String values)\n\n\
+         | case | client | ops/s | spread | p50 µs | p99 µs | client CPU (cores) | CPU µs / op | member CPU µs / op | TCP segments / op | errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for case in cases(&client) {
+        for r in client.iter().filter(|r| r.case == case) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} | {} | {} |",
+                r.case,
+                r.subject,
+                rate(r.per_second),
+                r.spread_pct,
+                num(r.p50_us, 0),
+                num(r.p99_us, 0),
+                num(r.cpu_share, 2),
+                num(r.cpu_us_per_op(), 1),
+                num(r.member_cpu_us_per_op, 1),
+                num(r.segments_per_op, 2),
+                r.errors
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\nTCP segments / op: the machine-wide `Tcp: OutSegs` delta of `/proc/net/snmp` over the \
+         measured window divided by the operations: both directions (client → member and \
+         member → client) and pure ACKs, plus anything else the machine sent meanwhile. Member \
+         CPU: the member process's user + system CPU time over the window (`/proc/<pid>/stat`, \
+         read by the driver) per operation; `–` for a cluster not started here. Messages per \
+         write are not reported: our client exposes no sent-message counters in this build."
+    );
+    let find = |subject: &str, case: &str| {
+        client
+            .iter()
+            .find(|r| r.subject == subject && r.case == case)
+            .copied()
+    };
+    let pairs: Vec<(&Row, &Row)> = cases(&client)
+        .into_iter()
+        .filter_map(|c| Some((find("rust", c)?, find("java", c)?)))
+        .collect();
+    if pairs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n### Ours / the official Java client (same member, same run)\n\n\
+         Throughput above 1× and CPU per operation below 1× favour ours.\n\n\
+         | case | throughput ours / Java | CPU per op ours / Java | member CPU per op ours / Java | p50 ours / Java | TCP segments per op ours / Java |\n\
+         |---|---:|---:|---:|---:|---:|"
+    );
+    for (ours, java) in pairs {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            ours.case,
+            ratio(Some(ours.per_second), Some(java.per_second)),
+            ratio(ours.cpu_us_per_op(), java.cpu_us_per_op()),
+            ratio(ours.member_cpu_us_per_op, java.member_cpu_us_per_op),
+            ratio(ours.p50_us, java.p50_us),
+            ratio(ours.segments_per_op, java.segments_per_op),
+        );
+    }
+}
+
+/// Whether a stack skips writing an unchanged value: measured for stacks with a backend
+/// counter (the "store unchanged basket" probe costs no more round trips than "show
+/// basket"), known from the code for tower-sessions' memory store.
+fn skips_unchanged(http: &[&Row], subject: &str) -> String {
+    let rt = |case: &str| {
+        http.iter()
+            .find(|r| r.subject == subject && r.case == case)
+            .and_then(|r| r.round_trips)
+    };
+    let has_store = !subject.starts_with("baseline") && !subject.ends_with("-memory");
+    match (rt("show basket"), rt("store unchanged basket")) {
+        (Some(show), Some(keep)) if has_store => {
+            if keep - show < 0.5 {
+                format!("yes (measured: {keep:.2} vs {show:.2} round trips)")
+            } else {
+                format!("no (measured: {keep:.2} vs {show:.2} round trips)")
+            }
+        }
+        _ if subject == "tower-sessions-memory" => {
+            "yes (tower-sessions-core 0.14 compares values; not measurable in-process)".into()
+        }
+        _ if subject.starts_with("baseline") => "– (no session)".into(),
+        _ => "– (in-process: no counter)".into(),
+    }
+}
+
+fn http_section(s: &mut String, ctx: &Context, rows: &[Row]) {
+    let http: Vec<&Row> = rows.iter().filter(|r| r.part == "http").collect();
+    if http.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## HTTP: the shop's basket handlers ({} keep-alive connections on loopback)\n\n\
+         Every \"add to basket\" adds a distinct item (the basket keeps the last 16), so every \
+         add changes the session. Round trips: Redis commands (`INFO commandstats`) or our \
+         client's invocations per request sent.\n\n\
+         | handler | stack | req/s | spread | p50 µs | p99 µs | errors | backend round trips / request |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|",
+        ctx.connections
+    );
+    for case in cases(&http) {
+        for r in http.iter().filter(|r| r.case == case) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} |",
+                r.case,
+                r.subject,
+                rate(r.per_second),
+                r.spread_pct,
+                num(r.p50_us, 0),
+                num(r.p99_us, 0),
+                r.errors,
+                num(r.round_trips, 2)
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n| stack | skips writing an unchanged session? |\n|---|---|"
+    );
+    for st in STACKS {
+        if http.iter().any(|r| r.subject == st.subject) {
+            let _ = writeln!(
+                s,
+                "| {} | {} |",
+                st.subject,
+                skips_unchanged(&http, st.subject)
+            );
+        }
+    }
+}
+
+fn sweep_section(s: &mut String, rows: &[Row]) {
+    let sweep: Vec<&Row> = rows.iter().filter(|r| r.part == "sweep").collect();
+    if sweep.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n## Sweep of live sessions\n\n\
+         N sessions pre-created in a fresh app, every request on one of them at random.\n\n\
+         | store | handler | live sessions | req/s | vs smallest | round trips / request | app RSS MiB | errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|"
+    );
+    let handler = |r: &Row| r.case.split(',').next().unwrap_or_default().to_owned();
+    let mut verdicts = Vec::new();
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for r in &sweep {
+        let g = (r.subject.clone(), handler(r));
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    for (subject, h) in &groups {
+        let mut points: Vec<&Row> = sweep
+            .iter()
+            .filter(|r| &r.subject == subject && &handler(r) == h)
+            .copied()
+            .collect();
+        points.sort_by_key(|r| r.sessions);
+        let first = points[0];
+        for r in &points {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                subject,
+                h,
+                rate(r.sessions.unwrap_or(0) as f64),
+                rate(r.per_second),
+                ratio(Some(r.per_second), Some(first.per_second)),
+                num(r.round_trips, 2),
+                num(r.rss_mib, 0),
+                r.errors
+            );
+        }
+        verdicts.push(flatness(subject, h, &points));
+    }
+    let _ = writeln!(
+        s,
+        "\nFlat cost from 1k to 100k live sessions (within 10%):\n"
+    );
+    for v in verdicts {
+        let _ = writeln!(s, "- {v}");
+    }
+}
+
+/// The verdict for one (store, handler): requests/s and round trips at the largest size up
+/// to 100,000 against the smallest.
+fn flatness(subject: &str, handler: &str, points: &[&Row]) -> String {
+    let small = points[0];
+    let Some(big) = points
+        .iter()
+        .rev()
+        .find(|r| r.sessions.is_some_and(|n| n <= 100_000) && r.sessions > small.sessions)
+    else {
+        return format!("{subject}, {handler}: only one size measured");
+    };
+    let speed = big.per_second / small.per_second.max(f64::MIN_POSITIVE);
+    let (rt_small, rt_big) = (
+        small.round_trips.unwrap_or(0.0),
+        big.round_trips.unwrap_or(0.0),
+    );
+    let flat = speed >= 0.9 && rt_big <= rt_small * 1.1 + 0.05;
+    format!(
+        "{subject}, {handler}: {} → {} sessions: req/s {:+.0}%, round trips {:.2} → {:.2}: **{}**",
+        rate(small.sessions.unwrap_or(0) as f64),
+        rate(big.sessions.unwrap_or(0) as f64),
+        (speed - 1.0) * 100.0,
+        rt_small,
+        rt_big,
+        if flat { "flat" } else { "not flat" }
+    )
 }
 
 /// Renders the raw records and the summary as JSON.
@@ -134,72 +330,13 @@ pub(crate) fn json(ctx: &Context, records: &[Record], rows: &[Row]) -> String {
         "quick": ctx.quick,
         "cluster": ctx.cluster,
         "connections": ctx.connections,
+        "load_average": ctx.load_average,
+        "measuring_seconds": ctx.measuring_seconds,
         "skipped": ctx.skipped,
         "records": records,
         "summary": rows,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
-}
-
-fn color(subject: &str) -> RGBColor {
-    if subject == "rust" || subject.starts_with("ours") {
-        RGBColor(31, 119, 180)
-    } else if subject.starts_with("baseline") {
-        RGBColor(127, 127, 127)
-    } else if subject == "python" || subject.starts_with("tower") {
-        RGBColor(255, 127, 14)
-    } else {
-        RGBColor(44, 160, 44)
-    }
-}
-
-/// Draws one horizontal bar per row (throughput), labelled with subject, case and value.
-pub(crate) fn bar_chart(path: &Path, title: &str, rows: &[&Row], unit: &str) -> Result<(), String> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let height = 70 + 24 * rows.len() as u32;
-    let root = SVGBackend::new(path, (1000, height)).into_drawing_area();
-    let e = |e: DrawingAreaErrorKind<_>| format!("plot {}: {e}", path.display());
-    root.fill(&WHITE).map_err(e)?;
-    let max = rows.iter().map(|r| r.per_second).fold(1.0, f64::max) * 1.6;
-    let n = rows.len() as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 18))
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(10)
-        .build_cartesian_2d(0f64..max, 0f64..n)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .disable_y_axis()
-        .x_desc(unit)
-        .x_label_formatter(&|x| rate(*x))
-        .draw()
-        .map_err(e)?;
-    chart
-        .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            let y = n - i as f64 - 1.0;
-            Rectangle::new(
-                [(0.0, y + 0.15), (r.per_second, y + 0.85)],
-                color(&r.subject).filled(),
-            )
-        }))
-        .map_err(e)?;
-    chart
-        .draw_series(rows.iter().enumerate().map(|(i, r)| {
-            let y = n - i as f64 - 1.0;
-            Text::new(
-                format!("{} · {}: {}", r.subject, r.case, rate(r.per_second)),
-                (r.per_second + max * 0.01, y + 0.75),
-                ("sans-serif", 13),
-            )
-        }))
-        .map_err(e)?;
-    root.present().map_err(e)?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -219,6 +356,10 @@ mod tests {
             errors: 0,
             cpu_share: Some(0.25),
             round_trips: Some(2.0),
+            segments_per_op: Some(0.5),
+            member_cpu_us_per_op: Some(30.0),
+            sessions: None,
+            rss_mib: None,
         }
     }
 
@@ -230,27 +371,45 @@ mod tests {
             quick: false,
             cluster: "test member".into(),
             connections: 32,
+            load_average: Some(1.5),
+            measuring_seconds: 100.0,
             skipped: vec![("ours-actix-memory".into(), "no middleware yet".into())],
         }
     }
 
     #[test]
-    fn rates_have_separators() {
+    fn rates_and_ratios() {
         assert_eq!(rate(0.0), "0");
         assert_eq!(rate(999.4), "999");
         assert_eq!(rate(1234.0), "1,234");
         assert_eq!(rate(1_234_567.0), "1,234,567");
+        assert_eq!(ratio(Some(3.0), Some(2.0)), "1.50×");
+        assert_eq!(ratio(Some(3.0), Some(0.0)), "–");
+        assert_eq!(ratio(None, Some(2.0)), "–");
     }
 
     #[test]
-    fn renders_both_tables() {
+    fn renders_tables_and_java_ratios() {
+        let mut java = row("client", "java", "get 200B x1");
+        java.per_second = 6_172.8;
+        java.cpu_share = Some(0.5);
+        java.p50_us = Some(162.0);
         let rows = vec![
             row("client", "rust", "get 200B x1"),
+            java,
             row("http", "tower-sessions-redis", "show basket"),
         ];
         let md = markdown(&ctx(), &rows);
+        // 0.25 cores at 12,345.6/s = 20.3 µs per operation.
         assert!(
-            md.contains("| get 200B x1 | rust | 12,346 | 4% | 81 | – | 0.25 | 0 |"),
+            md.contains(
+                "| get 200B x1 | rust | 12,346 | 4% | 81 | – | 0.25 | 20.3 | 30.0 | 0.50 | 0 |"
+            ),
+            "{md}"
+        );
+        // Twice the throughput at half the CPU share: a quarter of the CPU per operation.
+        assert!(
+            md.contains("| get 200B x1 | 2.00× | 0.25× | 1.00× | 0.50× | 1.00× |"),
             "{md}"
         );
         assert!(
@@ -258,19 +417,66 @@ mod tests {
             "{md}"
         );
         assert!(md.contains("- ours-actix-memory: no middleware yet"));
+        assert!(md.contains("load average at the end: 1.50"));
         let js: serde_json::Value = serde_json::from_str(&json(&ctx(), &[], &rows)).expect("json");
-        assert_eq!(js["summary"].as_array().map(Vec::len), Some(2));
+        assert_eq!(js["summary"].as_array().map(Vec::len), Some(3));
     }
 
     #[test]
-    fn draws_svg() {
-        let dir = std::env::temp_dir().join(format!("xtask-bench-plot-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        let path = dir.join("t.svg");
-        let r = row("client", "rust", "get 200B x1");
-        bar_chart(&path, "test", &[&r], "ops/s").expect("plot");
-        let svg = std::fs::read_to_string(&path).expect("svg");
-        assert!(svg.contains("<svg") && svg.contains("rust"), "{svg}");
-        let _ = std::fs::remove_dir_all(&dir);
+    fn skipped_writes_are_measured_where_counted() {
+        let mut show = row("http", "tower-sessions-redis", "show basket");
+        show.round_trips = Some(1.0);
+        let mut keep = row("http", "tower-sessions-redis", "store unchanged basket");
+        keep.round_trips = Some(1.01);
+        let mut ours_keep = row(
+            "http",
+            "ours-axum-hazelcast-cache-off",
+            "store unchanged basket",
+        );
+        ours_keep.round_trips = Some(2.0);
+        let mut ours_show = row("http", "ours-axum-hazelcast-cache-off", "show basket");
+        ours_show.round_trips = Some(1.0);
+        let rows = [&show, &keep, &ours_keep, &ours_show];
+        assert!(skips_unchanged(&rows, "tower-sessions-redis").starts_with("yes (measured"));
+        assert!(
+            skips_unchanged(&rows, "ours-axum-hazelcast-cache-off").starts_with("no (measured")
+        );
+        assert!(skips_unchanged(&rows, "tower-sessions-memory").starts_with("yes (tower"));
+        assert!(skips_unchanged(&rows, "ours-axum-memory").starts_with("–"));
+    }
+
+    #[test]
+    fn sweep_verdicts() {
+        let point = |n: u64, per_second: f64, rt: f64| {
+            let mut r = row(
+                "sweep",
+                "ours-axum-memory",
+                &format!("show basket, {n} sessions"),
+            );
+            r.sessions = Some(n);
+            r.per_second = per_second;
+            r.round_trips = Some(rt);
+            r
+        };
+        let (a, b, c) = (
+            point(1000, 100.0, 1.0),
+            point(100_000, 95.0, 1.0),
+            point(1_000_000, 10.0, 3.0),
+        );
+        let flat = flatness("s", "show basket", &[&a, &b, &c]);
+        assert!(
+            flat.contains("**flat**") && flat.contains("1,000 → 100,000"),
+            "{flat}"
+        );
+        let slow = point(100_000, 80.0, 1.0);
+        assert!(flatness("s", "h", &[&a, &slow]).contains("not flat"));
+        let more_trips = point(100_000, 100.0, 2.0);
+        assert!(flatness("s", "h", &[&a, &more_trips]).contains("not flat"));
+        assert!(flatness("s", "h", &[&a]).contains("only one size"));
+        let md = markdown(&ctx(), &[a, b]);
+        assert!(
+            md.contains("| ours-axum-memory | show basket | 100,000 | 95 | 0.95× | 1.00 |"),
+            "{md}"
+        );
     }
 }

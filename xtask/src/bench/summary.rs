@@ -24,8 +24,16 @@ pub(crate) struct Record {
     pub(crate) errors: u64,
     /// Client CPU share of one core over the window (client part).
     pub(crate) cpu_share: Option<f64>,
-    /// Backend round trips per request (HTTP part).
+    /// Backend round trips per request (HTTP part and sweep).
     pub(crate) round_trips: Option<f64>,
+    /// TCP segments the machine sent per operation in the window (client part).
+    pub(crate) segments_per_op: Option<f64>,
+    /// The member's CPU time per operation in the window, µs (client part).
+    pub(crate) member_cpu_us_per_op: Option<f64>,
+    /// Live sessions (sweep).
+    pub(crate) sessions: Option<u64>,
+    /// Resident memory of the app after the window, MiB (sweep).
+    pub(crate) rss_mib: Option<f64>,
 }
 
 impl Record {
@@ -40,6 +48,9 @@ impl Record {
         let per_second = v.get("per_second")?.as_f64()?;
         let seconds = v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
         let cpu = v.get("cpu_seconds").and_then(Value::as_f64);
+        let ok = v.get("ok").and_then(Value::as_u64).unwrap_or(0);
+        let segments = v.get("tcp_out_segments").and_then(Value::as_u64);
+        let member_cpu = v.get("member_cpu_seconds").and_then(Value::as_f64);
         Some(Self {
             part: part.to_owned(),
             subject: subject.to_owned(),
@@ -51,6 +62,10 @@ impl Record {
             errors: v.get("errors").and_then(Value::as_u64).unwrap_or(0),
             cpu_share: cpu.filter(|_| seconds > 0.0).map(|c| c / seconds),
             round_trips: None,
+            segments_per_op: segments.filter(|_| ok > 0).map(|s| s as f64 / ok as f64),
+            member_cpu_us_per_op: member_cpu.filter(|_| ok > 0).map(|c| c / ok as f64 * 1e6),
+            sessions: None,
+            rss_mib: None,
         })
     }
 }
@@ -71,6 +86,19 @@ pub(crate) struct Row {
     pub(crate) errors: u64,
     pub(crate) cpu_share: Option<f64>,
     pub(crate) round_trips: Option<f64>,
+    pub(crate) segments_per_op: Option<f64>,
+    pub(crate) member_cpu_us_per_op: Option<f64>,
+    pub(crate) sessions: Option<u64>,
+    pub(crate) rss_mib: Option<f64>,
+}
+
+impl Row {
+    /// CPU time per operation in microseconds (CPU share / throughput).
+    pub(crate) fn cpu_us_per_op(&self) -> Option<f64> {
+        self.cpu_share
+            .filter(|_| self.per_second > 0.0)
+            .map(|c| c / self.per_second * 1e6)
+    }
 }
 
 /// Median of the values (mean of the middle two for an even count); `None` when empty.
@@ -129,6 +157,10 @@ pub(crate) fn summarise(records: &[Record]) -> Vec<Row> {
                 errors: group.iter().map(|r| r.errors).sum(),
                 cpu_share: median_of(&group, |r| r.cpu_share),
                 round_trips: median_of(&group, |r| r.round_trips),
+                segments_per_op: median_of(&group, |r| r.segments_per_op),
+                member_cpu_us_per_op: median_of(&group, |r| r.member_cpu_us_per_op),
+                sessions: group.first().and_then(|r| r.sessions),
+                rss_mib: median_of(&group, |r| r.rss_mib),
                 part,
                 subject,
                 case,
@@ -153,6 +185,10 @@ mod tests {
             errors: 1,
             cpu_share: Some(0.5),
             round_trips: None,
+            segments_per_op: Some(0.25),
+            member_cpu_us_per_op: None,
+            sessions: None,
+            rss_mib: None,
         }
     }
 
@@ -182,18 +218,27 @@ mod tests {
         assert_eq!(rows[0].p99_us, None);
         assert_eq!(rows[0].errors, 3);
         assert_eq!(rows[1].spread_pct, 0.0);
+        assert_eq!(rows[0].segments_per_op, Some(0.25));
+        // 0.5 cores at 100 ops/s: 5 ms of CPU per operation.
+        assert_eq!(rows[0].cpu_us_per_op(), Some(5000.0));
     }
 
     #[test]
     fn parses_driver_lines() {
         let v: Value = serde_json::from_str(
-            r#"{"ok":10,"errors":0,"seconds":2.0,"per_second":5.0,"p50_us":12.5,"p99_us":null,"cpu_seconds":1.0}"#,
+            r#"{"ok":10,"errors":0,"seconds":2.0,"per_second":5.0,"p50_us":12.5,"p99_us":null,"cpu_seconds":1.0,"tcp_out_segments":25,"member_cpu_seconds":0.001}"#,
         )
         .expect("json");
         let r = Record::from_json("client", "rust", "get 200B x1", 1, &v).expect("record");
         assert_eq!(r.cpu_share, Some(0.5));
         assert_eq!(r.p50_us, Some(12.5));
         assert_eq!(r.p99_us, None);
+        assert_eq!(r.segments_per_op, Some(2.5));
+        // 1 ms of member CPU over 10 operations.
+        assert!(
+            r.member_cpu_us_per_op
+                .is_some_and(|us| (us - 100.0).abs() < 1e-9)
+        );
         assert!(Record::from_json("client", "rust", "x", 1, &Value::Null).is_none());
     }
 }
