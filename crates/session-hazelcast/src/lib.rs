@@ -154,15 +154,23 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod cache;
 pub mod codec;
 pub mod compact_codec;
 pub mod compact_record;
+mod configure;
+mod events;
+mod invalidation;
 pub mod map_config;
 pub mod record;
+mod rename;
 mod repository;
+mod save;
 pub mod spring;
+pub mod telemetry;
 
 pub use builder::{BuildError, HazelcastRepositoryBuilder};
+pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, LocalCacheStats};
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
 pub use map_config::{
