@@ -3,8 +3,9 @@
 //! subscribes, translating entry events into session events, and signalling every gap as
 //! [`SessionEvent::Lagged`].
 
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{Compact, EntryEvent, EntryListenerOptions};
@@ -73,6 +74,7 @@ pub(crate) async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::
     };
     cluster.mark_unchanged();
     let mut dropped = stream.dropped();
+    let mut renames = RecentRenames::default();
     let mut tick = tokio::time::interval(LISTENER_IDLE_CHECK);
     loop {
         tokio::select! {
@@ -85,7 +87,7 @@ pub(crate) async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::
                     lagged(&strong, now_dropped - dropped);
                     dropped = now_dropped;
                 }
-                if let Some(e) = translate(&strong, &event).await {
+                if let Some(e) = translate(&strong, &mut renames, &event).await {
                     strong.events.publish(e);
                 }
             }
@@ -115,7 +117,50 @@ pub(crate) async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::
     }
 }
 
-async fn translate(inner: &Inner, event: &EntryEvent) -> Option<SessionEvent> {
+/// Old ids of the changes of id seen lately (their new key's ADDED event), so that the
+/// old key's removal is not reported as Deleted even when the new id is already gone
+/// again (deleted right after the change) by the time the removal is translated.
+#[derive(Debug, Default)]
+struct RecentRenames {
+    old_ids: HashMap<String, Instant>,
+}
+
+/// How long a change of id is remembered.
+const RENAME_MEMORY: Duration = Duration::from_secs(30);
+/// At most this many changes of id are remembered (the oldest beyond it are forgotten).
+const RENAME_MEMORY_CAPACITY: usize = 10_000;
+
+impl RecentRenames {
+    fn remember(&mut self, old_id: String) {
+        let now = Instant::now();
+        if self.old_ids.len() >= RENAME_MEMORY_CAPACITY {
+            self.old_ids
+                .retain(|_, at| now.duration_since(*at) < RENAME_MEMORY);
+            if self.old_ids.len() >= RENAME_MEMORY_CAPACITY
+                && let Some(oldest) = self
+                    .old_ids
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(k, _)| k.clone())
+            {
+                self.old_ids.remove(&oldest);
+            }
+        }
+        self.old_ids.insert(old_id, now);
+    }
+
+    fn take(&mut self, old_id: &str) -> bool {
+        self.old_ids
+            .remove(old_id)
+            .is_some_and(|at| at.elapsed() < RENAME_MEMORY)
+    }
+}
+
+async fn translate(
+    inner: &Inner,
+    renames: &mut RecentRenames,
+    event: &EntryEvent,
+) -> Option<SessionEvent> {
     let client = &inner.client;
     let id: String = client.decode(event.key.as_ref()?).await.ok()?;
     match event.event_type {
@@ -125,16 +170,22 @@ async fn translate(inner: &Inner, event: &EntryEvent) -> Option<SessionEvent> {
                 .decode::<Compact<BackingMapSession>>(value)
                 .await
                 .ok()?;
-            let renamed = record.original_id.as_ref().is_some_and(|o| *o != id);
-            (!renamed).then_some(SessionEvent::Created { id })
+            match record.original_id {
+                Some(old) if old != id => {
+                    renames.remember(old);
+                    None
+                }
+                _ => Some(SessionEvent::Created { id }),
+            }
         }
         event_type::REMOVED => {
             let old = event.old_value.as_ref().filter(|v| !v.is_null())?;
             // The old key of a change of id is removed with its last value naming the new
-            // id as `originalId`: no Deleted when that new id exists.
+            // id as `originalId`: no Deleted when that change of id was seen (its new
+            // key's ADDED), or when the new id exists.
             if let Ok(Compact(record)) = client.decode::<Compact<BackingMapSession>>(old).await
                 && let Some(new_id) = record.original_id.filter(|o| *o != id)
-                && inner.map.contains_key(&new_id).await.unwrap_or(false)
+                && (renames.take(&id) || inner.map.contains_key(&new_id).await.unwrap_or(false))
             {
                 return None;
             }

@@ -444,7 +444,10 @@ impl SessionRepository for HazelcastSessionRepository {
         }
         telemetry::count(telemetry::LOADS);
         telemetry::operation("load", async {
-            if let Some(cached) = self.inner.cache.get_for_load(id, SystemTime::now()) {
+            // Not while disconnected: no invalidation can arrive then.
+            if self.inner.client.is_connected()
+                && let Some(cached) = self.inner.cache.get_for_load(id, SystemTime::now())
+            {
                 return Ok(Some(self.inner.config.load_session(cached.record.clone())));
             }
             self.inner.cache.count_miss();
