@@ -18,7 +18,7 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use hazelcast_protocol::data::Data;
 use session_core::SessionRecord;
@@ -97,7 +97,13 @@ pub(crate) struct LocalCache {
     invalidations: AtomicU64,
     flushes: AtomicU64,
     entries: AtomicU64,
+    /// Woken on every entry event (writers wait for their own).
+    events_seen: tokio::sync::Notify,
 }
+
+/// How long a write waits for its own entry event before it returns (see
+/// [`Ticket::await_own_event`]).
+pub(crate) const OWN_EVENT_WAIT: Duration = Duration::from_millis(50);
 
 /// A load or write in flight on one key; see the module docs. Dropping it (a cancelled
 /// operation) releases the key.
@@ -147,6 +153,7 @@ impl LocalCache {
             invalidations: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
             entries: AtomicU64::new(0),
+            events_seen: tokio::sync::Notify::new(),
         }
     }
 
@@ -224,6 +231,11 @@ impl LocalCache {
 
     /// An entry event for `key` from the cluster.
     pub(crate) fn on_event(&self, key: &str) {
+        self.record_event(key);
+        self.events_seen.notify_waiters();
+    }
+
+    fn record_event(&self, key: &str) {
         let mut guard = lock(self.shard(key));
         let shard = &mut *guard;
         let Some(slot) = shard.slots.get_mut(key) else {
@@ -375,6 +387,38 @@ impl LocalCache {
 }
 
 impl Ticket<'_> {
+    /// Events for the key since the ticket was taken, beyond the own events of earlier
+    /// writes still expected then.
+    fn new_events(&self) -> u64 {
+        let guard = lock(self.cache.shard(&self.key));
+        guard.slots.get(&self.key).map_or(0, |slot| {
+            (slot.events - self.events).saturating_sub(u64::from(self.skips))
+        })
+    }
+
+    /// After this repository's write succeeded: waits (while the cache serves, at most
+    /// `limit`) until the write's own entry event arrived. The member sends an event to
+    /// every listener at once, so by then the other servers' caches have it too, and the
+    /// next request on any server sees the change (the staleness window shrinks to the
+    /// other server's processing of the event). No round trip.
+    pub(crate) async fn await_own_event(&self, limit: Duration) {
+        if !self.cache.is_serving() {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.cache.events_seen.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if self.new_events() > 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
+    }
+
     /// A load read `value`: cached unless the key's record changed (an event of another
     /// writer, a write of this repository) or the cache was flushed since the ticket was
     /// taken; then the slot is left as it is.
@@ -426,6 +470,14 @@ impl Ticket<'_> {
             Outcome::Store(value, skip) => {
                 slot.skip_own = skip;
                 cache.store(shard, &self.key, value);
+                // Nothing stored (capacity 0): no slot is left behind.
+                if shard
+                    .slots
+                    .get(&self.key)
+                    .is_some_and(|s| s.users == 0 && s.value.is_none())
+                {
+                    shard.slots.remove(&self.key);
+                }
             }
             Outcome::Keep => {
                 if slot.users == 0 && slot.value.is_none() {
@@ -649,8 +701,10 @@ mod tests {
     fn zero_capacity_keeps_nothing() {
         let c = serving(0);
         c.ticket("a").loaded(cached("a", 1));
+        c.ticket("b").wrote(cached("b", 1));
         assert!(c.get_for_load("a", SystemTime::now()).is_none());
         assert_eq!(c.stats().entries, 0);
+        assert!(lock(&c.shards[0]).slots.is_empty(), "no slot left behind");
     }
 
     #[test]

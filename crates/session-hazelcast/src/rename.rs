@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use session_core::{RepositoryError, SessionDelta, SessionRecord};
 
-use crate::cache::Cached;
+use crate::cache::{Cached, OWN_EVENT_WAIT};
 use crate::record::BackingMapSession;
 use crate::repository::{Found, HazelcastSessionRepository, backend, outcome_unknown};
 use crate::save::conflict_pause;
@@ -58,6 +58,7 @@ impl HazelcastSessionRepository {
         // Neither key is cached meanwhile: the old one ends removed, the new one is
         // cached at the end if nothing was carried over.
         self.inner.cache.invalidate(old);
+        let old_ticket = self.inner.cache.ticket(old);
         let new_ticket = self.inner.cache.ticket(&new_id);
         let mut record = BackingMapSession::from_session_record(&stored);
         record.original_id = Some(old.to_owned());
@@ -144,7 +145,9 @@ impl HazelcastSessionRepository {
             self.reapply_expiry(&new_id, new_bytes.clone(), max_idle)
                 .await?;
         }
-        self.inner.cache.invalidate(old);
+        // Other servers drop the old id's cached record on its events.
+        old_ticket.await_own_event(OWN_EVENT_WAIT).await;
+        old_ticket.discard();
         if carried_any {
             // More writes (and events) of our own than the cache follows.
             new_ticket.discard();

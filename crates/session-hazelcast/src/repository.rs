@@ -24,7 +24,7 @@ use session_core::{
 use tokio::task::JoinHandle;
 
 use crate::builder::HazelcastRepositoryBuilder;
-use crate::cache::{Cached, LocalCache, LocalCacheStats};
+use crate::cache::{Cached, LocalCache, LocalCacheStats, OWN_EVENT_WAIT};
 pub(crate) use crate::configure::apply_map_config;
 use crate::events::ListenerState;
 use crate::map_config::SessionMapConfig;
@@ -399,6 +399,8 @@ impl HazelcastSessionRepository {
                 Err(e) => return Err(backend(e)),
             }
         }
+        // Other servers drop their cached record on this removal's event.
+        ticket.await_own_event(OWN_EVENT_WAIT).await;
         ticket.discard();
         Ok(())
     }

@@ -10,7 +10,7 @@ use hazelcast_client::backoff::random_unit;
 use hazelcast_protocol::data::Data;
 use session_core::{RepositoryError, SessionDelta, SessionRecord};
 
-use crate::cache::Cached;
+use crate::cache::{Cached, OWN_EVENT_WAIT};
 use crate::record::BackingMapSession;
 use crate::repository::{Found, HazelcastSessionRepository, backend, outcome_unknown};
 use crate::telemetry;
@@ -220,6 +220,7 @@ impl HazelcastSessionRepository {
             };
             debug_assert!(landed);
             telemetry::count(telemetry::SAVES);
+            ticket.await_own_event(OWN_EVENT_WAIT).await;
             match max_idle {
                 None => ticket.wrote(Arc::new(Cached { data, record: next })),
                 Some(max_idle) => {
