@@ -59,7 +59,7 @@ impl Default for HazelcastRepositoryBuilder {
             touch_fraction: DEFAULT_TOUCH_FRACTION,
             compact_attributes: false,
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
-            local_cache: true,
+            local_cache: false,
             local_cache_capacity: DEFAULT_LOCAL_CACHE_CAPACITY,
         }
     }
@@ -231,7 +231,8 @@ impl HazelcastRepositoryBuilder {
         }))
     }
 
-    /// Serves loads from a local cache of session records (default on): a read-only
+    /// Serves loads from a local cache of session records (default off, see the
+    /// [crate docs](crate#local-cache) for why): a read-only
     /// request costs no round trip, a change one `replaceIfSame` against the cached bytes.
     /// A keys-only entry listener drops a record as soon as another writer changes it, and
     /// every gap in its events (reconnect, failover, dropped events, member or connection

@@ -91,6 +91,8 @@ pub(crate) struct LocalCache {
     generation: AtomicU64,
     /// Loads may be served from the cache (switched on, listener registered and stable).
     serving: AtomicBool,
+    /// The invalidation listener is registered (it may be settling after a gap).
+    listening: AtomicBool,
     hits: AtomicU64,
     misses: AtomicU64,
     evictions: AtomicU64,
@@ -147,6 +149,7 @@ impl LocalCache {
             per_shard: capacity.div_ceil(shards),
             generation: AtomicU64::new(0),
             serving: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
@@ -169,6 +172,10 @@ impl LocalCache {
 
     pub(crate) fn set_serving(&self, on: bool) {
         self.serving.store(on, Ordering::Release);
+    }
+
+    pub(crate) fn set_listening(&self, on: bool) {
+        self.listening.store(on, Ordering::Release);
     }
 
     /// The record of `key` if cached and not expired at `now`, for a load: counts a hit
@@ -396,13 +403,13 @@ impl Ticket<'_> {
         })
     }
 
-    /// After this repository's write succeeded: waits (while the cache serves, at most
-    /// `limit`) until the write's own entry event arrived. The member sends an event to
+    /// After this repository's write succeeded: waits (while the invalidation listener is
+    /// registered, at most `limit`) until the write's own entry event arrived. The member sends an event to
     /// every listener at once, so by then the other servers' caches have it too, and the
     /// next request on any server sees the change (the staleness window shrinks to the
     /// other server's processing of the event). No round trip.
     pub(crate) async fn await_own_event(&self, limit: Duration) {
-        if !self.cache.is_serving() {
+        if !self.cache.listening.load(Ordering::Acquire) {
             return;
         }
         let deadline = tokio::time::Instant::now() + limit;

@@ -64,6 +64,7 @@ pub(crate) async fn run(inner: Weak<Inner>) {
         // Loads between the flush above and the registration may hold records whose
         // events were missed.
         strong.cache.flush();
+        strong.cache.set_listening(true);
         strong.cache.set_serving(true);
         drop(strong);
         tracing::debug!("local session cache listening");
@@ -85,6 +86,7 @@ pub(crate) async fn run(inner: Weak<Inner>) {
                     let Some(strong) = inner.upgrade() else { return };
                     let Some(event) = event else {
                         // The client shut down.
+                        strong.cache.set_listening(false);
                         strong.cache.set_serving(false);
                         strong.cache.flush();
                         return;
@@ -108,6 +110,7 @@ pub(crate) async fn run(inner: Weak<Inner>) {
                 changed = cluster.changed() => {
                     let Some(strong) = inner.upgrade() else { return };
                     if changed.is_err() {
+                        strong.cache.set_listening(false);
                         strong.cache.set_serving(false);
                         strong.cache.flush();
                         return;

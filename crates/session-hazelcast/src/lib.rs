@@ -65,7 +65,7 @@
 //! by the `round_trips` test with the client's invocation counter, on the test member and
 //! on real members):
 //!
-//! | Request | local cache on (default) | local cache off |
+//! | Request | local cache on | local cache off (default) |
 //! |---|---|---|
 //! | create (new session, saved) | 1 | 1 |
 //! | read-only (load, touch, save) | 0 | 1 |
@@ -78,7 +78,8 @@
 //!
 //! # Local cache
 //!
-//! Each repository keeps up to [`DEFAULT_LOCAL_CACHE_CAPACITY`] session records (100,000;
+//! Off by default ([`HazelcastRepositoryBuilder::local_cache`] switches it on): see the
+//! staleness window below. Each repository keeps up to [`DEFAULT_LOCAL_CACHE_CAPACITY`] session records (100,000;
 //! [`HazelcastRepositoryBuilder::local_cache_capacity`]) as stored — the exact bytes (the
 //! expected value of the next compare-and-set) and the record decoded from them, so a
 //! request decodes the record at most once and a save re-encodes only when something
@@ -99,12 +100,21 @@
 //!   bytes, which fails if another server changed the session; the save then re-reads
 //!   and re-applies its delta.
 //! - **Staleness window**: between a write on server A returning and server B's cache
-//!   dropping the old record, a read-only request on B sees the previous value. Measured
-//!   by the `local_cache` test (20 changes, two repositories with their own clients on
-//!   one member, 2-core machine shared with other builds): on a real Hazelcast 5.6
-//!   member p50 2.2 ms, max 5.6 ms; on the test member p50 1.1 ms,
-//!   max 6.6 ms (each figure includes the read on B that saw the change). Requests that need read-your-writes across servers should stick to one server or
-//!   switch the cache off ([`HazelcastRepositoryBuilder::local_cache`]).
+//!   dropping the old record, a request on B sees the previous value. A change or removal
+//!   returns only once A saw its own entry event (at most 50 ms, no round trip): the
+//!   member sends it to every listener at once, which shrinks the window to B's
+//!   processing of the event. Measured by the `local_cache` test (20 changes, two
+//!   repositories with their own clients in one process, one member, 2-core machine
+//!   shared with other builds): B's very next read saw the change 20/20 times on a real
+//!   Hazelcast 5.6 member and 19/20 on the test member; write → visible on B (the read
+//!   that saw it included) p50 2.1 ms / max 5.1 ms (real), 1.5 ms / 5.8 ms (test member).
+//!   Between two shop processes (`cargo xtask integration --only 5` with the cache on,
+//!   debug builds, one real member) the very next request on the other server saw the
+//!   change in 47 of 50 rounds, and a read-modify-write request served from a stale
+//!   record (basket + 1 computed from the old basket) lost an add: the compare-and-set
+//!   protects the stored record, not a value the application computed from a stale read.
+//!   Hence off by default: switch it on where a user's requests stick to one server, or
+//!   where a briefly stale read is acceptable.
 //!
 //! With the cache off, every load reads the cluster; the records are still kept (same
 //! capacity) as the expected value of the next compare-and-set.

@@ -31,10 +31,12 @@ async fn two_servers(
 ) {
     let members = backend.shared(1).await;
     let a = common::builder_for(&members, map)
+        .local_cache(true)
         .build()
         .await
         .expect("server A");
     let b = common::builder_for(&members, map)
+        .local_cache(true)
         .build()
         .await
         .expect("server B");
@@ -147,6 +149,7 @@ async fn expiry_with_the_cache_on(backend: Backend) {
     let members = backend.shared(1).await;
     let interval = Duration::from_secs(3);
     let repo = common::builder_for(&members, "cache-expiry")
+        .local_cache(true)
         .max_inactive_interval(Some(interval))
         .build()
         .await
@@ -188,6 +191,7 @@ on_both_backends!(expiry_with_the_cache_on => cache_expiry_test_member, cache_ex
 async fn a_cached_record_never_outlives_its_interval(backend: Backend) {
     let members = backend.shared(1).await;
     let repo = common::builder_for(&members, "cache-outlive")
+        .local_cache(true)
         .max_inactive_interval(Some(Duration::from_secs(2)))
         .build()
         .await

@@ -93,10 +93,12 @@ async fn counters_follow_the_operations() {
     let metrics = recorder();
     let members = Backend::TestMember.shared(1).await;
     let a = common::builder_for(&members, "observed")
+        .local_cache(true)
         .build()
         .await
         .expect("a");
     let b = common::builder_for(&members, "observed")
+        .local_cache(true)
         .build()
         .await
         .expect("b");

@@ -104,6 +104,7 @@ async fn last_access_is_written_only_when_it_moved_enough(backend: Backend) {
     let repo = common::builder_for(&members, "touch")
         .max_inactive_interval(Some(Duration::from_secs(10)))
         .touch_fraction(0.05) // 0.5 s
+        .local_cache(true)
         .build()
         .await
         .expect("repository");

@@ -286,9 +286,8 @@ async fn expiry_on(cluster: &ClusterRef) -> Result<Outcome, String> {
 }
 
 /// Scenario 5: Two shop processes (axum and actix-web), no load balancer: requests alternate
-/// between them with one cookie and see one session. Both run the session store's local
-/// cache (on by default): each change on one server must be seen by the very next request,
-/// on the other server, which serves it from its cache once the invalidation event arrived.
+/// between them with one cookie and see one session: each change on one server must be
+/// seen by the very next request, on the other server.
 pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
     outcome(|| {
         const ROUNDS: usize = 50;
@@ -318,7 +317,7 @@ pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
         }
         let same_cookie = cookie.is_some() && jar.get("SESSION") == cookie.as_deref();
         let figures = format!(
-            "{requests} requests alternating axum {} / actix {} (local session cache on); one cookie throughout: {same_cookie}; next request on the other server saw the change: {}/{ROUNDS}; mismatches {}{}",
+            "{requests} requests alternating axum {} / actix {}; one cookie throughout: {same_cookie}; next request on the other server saw the change: {}/{ROUNDS}; mismatches {}{}",
             servers[0],
             servers[1],
             ROUNDS - mismatches.len(),
