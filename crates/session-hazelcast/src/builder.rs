@@ -239,6 +239,16 @@ impl HazelcastRepositoryBuilder {
     /// changes) empties the whole cache; see the [crate docs](crate#local-cache) for the
     /// staleness window. Off: every load reads the cluster (the records are still kept,
     /// within the capacity, as the expected value of the next compare-and-set).
+    ///
+    /// ```
+    /// use session_hazelcast::HazelcastSessionRepository;
+    ///
+    /// // Sticky sessions in front: each user's requests reach one server.
+    /// let builder = HazelcastSessionRepository::builder()
+    ///     .local_cache(true)
+    ///     .local_cache_capacity(50_000);
+    /// # drop(builder);
+    /// ```
     pub fn local_cache(mut self, on: bool) -> Self {
         self.local_cache = on;
         self

@@ -38,7 +38,16 @@ pub(crate) struct Cached {
 }
 
 /// The local cache's counters since the repository was built (also exported through the
-/// `metrics` facade, see the [crate docs](crate#observability)).
+/// `metrics` facade, see the [crate docs](crate#observability)), from
+/// [`HazelcastSessionRepository::local_cache_stats`](crate::HazelcastSessionRepository::local_cache_stats).
+///
+/// ```
+/// use session_hazelcast::LocalCacheStats;
+///
+/// let stats = LocalCacheStats::default();
+/// let served = stats.hits as f64 / (stats.hits + stats.misses).max(1) as f64;
+/// assert_eq!(served, 0.0);
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LocalCacheStats {

@@ -2,7 +2,15 @@
 //! here carries a session id or an attribute value.
 //!
 //! The names are public constants so that dashboards and tests refer to one spelling; the
-//! [crate docs](crate#observability) list them.
+//! [crate docs](crate#observability) list them. Any `metrics` recorder installed by the
+//! application receives them.
+//!
+//! ```
+//! use session_hazelcast::telemetry;
+//!
+//! assert_eq!(telemetry::CACHE_HITS, "sessions_local_cache_hits");
+//! assert!(telemetry::SAVES_SKIPPED.starts_with("sessions_"));
+//! ```
 
 use std::cell::Cell;
 use std::future::Future;
