@@ -300,6 +300,9 @@ pub enum JavaValue {
     /// A `java.io.Serializable` object only Java can read (the tool's `Token` holding this
     /// text, Hazelcast type id −2), as Spring applications keep in sessions.
     Serializable(String),
+    /// These exact bytes as a serialized value (`HeapData`: partition hash, type id,
+    /// payload), stored as they are: garbage, or a format no reader knows.
+    Raw(Vec<u8>),
     /// A Compact `GenericRecord` of `type_name` with these fields, in order.
     Compact {
         /// The Compact type name.
@@ -357,6 +360,10 @@ impl JavaValue {
             JavaValue::Json(j) => ["json".into(), plain(j)?],
             JavaValue::Null => ["null".into(), String::new()],
             JavaValue::Serializable(t) => ["serializable".into(), plain(t)?],
+            JavaValue::Raw(bytes) => [
+                "raw".into(),
+                bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            ],
             JavaValue::Compact { type_name, fields } => {
                 let mut spec = compact_text(type_name)?;
                 for (name, field) in fields {

@@ -1,7 +1,10 @@
 //! [`MemorySessionRepository`]: the embedded, in-process session store.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -13,7 +16,7 @@ use crate::config::SessionConfig;
 use crate::error::RepositoryError;
 use crate::events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEventStream};
 use crate::id::is_valid_session_id;
-use crate::record::SessionRecord;
+use crate::record::{SessionDelta, SessionRecord};
 use crate::repository::{IndexedSessionRepository, SessionRepository};
 use crate::session::Session;
 
@@ -34,9 +37,13 @@ pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(1);
 /// - **Principal index** for [`IndexedSessionRepository::find_by_principal_name`].
 /// - **Events**: created (first save), deleted (delete, or save of an invalidated
 ///   session), expired (purge, or a read that finds an expired session).
-/// - **Delta saves** under one lock: a save applies only the session's changed attributes
-///   and metadata to the stored record, so concurrent saves of different attributes of one
+/// - **Delta saves** under the session's lock: a save applies only the session's changed
+///   attributes and metadata to the stored record, in place (a touch that moves only the
+///   last access time rebuilds nothing), so concurrent saves of different attributes of one
 ///   session are never lost (for the same attribute the last save wins).
+/// - **Sharded locking**: sessions live in independently locked shards by id; the expiry
+///   and principal indexes have their own locks, taken only when a session is created,
+///   removed, changes principal or gets an earlier expiry, and by the purge.
 /// - **Optional capacity limit** ([`max_sessions`](MemoryRepositoryBuilder::max_sessions)):
 ///   a new session beyond it is refused with [`RepositoryError::CapacityExceeded`].
 ///
@@ -72,10 +79,25 @@ pub struct MemoryRepositoryBuilder {
     spawn_purge_task: bool,
 }
 
+/// Number of independently locked shards of sessions.
+const SHARDS: usize = 64;
+
+type Shard = HashMap<String, SessionRecord>;
+
 struct Shared {
     config: SessionConfig,
     clock: Arc<dyn Clock>,
-    store: Mutex<Store>,
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
+    /// Sessions stored (all shards).
+    count: AtomicUsize,
+    /// `(expiry instant, id)` of every session that can expire. Lock order: a shard, then
+    /// an index, never the other way round. Entries may be stale (the session was touched
+    /// since, or removed): the purge checks the session and files it again under its
+    /// current expiry, so a touch never has to update the index.
+    by_expiry: Mutex<BTreeSet<(SystemTime, String)>>,
+    /// principal name -> ids (exact: updated whenever a principal changes).
+    by_principal: Mutex<HashMap<String, BTreeSet<String>>>,
     events: EventBus,
     max_sessions: Option<usize>,
     purge_task: Mutex<Option<tokio::task::AbortHandle>>,
@@ -94,78 +116,10 @@ impl Drop for Shared {
     }
 }
 
-#[derive(Default)]
-struct Store {
-    sessions: HashMap<String, SessionRecord>,
-    /// (expiry instant, id) of every session that can expire.
-    by_expiry: BTreeSet<(SystemTime, String)>,
-    /// principal name -> ids.
-    by_principal: HashMap<String, BTreeSet<String>>,
-}
-
-impl Store {
-    fn insert(&mut self, record: SessionRecord) {
-        if let Some(at) = record.expires_at() {
-            self.by_expiry.insert((at, record.id.clone()));
-        }
-        if let Some(p) = &record.principal_name {
-            self.by_principal
-                .entry(p.clone())
-                .or_default()
-                .insert(record.id.clone());
-        }
-        self.sessions.insert(record.id.clone(), record);
-    }
-
-    fn remove(&mut self, id: &str) -> Option<SessionRecord> {
-        let record = self.sessions.remove(id)?;
-        if let Some(at) = record.expires_at() {
-            self.by_expiry.remove(&(at, record.id.clone()));
-        }
-        if let Some(p) = &record.principal_name
-            && let Some(ids) = self.by_principal.get_mut(p)
-        {
-            ids.remove(id);
-            if ids.is_empty() {
-                self.by_principal.remove(p);
-            }
-        }
-        Some(record)
-    }
-
-    /// Removes the session if it is stored and unexpired; an expired one is removed and
-    /// reported through `expired`.
-    fn take_live(
-        &mut self,
-        id: &str,
-        now: SystemTime,
-        expired: &mut Vec<String>,
-    ) -> Option<SessionRecord> {
-        let record = self.remove(id)?;
-        if record.is_expired(now) {
-            expired.push(record.id);
-            None
-        } else {
-            Some(record)
-        }
-    }
-
-    /// Removes every session expired at `now`; returns their ids.
-    fn purge(&mut self, now: SystemTime) -> Vec<String> {
-        let mut expired = Vec::new();
-        while let Some((at, _)) = self.by_expiry.first() {
-            if *at > now {
-                break;
-            }
-            if let Some((_, id)) = self.by_expiry.pop_first() {
-                // `remove` also tries to drop the (already popped) expiry entry; harmless.
-                if self.remove(&id).is_some() {
-                    expired.push(id);
-                }
-            }
-        }
-        expired
-    }
+// Every mutation keeps the maps consistent before it could panic (none of them panics),
+// so a poisoned lock still guards usable data.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl MemoryRepositoryBuilder {
@@ -212,7 +166,11 @@ impl MemoryRepositoryBuilder {
         let shared = Arc::new(Shared {
             config: self.config,
             clock: self.clock,
-            store: Mutex::new(Store::default()),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
+            hasher: RandomState::new(),
+            count: AtomicUsize::new(0),
+            by_expiry: Mutex::new(BTreeSet::new()),
+            by_principal: Mutex::new(HashMap::new()),
             events: EventBus::new(self.event_capacity),
             max_sessions: self.max_sessions,
             purge_task: Mutex::new(None),
@@ -221,10 +179,7 @@ impl MemoryRepositoryBuilder {
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 let weak = Arc::downgrade(&shared);
                 let task = runtime.spawn(purge_loop(weak, self.purge_interval));
-                *shared
-                    .purge_task
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(task.abort_handle());
+                *lock(&shared.purge_task) = Some(task.abort_handle());
             } else {
                 debug!("no tokio runtime: expired sessions are purged on writes only");
             }
@@ -249,10 +204,12 @@ async fn purge_loop(shared: Weak<Shared>, every: Duration) {
 }
 
 impl Shared {
-    fn store(&self) -> MutexGuard<'_, Store> {
-        // Every store mutation keeps the indexes consistent before it can panic (none of
-        // them panics), so a poisoned lock still guards a usable store.
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shard_index(&self, id: &str) -> usize {
+        (self.hasher.hash_one(id) as usize) % self.shards.len()
+    }
+
+    fn shard(&self, id: &str) -> MutexGuard<'_, Shard> {
+        lock(&self.shards[self.shard_index(id)])
     }
 
     fn publish_expired(&self, ids: Vec<String>) {
@@ -261,8 +218,73 @@ impl Shared {
         }
     }
 
+    /// Files a new session (its shard locked by the caller) in the indexes.
+    fn index(&self, record: &SessionRecord) {
+        if let Some(at) = record.expires_at() {
+            lock(&self.by_expiry).insert((at, record.id.clone()));
+        }
+        if let Some(p) = &record.principal_name {
+            lock(&self.by_principal)
+                .entry(p.clone())
+                .or_default()
+                .insert(record.id.clone());
+        }
+    }
+
+    /// Removes a session (its shard locked by the caller) from the principal index; its
+    /// expiry entry goes stale and is dropped by the purge.
+    fn unindex_principal(&self, id: &str, principal: Option<&str>) {
+        if let Some(p) = principal {
+            let mut by_principal = lock(&self.by_principal);
+            if let Some(ids) = by_principal.get_mut(p) {
+                ids.remove(id);
+                if ids.is_empty() {
+                    by_principal.remove(p);
+                }
+            }
+        }
+    }
+
+    /// Removes `id` from its locked shard and the indexes.
+    fn remove_locked(&self, shard: &mut Shard, id: &str) -> Option<SessionRecord> {
+        let record = shard.remove(id)?;
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        self.unindex_principal(id, record.principal_name.as_deref());
+        Some(record)
+    }
+
+    /// Removes every session expired at `now`; returns their ids. Cheap when nothing is
+    /// due (one look at the earliest expiry).
+    fn purge(&self, now: SystemTime) -> Vec<String> {
+        let due: Vec<(SystemTime, String)> = {
+            let mut by_expiry = lock(&self.by_expiry);
+            let mut due = Vec::new();
+            while by_expiry.first().is_some_and(|(at, _)| *at <= now) {
+                if let Some(entry) = by_expiry.pop_first() {
+                    due.push(entry);
+                }
+            }
+            due
+        };
+        let mut expired = Vec::new();
+        for (_, id) in due {
+            let mut shard = self.shard(&id);
+            let Some(record) = shard.get(&id) else {
+                continue; // removed since
+            };
+            if record.is_expired(now) {
+                self.remove_locked(&mut shard, &id);
+                expired.push(id);
+            } else if let Some(at) = record.expires_at() {
+                // Touched since: filed again under its current expiry.
+                lock(&self.by_expiry).insert((at, id));
+            }
+        }
+        expired
+    }
+
     fn purge_expired(&self) -> usize {
-        let expired = self.store().purge(self.clock.now());
+        let expired = self.purge(self.clock.now());
         let n = expired.len();
         self.publish_expired(expired);
         n
@@ -306,7 +328,7 @@ impl MemorySessionRepository {
 
     /// How many sessions are held in memory, expired ones not yet purged included.
     pub fn len(&self) -> usize {
-        self.shared.store().sessions.len()
+        self.shared.count.load(Ordering::Relaxed)
     }
 
     /// Whether no session is held.
@@ -314,52 +336,126 @@ impl MemorySessionRepository {
         self.len() == 0
     }
 
-    fn save_locked(
+    fn save_new(
         &self,
-        session: &Session,
-        store: &mut Store,
-        now: SystemTime,
+        delta: &SessionDelta,
         events: &mut Vec<SessionEvent>,
     ) -> Result<(), RepositoryError> {
-        let delta = session.delta();
-        let mut expired = Vec::new();
-        if delta.invalidated {
-            if !delta.is_new
-                && store
-                    .take_live(&delta.original_id, now, &mut expired)
-                    .is_some()
-            {
-                events.push(SessionEvent::Deleted {
-                    id: delta.original_id.clone(),
-                });
-            }
-        } else if delta.is_new {
-            let id = &delta.record.id;
-            if store.sessions.contains_key(id) {
-                return Err(RepositoryError::IdCollision);
-            }
-            if let Some(limit) = self.shared.max_sessions
-                && store.sessions.len() >= limit
-            {
-                return Err(RepositoryError::CapacityExceeded { limit });
-            }
-            store.insert(delta.record.clone());
-            events.push(SessionEvent::Created { id: id.clone() });
-        } else if !delta.is_empty() {
-            match store.take_live(&delta.original_id, now, &mut expired) {
-                Some(mut stored) => {
-                    if delta.id_changed() && store.sessions.contains_key(&delta.record.id) {
-                        store.insert(stored);
-                        return Err(RepositoryError::IdCollision);
-                    }
-                    delta.apply_to(&mut stored);
-                    store.insert(stored);
-                }
-                None => debug!("save of a session that is no longer stored: changes dropped"),
+        let shared = &self.shared;
+        let id = &delta.record.id;
+        let mut shard = shared.shard(id);
+        if shard.contains_key(id) {
+            return Err(RepositoryError::IdCollision);
+        }
+        let stored = shared.count.fetch_add(1, Ordering::Relaxed);
+        if let Some(limit) = shared.max_sessions
+            && stored >= limit
+        {
+            shared.count.fetch_sub(1, Ordering::Relaxed);
+            return Err(RepositoryError::CapacityExceeded { limit });
+        }
+        shared.index(&delta.record);
+        shard.insert(id.clone(), delta.record.clone());
+        events.push(SessionEvent::Created { id: id.clone() });
+        Ok(())
+    }
+
+    /// Applies a delta to the stored record in place, under its shard's lock.
+    fn save_existing(
+        &self,
+        delta: &SessionDelta,
+        now: SystemTime,
+        expired: &mut Vec<String>,
+    ) -> Result<(), RepositoryError> {
+        let shared = &self.shared;
+        let old = &delta.original_id;
+        if delta.id_changed() {
+            return self.save_renamed(delta, now, expired);
+        }
+        let mut shard = shared.shard(old);
+        let Some(stored) = shard.get_mut(old) else {
+            debug!("save of a session that is no longer stored: changes dropped");
+            return Ok(());
+        };
+        if stored.is_expired(now) {
+            shared.remove_locked(&mut shard, old);
+            expired.push(old.clone());
+            return Ok(());
+        }
+        let old_expiry = stored.expires_at();
+        let old_principal = delta
+            .principal_changed
+            .then(|| stored.principal_name.clone());
+        delta.apply_to(stored);
+        let new_expiry = stored.expires_at();
+        if let Some(old_principal) = old_principal
+            && old_principal != stored.principal_name
+        {
+            shared.unindex_principal(old, old_principal.as_deref());
+            if let Some(p) = &stored.principal_name {
+                lock(&shared.by_principal)
+                    .entry(p.clone())
+                    .or_default()
+                    .insert(old.clone());
             }
         }
-        events.extend(expired.into_iter().map(|id| SessionEvent::Expired { id }));
-        session.mark_saved(&delta);
+        // A later expiry needs no index change (the purge re-files it); an earlier one
+        // (a shorter interval) must be filed now.
+        if let Some(at) = new_expiry
+            && old_expiry.is_none_or(|o| at < o)
+        {
+            lock(&shared.by_expiry).insert((at, old.clone()));
+        }
+        Ok(())
+    }
+
+    /// A change of id: both shards locked (in index order), the record moved.
+    fn save_renamed(
+        &self,
+        delta: &SessionDelta,
+        now: SystemTime,
+        expired: &mut Vec<String>,
+    ) -> Result<(), RepositoryError> {
+        let shared = &self.shared;
+        let (old, new) = (&delta.original_id, &delta.record.id);
+        let (i, j) = (shared.shard_index(old), shared.shard_index(new));
+        let (mut first, mut second) = if i == j {
+            (lock(&shared.shards[i]), None)
+        } else if i < j {
+            let a = lock(&shared.shards[i]);
+            (a, Some(lock(&shared.shards[j])))
+        } else {
+            let b = lock(&shared.shards[j]);
+            (lock(&shared.shards[i]), Some(b))
+        };
+        let old_shard: &mut Shard = &mut first;
+        let Some(stored) = old_shard.get(old) else {
+            debug!("save of a session that is no longer stored: changes dropped");
+            return Ok(());
+        };
+        if stored.is_expired(now) {
+            shared.remove_locked(old_shard, old);
+            expired.push(old.clone());
+            return Ok(());
+        }
+        let taken = {
+            let new_shard: &Shard = second.as_deref().unwrap_or(old_shard);
+            new_shard.contains_key(new)
+        };
+        if taken {
+            return Err(RepositoryError::IdCollision);
+        }
+        let Some(mut record) = shared.remove_locked(old_shard, old) else {
+            return Ok(());
+        };
+        delta.apply_to(&mut record);
+        shared.count.fetch_add(1, Ordering::Relaxed);
+        shared.index(&record);
+        let new_shard: &mut Shard = match second.as_deref_mut() {
+            Some(s) => s,
+            None => old_shard,
+        };
+        new_shard.insert(new.clone(), record);
         Ok(())
     }
 }
@@ -388,17 +484,35 @@ impl SessionRepository for MemorySessionRepository {
 
     async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
         let now = self.shared.clock.now();
+        let mut expired = self.shared.purge(now);
         let mut events = Vec::new();
-        let result = {
-            let mut store = self.shared.store();
-            let mut expired = store.purge(now);
-            let result = self.save_locked(session, &mut store, now, &mut events);
-            events.extend(expired.drain(..).map(|id| SessionEvent::Expired { id }));
-            result
+        let delta = session.delta();
+        let result = if delta.invalidated {
+            if !delta.is_new {
+                let mut shard = self.shared.shard(&delta.original_id);
+                if let Some(record) = self.shared.remove_locked(&mut shard, &delta.original_id) {
+                    if record.is_expired(now) {
+                        expired.push(record.id);
+                    } else {
+                        events.push(SessionEvent::Deleted { id: record.id });
+                    }
+                }
+            }
+            Ok(())
+        } else if delta.is_new {
+            self.save_new(&delta, &mut events)
+        } else if !delta.is_empty() {
+            self.save_existing(&delta, now, &mut expired)
+        } else {
+            Ok(())
         };
+        if result.is_ok() {
+            session.mark_saved(&delta);
+        }
         for event in events {
             self.shared.events.publish(event);
         }
+        self.shared.publish_expired(expired);
         result
     }
 
@@ -408,13 +522,13 @@ impl SessionRepository for MemorySessionRepository {
         }
         let now = self.shared.clock.now();
         let record = {
-            let mut store = self.shared.store();
-            match store.sessions.get(id) {
+            let mut shard = self.shared.shard(id);
+            match shard.get(id) {
                 None => return Ok(None),
                 Some(record) if !record.is_expired(now) => record.clone(),
                 Some(_) => {
-                    store.remove(id);
-                    drop(store);
+                    self.shared.remove_locked(&mut shard, id);
+                    drop(shard);
                     self.shared.publish_expired(vec![id.to_owned()]);
                     return Ok(None);
                 }
@@ -428,17 +542,18 @@ impl SessionRepository for MemorySessionRepository {
             return Ok(());
         }
         let now = self.shared.clock.now();
-        let mut expired = Vec::new();
-        let deleted = self
-            .shared
-            .store()
-            .take_live(id, now, &mut expired)
-            .is_some();
-        self.shared.publish_expired(expired);
-        if deleted {
-            self.shared
-                .events
-                .publish(SessionEvent::Deleted { id: id.to_owned() });
+        let removed = {
+            let mut shard = self.shared.shard(id);
+            self.shared.remove_locked(&mut shard, id)
+        };
+        match removed {
+            Some(r) if r.is_expired(now) => self.shared.publish_expired(vec![r.id]),
+            Some(r) => {
+                self.shared
+                    .events
+                    .publish(SessionEvent::Deleted { id: r.id });
+            }
+            None => {}
         }
         Ok(())
     }
@@ -459,31 +574,116 @@ impl IndexedSessionRepository for MemorySessionRepository {
         principal_name: &str,
     ) -> Result<HashMap<String, Session>, RepositoryError> {
         let now = self.shared.clock.now();
+        let ids: Vec<String> = lock(&self.shared.by_principal)
+            .get(principal_name)
+            .map(|ids| ids.iter().cloned().collect())
+            .unwrap_or_default();
         let mut expired = Vec::new();
-        let records: Vec<SessionRecord> = {
-            let mut store = self.shared.store();
-            let ids: Vec<String> = store
-                .by_principal
-                .get(principal_name)
-                .map(|ids| ids.iter().cloned().collect())
-                .unwrap_or_default();
-            let mut live = Vec::with_capacity(ids.len());
-            for id in ids {
-                match store.sessions.get(&id) {
-                    Some(r) if r.is_expired(now) => {
-                        store.remove(&id);
-                        expired.push(id);
-                    }
-                    Some(r) => live.push(r.clone()),
-                    None => {}
+        let mut live = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut shard = self.shared.shard(&id);
+            match shard.get(&id) {
+                Some(r) if r.is_expired(now) => {
+                    self.shared.remove_locked(&mut shard, &id);
+                    expired.push(id);
                 }
+                Some(r) if r.principal_name.as_deref() == Some(principal_name) => {
+                    live.push(r.clone());
+                }
+                _ => {}
             }
-            live
-        };
+        }
         self.shared.publish_expired(expired);
-        Ok(records
+        Ok(live
             .into_iter()
             .map(|r| (r.id.clone(), self.shared.config.load_session(r)))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> MemorySessionRepository {
+        MemorySessionRepository::builder()
+            .background_purge(false)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_touch_updates_the_record_in_place_and_the_purge_refiles_it() {
+        let repo = repo();
+        let s = repo.create().await.unwrap();
+        s.set_max_inactive_interval(Some(Duration::from_secs(60)));
+        repo.save(&s).await.unwrap();
+        let later = s.last_accessed_time() + Duration::from_secs(50);
+        s.set_last_accessed_time(later);
+        repo.save(&s).await.unwrap();
+        assert_eq!(
+            lock(&repo.shared.by_expiry).len(),
+            1,
+            "a touch files nothing"
+        );
+        // Due by the first entry, alive by the touch: re-filed, not removed.
+        let expired = repo
+            .shared
+            .purge(s.creation_time() + Duration::from_secs(61));
+        assert!(expired.is_empty());
+        assert_eq!(repo.len(), 1);
+        let entries: Vec<_> = lock(&repo.shared.by_expiry).iter().cloned().collect();
+        assert_eq!(entries, vec![(later + Duration::from_secs(60), s.id())]);
+        let expired = repo.shared.purge(later + Duration::from_secs(60));
+        assert_eq!(expired, vec![s.id()]);
+        assert!(repo.is_empty());
+        assert!(lock(&repo.shared.by_expiry).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_shorter_interval_is_filed_at_once() {
+        let repo = repo();
+        let s = repo.create().await.unwrap();
+        s.set_max_inactive_interval(Some(Duration::from_secs(600)));
+        repo.save(&s).await.unwrap();
+        s.set_max_inactive_interval(Some(Duration::from_secs(5)));
+        repo.save(&s).await.unwrap();
+        let expired = repo
+            .shared
+            .purge(s.last_accessed_time() + Duration::from_secs(5));
+        assert_eq!(expired, vec![s.id()]);
+    }
+
+    #[tokio::test]
+    async fn concurrent_saves_on_many_sessions_keep_the_count_and_indexes() {
+        let repo = repo();
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let repo = repo.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for n in 0..200 {
+                    let s = repo.create().await.unwrap();
+                    s.set_principal_name(Some(&format!("user{t}"))).unwrap();
+                    s.insert("n", &n).unwrap();
+                    repo.save(&s).await.unwrap();
+                    if n % 2 == 0 {
+                        s.change_id().unwrap();
+                        repo.save(&s).await.unwrap();
+                    }
+                    ids.push(s.id());
+                }
+                ids
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        assert_eq!(repo.len(), 1600);
+        for id in &all {
+            assert!(repo.find_by_id(id).await.unwrap().is_some());
+        }
+        let found = repo.find_by_principal_name("user3").await.unwrap();
+        assert_eq!(found.len(), 200);
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use hazelcast_client::{Client, ClientConfig, ClientError};
 use session_core::{FlushMode, SaveMode, SessionConfig};
 
+use crate::cache::DEFAULT_LOCAL_CACHE_CAPACITY;
 use crate::map_config::{MapConfigError, SessionMapConfig};
 use crate::repository::{
     DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_OPERATION_DEADLINE, DEFAULT_TOUCH_FRACTION,
@@ -41,6 +42,8 @@ pub struct HazelcastRepositoryBuilder {
     touch_fraction: f64,
     compact_attributes: bool,
     operation_deadline: Duration,
+    local_cache: bool,
+    local_cache_capacity: usize,
 }
 
 impl Default for HazelcastRepositoryBuilder {
@@ -56,6 +59,8 @@ impl Default for HazelcastRepositoryBuilder {
             touch_fraction: DEFAULT_TOUCH_FRACTION,
             compact_attributes: false,
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
+            local_cache: false,
+            local_cache_capacity: DEFAULT_LOCAL_CACHE_CAPACITY,
         }
     }
 }
@@ -221,6 +226,40 @@ impl HazelcastRepositoryBuilder {
             max_save_attempts: self.max_save_attempts,
             touch_fraction: self.touch_fraction,
             deadline: self.operation_deadline,
+            local_cache: self.local_cache,
+            local_cache_capacity: self.local_cache_capacity,
         }))
+    }
+
+    /// Serves loads from a local cache of session records (default off, see the
+    /// [crate docs](crate#local-cache) for why): a read-only
+    /// request costs no round trip, a change one `replaceIfSame` against the cached bytes.
+    /// A keys-only entry listener drops a record as soon as another writer changes it, and
+    /// every gap in its events (reconnect, failover, dropped events, member or connection
+    /// changes) empties the whole cache; see the [crate docs](crate#local-cache) for the
+    /// staleness window. Off: every load reads the cluster (the records are still kept,
+    /// within the capacity, as the expected value of the next compare-and-set).
+    ///
+    /// ```
+    /// use session_hazelcast::HazelcastSessionRepository;
+    ///
+    /// // Sticky sessions in front: each user's requests reach one server.
+    /// let builder = HazelcastSessionRepository::builder()
+    ///     .local_cache(true)
+    ///     .local_cache_capacity(50_000);
+    /// # drop(builder);
+    /// ```
+    pub fn local_cache(mut self, on: bool) -> Self {
+        self.local_cache = on;
+        self
+    }
+
+    /// How many session records the local cache holds at most (default
+    /// [`DEFAULT_LOCAL_CACHE_CAPACITY`](crate::DEFAULT_LOCAL_CACHE_CAPACITY), 100,000); the
+    /// least recently used beyond it are evicted (a clock, per shard). 0 keeps nothing: every
+    /// load and save reads the cluster.
+    pub fn local_cache_capacity(mut self, capacity: usize) -> Self {
+        self.local_cache_capacity = capacity;
+        self
     }
 }

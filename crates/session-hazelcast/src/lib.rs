@@ -54,27 +54,70 @@
 //! | Operation | Map calls |
 //! |---|---|
 //! | save a new session | `putIfAbsent` (an existing id is [`IdCollision`], nothing overwritten) |
-//! | load | `get` |
-//! | save changes | `replaceIfSame(id, bytes as loaded, bytes with the delta applied)`; on a conflict a jittered pause growing from 2 ms to 100 ms, `get`, re-apply the delta, try again (at most [`DEFAULT_MAX_SAVE_ATTEMPTS`], then [`Conflict`]) |
+//! | load | none when the local cache holds the record; otherwise `get` |
+//! | save changes | `replaceIfSame(id, bytes as loaded, bytes with the delta applied)`; on a conflict a jittered pause growing from 2 ms to 100 ms, `get`, re-apply the delta, try again (at most [`DEFAULT_MAX_SAVE_ATTEMPTS`], then [`Conflict`]). Nothing when the record with the delta applied equals the stored one (the last access time within the touch threshold aside) |
 //! | save a session whose interval differs from the map's max idle (remember-me) | as above, then `put` with its own max idle (the compare-and-set dropped it) |
 //! | change of id | `putIfAbsent(new id)` with `originalId` = old id; `replaceIfSame(old id)` marking it with the new id; `removeIfSame(old id)`: a change another request made to the old id meanwhile is carried to the new id, never lost |
 //! | invalidate / delete | `remove` |
 //! | find by principal | `entrySet(equal("principalName", name))` on the HASH index |
 //!
 //! Round trips per request (a request loads the session once and saves it once; counted
-//! by the `round_trips` test with the client's invocation counter):
+//! by the `round_trips` test with the client's invocation counter, on the test member and
+//! on real members):
 //!
-//! | Request | Round trips |
-//! |---|---|
-//! | create (new session, saved) | 1 |
-//! | read-only (load, touch, save) | 1 |
-//! | modify (load, change, save) | 2 (+2 per concurrent conflict) |
-//! | change id (load, change id, save) | 4 |
-//! | invalidate (load, invalidate, save) | 2 |
+//! | Request | local cache on | local cache off (default) |
+//! |---|---|---|
+//! | create (new session, saved) | 1 | 1 |
+//! | read-only (load, touch, save) | 0 | 1 |
+//! | modify (load, change, save) | 1 (+2 per concurrent conflict) | 2 |
+//! | change id (load, change id, save) | 3 | 4 |
+//! | invalidate (load, invalidate, save) | 1 | 2 |
 //!
-//! The bytes loaded are kept (bounded, for a minute) as the expected value of the
-//! compare-and-set, so a save needs no second read unless another request changed the
-//! session meanwhile.
+//! With the cache on, a load that misses (the first request on this server, a session
+//! changed by another server, a record evicted) adds one `get`.
+//!
+//! # Local cache
+//!
+//! Off by default ([`HazelcastRepositoryBuilder::local_cache`] switches it on): see the
+//! staleness window below. Each repository keeps up to [`DEFAULT_LOCAL_CACHE_CAPACITY`] session records (100,000;
+//! [`HazelcastRepositoryBuilder::local_cache_capacity`]) as stored — the exact bytes (the
+//! expected value of the next compare-and-set) and the record decoded from them, so a
+//! request decodes the record at most once and a save re-encodes only when something
+//! changed. Beyond the capacity the least recently used records are evicted (a clock per
+//! shard, 32 shards): the cost per request stays flat however many sessions are live.
+//!
+//! - **Fresh by the cluster.** A keys-only entry listener (no values travel) drops a
+//!   record as soon as another writer changes, removes or expires it. This repository's
+//!   own writes update the cache directly (their own event is recognised and skipped, so
+//!   the next request is still a hit).
+//! - **No race with a load in flight.** A load stores what it read only if no event for
+//!   the key and no flush came in between.
+//! - **Every gap empties it whole**: listener (re-)registration, events dropped by a full
+//!   buffer, a map-wide event, a reconnect or failover, any change of the member list or
+//!   of the client's connections (checked every 100 ms). After a gap it serves nothing
+//!   for 3 s (listener registrations on new connections settle), then starts empty again.
+//! - **A stale record loses nothing**: a change is a compare-and-set against the cached
+//!   bytes, which fails if another server changed the session; the save then re-reads
+//!   and re-applies its delta.
+//! - **Staleness window**: between a write on server A returning and server B's cache
+//!   dropping the old record, a request on B sees the previous value. A change or removal
+//!   returns only once A saw its own entry event (at most 50 ms, no round trip): the
+//!   member sends it to every listener at once, which shrinks the window to B's
+//!   processing of the event. Measured by the `local_cache` test (20 changes, two
+//!   repositories with their own clients in one process, one member, 2-core machine
+//!   shared with other builds): B's very next read saw the change 20/20 times on a real
+//!   Hazelcast 5.6 member and 19/20 on the test member; write → visible on B (the read
+//!   that saw it included) p50 2.1 ms / max 5.1 ms (real), 1.5 ms / 5.8 ms (test member).
+//!   Between two shop processes (`cargo xtask integration --only 5` with the cache on,
+//!   debug builds, one real member) the very next request on the other server saw the
+//!   change in 47 of 50 rounds, and a read-modify-write request served from a stale
+//!   record (basket + 1 computed from the old basket) lost an add: the compare-and-set
+//!   protects the stored record, not a value the application computed from a stale read.
+//!   Hence off by default: switch it on where a user's requests stick to one server, or
+//!   where a briefly stale read is acceptable.
+//!
+//! With the cache off, every load reads the cluster; the records are still kept (same
+//! capacity) as the expected value of the next compare-and-set.
 //!
 //! # Expiry
 //!
@@ -88,12 +131,15 @@
 //!   repository applies; [`SessionMapConfig::max_idle`] overrides it). The cluster removes
 //!   a session one interval after its last read or write, with no sweeper; whole-second
 //!   expiry times make that up to 1 s early.
-//! - A read-only request does not rewrite the record: the `get` that loaded it already
-//!   moved the cluster's idle clock. The record's `lastAccessedTime` (which Spring and
-//!   this repository check on every load, so an expired session is never returned) is
+//! - A read-only request does not rewrite the record. With the cache off, the `get` that
+//!   loaded it already moved the cluster's idle clock; with the cache on, nothing reaches
+//!   the member, so the touch below is what keeps the session alive there. The record's
+//!   `lastAccessedTime` (which Spring and this repository check on every load, so an
+//!   expired session is never returned, and a cached record is never served past it) is
 //!   written only when it moved by more than [`DEFAULT_TOUCH_FRACTION`] of the interval
-//!   (configurable), so it may lag by that much: a session may be seen as expired that
-//!   share of the interval early, never late.
+//!   (configurable), so it may lag by that much: a session may be seen as expired — and,
+//!   with the cache on, removed by the member — that share of the interval early, never
+//!   late (tested with the cache on, on real members: `local_cache` test).
 //! - A session whose own interval differs from the map's (remember-me) gets it as a
 //!   per-entry max idle on the writes that can carry one (`putIfAbsent` at creation and
 //!   change of id). A compare-and-set drops it back to the map's max idle (Hazelcast has no
@@ -138,6 +184,33 @@
 //! with `delete` and its Expired event published locally. Expired events of sessions
 //! nobody reads come from the cluster's background task and can lag by minutes.
 //!
+//! # Observability
+//!
+//! Every operation runs in a `session_operation` span (debug level) with `op` (`load`,
+//! `save`, `delete`, `find_by_principal`), `round_trips`, `duration_us` and `ok`; conflict
+//! retries and changes of id log debug events inside it. Nothing carries a session id or
+//! an attribute value. Counters and a histogram go through the [`metrics`] facade (install
+//! any recorder, e.g. a Prometheus exporter); the names are constants in [`telemetry`]:
+//!
+//! | Name | Kind | Counts |
+//! |---|---|---|
+//! | `sessions_loads` | counter | loads (`find_by_id`) |
+//! | `sessions_saves` | counter | saves that wrote |
+//! | `sessions_saves_skipped` | counter | saves that wrote nothing (nothing changed, or only a small touch) |
+//! | `sessions_cas_conflicts` | counter | compare-and-sets that found the session changed |
+//! | `sessions_retries` | counter | writes tried again (conflict, unknown outcome) |
+//! | `sessions_id_changes` | counter | changes of id |
+//! | `sessions_bad_records` | counter | stored records unreadable as a session (removed) |
+//! | `sessions_dropped_events` | counter | entry events dropped by a full listener buffer |
+//! | `sessions_lagged_signals` | counter | `Lagged` signals published to subscribers |
+//! | `sessions_local_cache_hits` / `_misses` | counter | loads served by the cache / the cluster |
+//! | `sessions_local_cache_evictions` | counter | records evicted for capacity |
+//! | `sessions_local_cache_invalidations` | counter | records dropped by another writer's event |
+//! | `sessions_local_cache_flushes` | counter | whole-cache flushes (gaps) |
+//! | `sessions_operation_seconds` | histogram, label `op` | duration of each operation |
+//!
+//! [`HazelcastSessionRepository::local_cache_stats`] reads the cache's counters directly.
+//!
 //! # Tests
 //!
 //! `cargo test -p session-hazelcast` runs, against in-process `hazelcast-test-member`
@@ -154,15 +227,23 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod cache;
 pub mod codec;
 pub mod compact_codec;
 pub mod compact_record;
+mod configure;
+mod events;
+mod invalidation;
 pub mod map_config;
 pub mod record;
+mod rename;
 mod repository;
+mod save;
 pub mod spring;
+pub mod telemetry;
 
 pub use builder::{BuildError, HazelcastRepositoryBuilder};
+pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, LocalCacheStats};
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
 pub use map_config::{

@@ -67,6 +67,16 @@ async fn run_java(shared: &Shared, commands: Vec<Command>) -> Vec<Value> {
 }
 
 async fn repository(shared: &Shared, map: &str) -> HazelcastSessionRepository {
+    repository_with(shared, map, true).await
+}
+
+/// `apply_map_config`: whether the repository adds its map configuration (with the
+/// `principalName` index) or the map is left as the members define it.
+async fn repository_with(
+    shared: &Shared,
+    map: &str,
+    apply_map_config: bool,
+) -> HazelcastSessionRepository {
     let config = ClientConfig::builder()
         .cluster_name(CLUSTER_NAME)
         .addresses(shared.addresses.iter().map(ToString::to_string))
@@ -86,6 +96,7 @@ async fn repository(shared: &Shared, map: &str) -> HazelcastSessionRepository {
         .map_name(map)
         .compact_attributes(true)
         .max_inactive_interval(Some(Duration::from_secs(1800)))
+        .apply_map_config(apply_map_config)
         .build()
         .await
         .expect("repository")
@@ -595,4 +606,65 @@ async fn java_principal_query_finds_exactly_our_sessions() {
         .collect();
     ours.sort();
     assert_eq!(ours, want_carol);
+}
+
+/// Issue 13: stored records written by the official Java client that are not a session —
+/// a value of another type (a `java.lang.String`), garbage bytes (a Compact header with a
+/// schema nobody registered) and an HSS 3.x-style Java-serialized value (type id -2, a
+/// class only the writer has) — read as "no session" and are removed, so the user gets a
+/// fresh session instead of an error on every request.
+///
+/// The map is left as the members define it (no `principalName` index): with the index
+/// the repository configures, the member itself refuses the String (`QueryException: no
+/// suitable accessor for 'principalName' on class 'java.lang.String'`), so such records
+/// can only come from a map configured without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_records_written_by_java_read_as_no_session_and_are_removed() {
+    let shared = cluster().await;
+    let map = "java-bad-records";
+    let repo = repository_with(shared, map, false).await;
+    let raw = repo
+        .client()
+        .map::<String, hazelcast_protocol::data::Data>(map);
+    let cases = [
+        (
+            "java-bad-wrong-type",
+            JavaValue::String("not a session".into()),
+        ),
+        (
+            "java-bad-garbage",
+            // Partition hash 0, type id -55 (Compact), an unknown schema id, no payload.
+            JavaValue::Raw(vec![
+                0, 0, 0, 0, 0xff, 0xff, 0xff, 0xc9, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+            ]),
+        ),
+        (
+            "java-bad-hss3",
+            JavaValue::Serializable("a Spring Session 3.x MapSession".into()),
+        ),
+    ];
+    run_java(
+        shared,
+        cases
+            .iter()
+            .map(|(key, value)| Command::put(map, key, value.clone()))
+            .collect(),
+    )
+    .await;
+    for (key, _) in &cases {
+        assert!(
+            raw.get(&(*key).to_owned()).await.unwrap().is_some(),
+            "{key}: written by Java"
+        );
+        let found = repo.find_by_id(key).await;
+        assert!(matches!(found, Ok(None)), "{key}: {found:?}");
+        assert!(
+            raw.get(&(*key).to_owned()).await.unwrap().is_none(),
+            "{key}: removed"
+        );
+        // A fresh session under a new id works as usual.
+        let fresh = repo.create().await.unwrap();
+        fresh.insert("n", &1i64).unwrap();
+        repo.save(&fresh).await.unwrap();
+    }
 }

@@ -37,3 +37,23 @@ async fn conformance_suite(backend: Backend) {
 }
 
 on_both_backends!(conformance_suite => conformance_test_member, conformance_real_member);
+
+/// The whole conformance suite with the local cache on.
+async fn conformance_suite_cached(backend: Backend) {
+    let members = backend.shared(3).await;
+    let repo = common::builder_for(&members, "conformance-cached")
+        .local_cache(true)
+        .build()
+        .await
+        .expect("repository");
+    common::cache_serving(&repo).await;
+    let caps = Capabilities::default()
+        .with_expiry_early(Duration::from_secs(1))
+        .with_event_delay(Duration::from_secs(3))
+        .with_expired_event_after_read(Some(Duration::from_secs(2)))
+        .with_schedule_slack(Duration::from_secs(1))
+        .with_expired_event_unread(members.has_fast_expiry().then_some(Duration::from_secs(6)));
+    conformance::run(&repo, &caps).await;
+}
+
+on_both_backends!(conformance_suite_cached => conformance_cached_test_member, conformance_cached_real_member);

@@ -58,8 +58,9 @@ async fn two_writers_of_different_attributes_lose_nothing(backend: Backend) {
     let last = a.find_by_id(&id).await.unwrap().expect("still there");
     assert_eq!(last.get::<i64>("a").unwrap(), Some(ROUNDS - 1));
     assert_eq!(last.get::<i64>("b").unwrap(), Some(ROUNDS - 1));
-    // Each round is a load and at least one compare-and-set; retries show up as more.
-    assert!(ops >= 4 * ROUNDS as u64, "{ops} invocations");
+    // Each round is at least one compare-and-set per writer (the load is a local cache
+    // hit unless the other writer changed the session); retries show up as more.
+    assert!(ops >= 2 * ROUNDS as u64, "{ops} invocations");
 }
 
 on_both_backends!(

@@ -388,7 +388,7 @@ async fn failover_gap_between_two_clusters() {
         .expect("config");
     let repo = repository(config, "failover", Duration::from_secs(2)).await;
     let s = repo.create().await.unwrap();
-    repo.save(&s).await.unwrap();
+    save_patiently(&repo, &s).await;
     let mut connections = repo.client().cluster_connections();
     connections.mark_unchanged();
     a.kill_member(0).expect("kill a");

@@ -24,12 +24,23 @@ fn invocations(repo: &HazelcastSessionRepository) -> u64 {
     repo.client().stats().invocations
 }
 
+/// The round trips of each request type, with the local cache on (`expected_cached`) and
+/// off.
 async fn round_trips_per_request_type(backend: Backend) {
+    round_trips_with(backend, true, (1, 0, 1, 3, 1)).await;
+    round_trips_with(backend, false, (1, 1, 2, 4, 2)).await;
+}
+
+async fn round_trips_with(backend: Backend, cache: bool, expected: (u64, u64, u64, u64, u64)) {
     let members = backend.shared(3).await;
     let repo = common::builder_for(&members, "round-trips")
+        .local_cache(cache)
         .build()
         .await
         .expect("repository");
+    if cache {
+        common::cache_serving(&repo).await;
+    }
     // Warm-up: the first write also sends the two Compact schemas, once per client.
     let warm = repo.create().await.unwrap();
     warm.insert("x", &1).unwrap();
@@ -76,9 +87,14 @@ async fn round_trips_per_request_type(backend: Backend) {
 
     assert_eq!(
         (create, read_only, modify, change_id, invalidate),
-        (1, 1, 2, 4, 2),
-        "round trips: create, read-only, modify, change id, invalidate"
+        expected,
+        "round trips with the local cache {}: create, read-only, modify, change id, invalidate",
+        if cache { "on" } else { "off" }
     );
+    if cache {
+        let stats = repo.local_cache_stats();
+        assert!(stats.hits >= 4, "{stats:?}");
+    }
 }
 
 on_both_backends!(round_trips_per_request_type => round_trips_test_member, round_trips_real_member);
@@ -88,9 +104,11 @@ async fn last_access_is_written_only_when_it_moved_enough(backend: Backend) {
     let repo = common::builder_for(&members, "touch")
         .max_inactive_interval(Some(Duration::from_secs(10)))
         .touch_fraction(0.05) // 0.5 s
+        .local_cache(true)
         .build()
         .await
         .expect("repository");
+    common::cache_serving(&repo).await;
     let s = repo.create().await.unwrap();
     repo.save(&s).await.unwrap();
     let stored_access = s.last_accessed_time();

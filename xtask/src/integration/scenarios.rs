@@ -286,10 +286,11 @@ async fn expiry_on(cluster: &ClusterRef) -> Result<Outcome, String> {
 }
 
 /// Scenario 5: Two shop processes (axum and actix-web), no load balancer: requests alternate
-/// between them with one cookie and see one session.
+/// between them with one cookie and see one session: each change on one server must be
+/// seen by the very next request, on the other server.
 pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
     outcome(|| {
-        const ROUNDS: usize = 10;
+        const ROUNDS: usize = 50;
         let cluster = suite.cluster(1).or_fail("cluster")?;
         let env = suite.shop_env(&cluster);
         let a = start_shop(suite, "shop", &env)?;
@@ -316,9 +317,10 @@ pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
         }
         let same_cookie = cookie.is_some() && jar.get("SESSION") == cookie.as_deref();
         let figures = format!(
-            "{requests} requests alternating axum {} / actix {}; one cookie throughout: {same_cookie}; mismatches {}{}",
+            "{requests} requests alternating axum {} / actix {}; one cookie throughout: {same_cookie}; next request on the other server saw the change: {}/{ROUNDS}; mismatches {}{}",
             servers[0],
             servers[1],
+            ROUNDS - mismatches.len(),
             mismatches.len(),
             mismatches
                 .first()

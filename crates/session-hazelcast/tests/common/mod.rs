@@ -317,3 +317,15 @@ pub fn builder(cluster: &TestCluster, map: &str) -> HazelcastRepositoryBuilder {
         .client_config(client_config(cluster))
         .map_name(map)
 }
+
+/// Waits until the repository's local cache serves loads (its listener registered, the
+/// client's connections to every member settled), so that round trips are predictable.
+pub async fn cache_serving(repo: &HazelcastSessionRepository) {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !repo.is_local_cache_serving() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the local cache serves within 20 s");
+}

@@ -430,6 +430,7 @@ public final class Main {
      * A Java value from a type and a text: {@code string}, {@code long}, {@code int},
      * {@code bool}, {@code double}, {@code json} (a {@code HazelcastJsonValue}), {@code null},
      * {@code serializable} (a {@link Token}, written with Java serialization),
+     * {@code raw} (hex bytes stored as they are, as a {@code HeapData}),
      * and {@code compact}: {@code TypeName;field:kind=value;...} built as a
      * {@code GenericRecord}, kinds {@code string}, {@code int64}, {@code int32},
      * {@code boolean}, {@code float64}, {@code array_of_int64} (values joined by commas).
@@ -452,6 +453,17 @@ public final class Main {
                 return null;
             case "serializable":
                 return new Token(text);
+            case "raw": {
+                // Hex bytes stored as they are (toData passes Data through unchanged).
+                if (text.length() % 2 != 0) {
+                    throw new IllegalArgumentException("raw needs an even number of hex digits");
+                }
+                byte[] bytes = new byte[text.length() / 2];
+                for (int i = 0; i < bytes.length; i++) {
+                    bytes[i] = (byte) Integer.parseInt(text.substring(2 * i, 2 * i + 2), 16);
+                }
+                return new HeapData(bytes);
+            }
             case "compact": {
                 String[] parts = text.split(";");
                 GenericRecordBuilder b = GenericRecordBuilder.compact(parts[0]);

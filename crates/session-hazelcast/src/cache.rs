@@ -1,0 +1,537 @@
+//! The local cache of session records: the bytes as stored (the expected value of the next
+//! compare-and-set) and the record decoded from them, bounded, evicting with a clock
+//! (second-chance) per shard, kept fresh by the invalidation listener
+//! ([`crate::invalidation`]).
+//!
+//! **Races.** A load or write takes a [`Ticket`] before it sends its call; every entry
+//! event for the key counts on the key's slot while a ticket or a value holds it, and a
+//! flush moves the cache's generation. A load inserts what it read only if no event for
+//! the key arrived and no flush happened since its ticket, so an invalidation never loses
+//! to a load in flight. A successful write (`replaceIfSame`, `putIfAbsent`) fires exactly
+//! one event of its own: if it has not arrived yet, the slot skips the next event (events
+//! of one key arrive in order, and every later write's event comes after it); if it
+//! arrived, it was this write's (a compare-and-set that succeeded saw no other write in
+//! between); if more arrived, the value is not cached.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use hazelcast_protocol::data::Data;
+use session_core::SessionRecord;
+
+use crate::telemetry;
+
+/// Default number of session records the local cache holds.
+pub const DEFAULT_LOCAL_CACHE_CAPACITY: usize = 100_000;
+/// Number of independently locked shards.
+const SHARDS: usize = 32;
+
+/// A record as stored: its exact bytes and the record decoded from them.
+#[derive(Debug)]
+pub(crate) struct Cached {
+    pub(crate) data: Data,
+    pub(crate) record: SessionRecord,
+}
+
+/// The local cache's counters since the repository was built (also exported through the
+/// `metrics` facade, see the [crate docs](crate#observability)), from
+/// [`HazelcastSessionRepository::local_cache_stats`](crate::HazelcastSessionRepository::local_cache_stats).
+///
+/// ```
+/// use session_hazelcast::LocalCacheStats;
+///
+/// let stats = LocalCacheStats::default();
+/// let served = stats.hits as f64 / (stats.hits + stats.misses).max(1) as f64;
+/// assert_eq!(served, 0.0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LocalCacheStats {
+    /// Loads served from the cache (no round trip).
+    pub hits: u64,
+    /// Loads that went to the cluster (cache off, not ready, absent or invalidated).
+    pub misses: u64,
+    /// Records evicted to stay within the capacity.
+    pub evictions: u64,
+    /// Records dropped because an entry event reported a change by someone else.
+    pub invalidations: u64,
+    /// Times the whole cache was emptied (reconnect, failover, dropped events, member
+    /// changes, listener re-registration).
+    pub flushes: u64,
+    /// Records held now.
+    pub entries: u64,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    value: Option<Arc<Cached>>,
+    /// Entry events seen for this key while the slot existed (own ones included).
+    events: u64,
+    /// Changes of the key's record seen while the slot existed: events of other writers,
+    /// writes of this repository, invalidations. A load stores its record only if none
+    /// happened since its ticket.
+    changes: u64,
+    /// Own write events still to come (not invalidations).
+    skip_own: u32,
+    /// Tickets held on this key.
+    users: u32,
+    referenced: bool,
+    in_ring: bool,
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    slots: HashMap<String, Slot>,
+    /// Keys in insertion order, for the clock hand (may hold keys no longer cached).
+    ring: VecDeque<String>,
+    values: usize,
+}
+
+/// The cache. Every method is non-blocking (short critical sections on one shard).
+#[derive(Debug)]
+pub(crate) struct LocalCache {
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
+    per_shard: usize,
+    generation: AtomicU64,
+    /// Loads may be served from the cache (switched on, listener registered and stable).
+    serving: AtomicBool,
+    /// The invalidation listener is registered (it may be settling after a gap).
+    listening: AtomicBool,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions: AtomicU64,
+    invalidations: AtomicU64,
+    flushes: AtomicU64,
+    entries: AtomicU64,
+    /// Woken on every entry event (writers wait for their own).
+    events_seen: tokio::sync::Notify,
+}
+
+/// How long a write waits for its own entry event before it returns (see
+/// [`Ticket::await_own_event`]).
+pub(crate) const OWN_EVENT_WAIT: Duration = Duration::from_millis(50);
+
+/// A load or write in flight on one key; see the module docs. Dropping it (a cancelled
+/// operation) releases the key.
+#[derive(Debug)]
+pub(crate) struct Ticket<'a> {
+    cache: &'a LocalCache,
+    key: String,
+    generation: u64,
+    events: u64,
+    changes: u64,
+    /// Own events still expected when the ticket was taken (they arrive first).
+    skips: u32,
+    open: bool,
+}
+
+/// What a finished ticket does to its key's slot.
+enum Outcome {
+    /// Store the record, with this many own events still to skip.
+    Store(Arc<Cached>, u32),
+    /// Leave the slot as it is.
+    Keep,
+    /// Drop the key's record.
+    Drop,
+}
+
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl LocalCache {
+    /// A cache of at most `capacity` records (0: nothing is kept).
+    pub(crate) fn new(capacity: usize) -> Self {
+        let shards = if capacity == 0 {
+            1
+        } else {
+            SHARDS.min(capacity)
+        };
+        Self {
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: RandomState::new(),
+            per_shard: capacity.div_ceil(shards),
+            generation: AtomicU64::new(0),
+            serving: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            evictions: AtomicU64::new(0),
+            invalidations: AtomicU64::new(0),
+            flushes: AtomicU64::new(0),
+            entries: AtomicU64::new(0),
+            events_seen: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn shard(&self, key: &str) -> &Mutex<Shard> {
+        let i = (self.hasher.hash_one(key) as usize) % self.shards.len();
+        &self.shards[i]
+    }
+
+    /// Whether loads may be served from the cache.
+    pub(crate) fn is_serving(&self) -> bool {
+        self.serving.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_serving(&self, on: bool) {
+        self.serving.store(on, Ordering::Release);
+    }
+
+    pub(crate) fn set_listening(&self, on: bool) {
+        self.listening.store(on, Ordering::Release);
+    }
+
+    /// The record of `key` if cached and not expired at `now`, for a load: counts a hit
+    /// or a miss. Only while serving.
+    pub(crate) fn get_for_load(&self, key: &str, now: SystemTime) -> Option<Arc<Cached>> {
+        if !self.is_serving() {
+            return None;
+        }
+        let found = self.peek(key, now);
+        if found.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            telemetry::cache_hit();
+        }
+        found
+    }
+
+    /// Counts a load that went to the cluster.
+    pub(crate) fn count_miss(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        telemetry::cache_miss();
+    }
+
+    /// The record of `key` if held (serving or not: the expected value of a
+    /// compare-and-set, which fails harmlessly when stale) and not expired at `now`.
+    pub(crate) fn peek(&self, key: &str, now: SystemTime) -> Option<Arc<Cached>> {
+        let mut guard = lock(self.shard(key));
+        let shard = &mut *guard;
+        let slot = shard.slots.get_mut(key)?;
+        let value = slot.value.clone()?;
+        if value.record.is_expired(now) {
+            slot.value = None;
+            let remove = slot.users == 0;
+            shard.values -= 1;
+            if remove {
+                shard.slots.remove(key);
+            }
+            self.entries.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        slot.referenced = true;
+        Some(value)
+    }
+
+    /// Starts a load or write of `key`.
+    pub(crate) fn ticket(&self, key: &str) -> Ticket<'_> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let mut shard = lock(self.shard(key));
+        let slot = shard.slots.entry(key.to_owned()).or_default();
+        slot.users += 1;
+        Ticket {
+            cache: self,
+            key: key.to_owned(),
+            generation,
+            events: slot.events,
+            changes: slot.changes,
+            skips: slot.skip_own,
+            open: true,
+        }
+    }
+
+    /// An entry event for `key` from the cluster.
+    pub(crate) fn on_event(&self, key: &str) {
+        self.record_event(key);
+        self.events_seen.notify_waiters();
+    }
+
+    fn record_event(&self, key: &str) {
+        let mut guard = lock(self.shard(key));
+        let shard = &mut *guard;
+        let Some(slot) = shard.slots.get_mut(key) else {
+            return;
+        };
+        slot.events += 1;
+        if slot.skip_own > 0 {
+            slot.skip_own -= 1;
+            return;
+        }
+        slot.changes += 1;
+        let dropped = slot.value.take().is_some();
+        let remove = slot.users == 0;
+        if dropped {
+            shard.values -= 1;
+            self.entries.fetch_sub(1, Ordering::Relaxed);
+            self.invalidations.fetch_add(1, Ordering::Relaxed);
+            telemetry::cache_invalidation();
+        }
+        if remove {
+            shard.slots.remove(key);
+        }
+    }
+
+    /// Drops the record of `key` (this repository changed or removed it in a way the cache
+    /// does not follow).
+    pub(crate) fn invalidate(&self, key: &str) {
+        let mut guard = lock(self.shard(key));
+        let shard = &mut *guard;
+        let Some(slot) = shard.slots.get_mut(key) else {
+            return;
+        };
+        slot.skip_own = 0;
+        slot.changes += 1;
+        let dropped = slot.value.take().is_some();
+        let remove = slot.users == 0;
+        if dropped {
+            shard.values -= 1;
+            self.entries.fetch_sub(1, Ordering::Relaxed);
+        }
+        if remove {
+            shard.slots.remove(key);
+        }
+    }
+
+    /// Empties the cache: every record, and every load or write in flight is not cached.
+    pub(crate) fn flush(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        for shard in self.shards.iter() {
+            let mut shard = lock(shard);
+            shard.slots.retain(|_, s| s.users > 0);
+            for slot in shard.slots.values_mut() {
+                slot.value = None;
+                slot.skip_own = 0;
+                slot.in_ring = false;
+            }
+            shard.ring.clear();
+            let n = std::mem::take(&mut shard.values);
+            self.entries.fetch_sub(n as u64, Ordering::Relaxed);
+        }
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        telemetry::cache_flush();
+    }
+
+    pub(crate) fn stats(&self) -> LocalCacheStats {
+        LocalCacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            evictions: self.evictions.load(Ordering::Relaxed),
+            invalidations: self.invalidations.load(Ordering::Relaxed),
+            flushes: self.flushes.load(Ordering::Relaxed),
+            entries: self.entries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stores `value` in `slot` (held by a ticket of the current generation), evicting
+    /// with the clock hand while the shard is full.
+    fn store(&self, shard: &mut Shard, key: &str, value: Arc<Cached>) {
+        if self.per_shard == 0 {
+            return;
+        }
+        let is_new = shard
+            .slots
+            .get(key)
+            .is_some_and(|slot| slot.value.is_none());
+        if is_new {
+            while shard.values >= self.per_shard {
+                if !self.evict_one(shard) {
+                    break;
+                }
+            }
+        }
+        let Some(slot) = shard.slots.get_mut(key) else {
+            return;
+        };
+        slot.changes += 1;
+        if slot.value.replace(value).is_none() {
+            shard.values += 1;
+            self.entries.fetch_add(1, Ordering::Relaxed);
+        }
+        slot.referenced = false;
+        if !slot.in_ring {
+            slot.in_ring = true;
+            shard.ring.push_back(key.to_owned());
+        }
+        if shard.ring.len() > 2 * self.per_shard + 64 {
+            // Keys whose record was invalidated since linger in the ring: rebuild it.
+            let Shard { slots, ring, .. } = shard;
+            ring.clear();
+            for (k, s) in slots.iter_mut() {
+                s.in_ring = s.value.is_some();
+                if s.in_ring {
+                    ring.push_back(k.clone());
+                }
+            }
+        }
+    }
+
+    /// Moves the clock hand until one record is evicted; false when the ring is empty.
+    fn evict_one(&self, shard: &mut Shard) -> bool {
+        while let Some(key) = shard.ring.pop_front() {
+            let Some(slot) = shard.slots.get_mut(&key) else {
+                continue;
+            };
+            if slot.value.is_none() {
+                slot.in_ring = false;
+                continue;
+            }
+            if slot.referenced {
+                slot.referenced = false;
+                shard.ring.push_back(key);
+                continue;
+            }
+            slot.value = None;
+            slot.in_ring = false;
+            slot.skip_own = 0;
+            let remove = slot.users == 0;
+            shard.values -= 1;
+            if remove {
+                shard.slots.remove(&key);
+            }
+            self.entries.fetch_sub(1, Ordering::Relaxed);
+            self.evictions.fetch_add(1, Ordering::Relaxed);
+            telemetry::cache_eviction();
+            return true;
+        }
+        false
+    }
+}
+
+impl Ticket<'_> {
+    /// Events for the key since the ticket was taken, beyond the own events of earlier
+    /// writes still expected then.
+    fn new_events(&self) -> u64 {
+        let guard = lock(self.cache.shard(&self.key));
+        guard.slots.get(&self.key).map_or(0, |slot| {
+            (slot.events - self.events).saturating_sub(u64::from(self.skips))
+        })
+    }
+
+    /// After this repository's write succeeded: waits (while the invalidation listener is
+    /// registered, at most `limit`) until the write's own entry event arrived. The member sends an event to
+    /// every listener at once, so by then the other servers' caches have it too, and the
+    /// next request on any server sees the change (the staleness window shrinks to the
+    /// other server's processing of the event). No round trip.
+    pub(crate) async fn await_own_event(&self, limit: Duration) {
+        if !self.cache.listening.load(Ordering::Acquire) {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let notified = self.cache.events_seen.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if self.new_events() > 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// A load read `value`: cached unless the key's record changed (an event of another
+    /// writer, a write of this repository) or the cache was flushed since the ticket was
+    /// taken; then the slot is left as it is.
+    pub(crate) fn loaded(mut self, value: Arc<Cached>) {
+        let changes = self.changes;
+        self.finish(move |slot| {
+            if slot.changes == changes {
+                Outcome::Store(value, slot.skip_own)
+            } else {
+                Outcome::Keep
+            }
+        });
+    }
+
+    /// This repository's write of `value` succeeded; it fires exactly one entry event.
+    /// Events since the ticket: first the own events of earlier writes still expected
+    /// then, then this write's, then later writes'.
+    pub(crate) fn wrote(mut self, value: Arc<Cached>) {
+        let (events, skips) = (self.events, u64::from(self.skips));
+        self.finish(
+            move |slot| match (slot.events - events).saturating_sub(skips) {
+                0 => Outcome::Store(value, slot.skip_own + 1),
+                1 => Outcome::Store(value, slot.skip_own),
+                _ => Outcome::Drop,
+            },
+        );
+    }
+
+    /// The outcome is not known or not cacheable: the key's record is dropped.
+    pub(crate) fn discard(mut self) {
+        self.finish(|_| Outcome::Drop);
+    }
+
+    fn finish(&mut self, decide: impl FnOnce(&Slot) -> Outcome) {
+        if !self.open {
+            return;
+        }
+        self.open = false;
+        let cache = self.cache;
+        let mut guard = lock(cache.shard(&self.key));
+        let shard = &mut *guard;
+        let current = cache.generation.load(Ordering::Acquire) == self.generation;
+        let Some(slot) = shard.slots.get_mut(&self.key) else {
+            return;
+        };
+        slot.users = slot.users.saturating_sub(1);
+        let outcome = if current { decide(slot) } else { Outcome::Drop };
+        match outcome {
+            Outcome::Store(value, skip) => {
+                slot.skip_own = skip;
+                cache.store(shard, &self.key, value);
+                // Nothing stored (capacity 0): no slot is left behind.
+                if shard
+                    .slots
+                    .get(&self.key)
+                    .is_some_and(|s| s.users == 0 && s.value.is_none())
+                {
+                    shard.slots.remove(&self.key);
+                }
+            }
+            Outcome::Keep => {
+                if slot.users == 0 && slot.value.is_none() {
+                    shard.slots.remove(&self.key);
+                }
+            }
+            Outcome::Drop => {
+                let dropped = slot.value.take().is_some();
+                slot.skip_own = 0;
+                slot.changes += 1;
+                let remove = slot.users == 0;
+                if dropped {
+                    shard.values -= 1;
+                    cache.entries.fetch_sub(1, Ordering::Relaxed);
+                }
+                if remove {
+                    shard.slots.remove(&self.key);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            self.open = false;
+            let mut shard = lock(self.cache.shard(&self.key));
+            if let Some(slot) = shard.slots.get_mut(&self.key) {
+                slot.users = slot.users.saturating_sub(1);
+                if slot.users == 0 && slot.value.is_none() {
+                    shard.slots.remove(&self.key);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;

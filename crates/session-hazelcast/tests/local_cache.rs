@@ -1,0 +1,207 @@
+//! The local cache with two "web servers" (two repositories, each with its own client) on
+//! one cluster: a change on one is seen by the other once the invalidation event arrives
+//! (the staleness window is measured and printed), a stale cache never loses a change, and
+//! expiry stays right although read-only requests no longer reach the member.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "test bodies shared by two #[test]s: clippy's allow-*-in-tests covers only #[test] fns"
+)]
+
+#[macro_use]
+mod common;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use common::Backend;
+use session_core::SessionRepository;
+use session_hazelcast::HazelcastSessionRepository;
+
+/// Two repositories with their own clients on one member; the members handle keeps a
+/// test member's cluster alive.
+async fn two_servers(
+    backend: Backend,
+    map: &str,
+) -> (
+    common::Members,
+    HazelcastSessionRepository,
+    HazelcastSessionRepository,
+) {
+    let members = backend.shared(1).await;
+    let a = common::builder_for(&members, map)
+        .local_cache(true)
+        .build()
+        .await
+        .expect("server A");
+    let b = common::builder_for(&members, map)
+        .local_cache(true)
+        .build()
+        .await
+        .expect("server B");
+    common::cache_serving(&a).await;
+    common::cache_serving(&b).await;
+    (members, a, b)
+}
+
+/// A writes, B's next loads see the change as soon as B's invalidation event arrives: the
+/// time from A's save returning to B seeing the new value is the staleness window.
+async fn a_change_on_one_server_is_seen_on_the_other(backend: Backend) {
+    let (_members, a, b) = two_servers(backend, "cache-two-servers").await;
+    let s = a.create().await.unwrap();
+    s.insert("n", &0).unwrap();
+    a.save(&s).await.unwrap();
+    let id = s.id();
+    let mut windows = Vec::new();
+    let mut next_read_fresh = 0;
+    for n in 1..=20 {
+        // B reads (and caches) the current value: soon a read is a cache hit (a load
+        // overtaken by the event of A's last write is not cached, the next one is).
+        let mut hit = false;
+        for _ in 0..100 {
+            let before = b.client().stats().invocations;
+            let seen = b.find_by_id(&id).await.unwrap().expect("stored");
+            assert_eq!(seen.get::<i32>("n").unwrap(), Some(n - 1));
+            if b.client().stats().invocations == before {
+                hit = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(hit, "B's reads become cache hits");
+
+        let m = a.find_by_id(&id).await.unwrap().expect("stored");
+        m.insert("n", &n).unwrap();
+        a.save(&m).await.unwrap();
+        let saved = Instant::now();
+        let mut first = true;
+        loop {
+            let r = b.find_by_id(&id).await.unwrap().expect("stored");
+            if r.get::<i32>("n").unwrap() == Some(n) {
+                windows.push(saved.elapsed());
+                if first {
+                    next_read_fresh += 1;
+                }
+                break;
+            }
+            first = false;
+            assert!(
+                saved.elapsed() < Duration::from_secs(2),
+                "B never saw A's change"
+            );
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+    windows.sort();
+    let p50 = windows[windows.len() / 2];
+    let max = windows[windows.len() - 1];
+    println!(
+        "staleness window ({backend:?}, write on A -> visible on B, 20 changes): p50 {p50:?}, max {max:?}; B's very next read saw the change {next_read_fresh}/20 times"
+    );
+    assert!(max < Duration::from_secs(1), "max {max:?}");
+    // A's save returns once A saw its own invalidation event, sent to B at the same time.
+    assert!(next_read_fresh >= 18, "{next_read_fresh}/20");
+    assert!(
+        b.local_cache_stats().invalidations >= 20,
+        "{:?}",
+        b.local_cache_stats()
+    );
+}
+
+on_both_backends!(a_change_on_one_server_is_seen_on_the_other => two_servers_test_member, two_servers_real_member);
+
+/// B's cache is stale (A changed the session, B's event not applied yet, or B holds the
+/// session of a request that started before): B's change is still applied on top of A's,
+/// because its compare-and-set against the stale bytes fails and it re-reads.
+async fn a_stale_cache_loses_nothing(backend: Backend) {
+    let (_members, a, b) = two_servers(backend, "cache-stale").await;
+    let s = a.create().await.unwrap();
+    a.save(&s).await.unwrap();
+    let id = s.id();
+    for n in 0..20 {
+        // Both requests start from the same record (B's from its cache).
+        let on_b = b.find_by_id(&id).await.unwrap().expect("stored");
+        let on_a = a.find_by_id(&id).await.unwrap().expect("stored");
+        on_a.insert(&format!("a{n}"), &n).unwrap();
+        a.save(&on_a).await.unwrap();
+        on_b.insert(&format!("b{n}"), &n).unwrap();
+        b.save(&on_b).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for repo in [&a, &b] {
+        let last = repo.find_by_id(&id).await.unwrap().expect("stored");
+        for n in 0..20 {
+            assert_eq!(last.get::<i32>(&format!("a{n}")).unwrap(), Some(n));
+            assert_eq!(last.get::<i32>(&format!("b{n}")).unwrap(), Some(n));
+        }
+    }
+}
+
+on_both_backends!(a_stale_cache_loses_nothing => stale_cache_test_member, stale_cache_real_member);
+
+/// With the cache on, read-only requests do not reach the member, so the repository writes
+/// the last access time once it moved by the touch fraction (here 10 % of 3 s): a session
+/// used every half second outlives its interval several times; left alone it is gone one
+/// interval later, on the member and for the repository (a cached record is never served
+/// past its expiry).
+async fn expiry_with_the_cache_on(backend: Backend) {
+    let members = backend.shared(1).await;
+    let interval = Duration::from_secs(3);
+    let repo = common::builder_for(&members, "cache-expiry")
+        .local_cache(true)
+        .max_inactive_interval(Some(interval))
+        .build()
+        .await
+        .expect("repository");
+    common::cache_serving(&repo).await;
+    let map = repo
+        .client()
+        .map::<String, hazelcast_protocol::data::Data>("cache-expiry");
+    let s = repo.create().await.unwrap();
+    s.insert("user", "alice").unwrap();
+    repo.save(&s).await.unwrap();
+    let id = s.id();
+    let hits_before = repo.local_cache_stats().hits;
+    let started = Instant::now();
+    while started.elapsed() < interval * 2 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let r = repo.find_by_id(&id).await.unwrap().expect("in use: alive");
+        r.set_last_accessed_time(SystemTime::now());
+        repo.save(&r).await.unwrap();
+    }
+    assert!(
+        repo.local_cache_stats().hits > hits_before,
+        "read-only requests were served from the cache"
+    );
+    assert!(map.get(&id).await.unwrap().is_some(), "alive on the member");
+    // Left alone (the last touch may lag the last access by 10 %): gone.
+    tokio::time::sleep(interval + Duration::from_millis(1500)).await;
+    assert!(repo.find_by_id(&id).await.unwrap().is_none(), "expired");
+    assert!(
+        map.get(&id).await.unwrap().is_none(),
+        "removed by the member"
+    );
+}
+
+on_both_backends!(expiry_with_the_cache_on => cache_expiry_test_member, cache_expiry_real_member);
+
+/// A cached record is not served once its interval has passed, even if the member's
+/// expiry (or its event) has not come yet.
+async fn a_cached_record_never_outlives_its_interval(backend: Backend) {
+    let members = backend.shared(1).await;
+    let repo = common::builder_for(&members, "cache-outlive")
+        .local_cache(true)
+        .max_inactive_interval(Some(Duration::from_secs(2)))
+        .build()
+        .await
+        .expect("repository");
+    common::cache_serving(&repo).await;
+    let s = repo.create().await.unwrap();
+    repo.save(&s).await.unwrap();
+    assert!(repo.find_by_id(&s.id()).await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(repo.find_by_id(&s.id()).await.unwrap().is_none());
+}
+
+on_both_backends!(a_cached_record_never_outlives_its_interval => cache_outlive_test_member, cache_outlive_real_member);
