@@ -129,8 +129,7 @@ async fn hazelcast_repository(
         .addresses(backends.members.clone())
         .build()
         .map_err(|e| ServeError::Store(e.to_string()))?;
-    session_hazelcast::HazelcastSessionRepository::builder()
-        .client_config(config)
+    session_hazelcast::HazelcastSessionRepository::builder(config)
         .build()
         .await
         .map_err(|e| ServeError::Store(e.to_string()))
@@ -428,8 +427,9 @@ mod actix_app {
                         } else {
                             (std::sync::Arc::new(MemorySessionRepository::new()), None)
                         };
-                    let sessions =
-                        session_actix::SessionMiddleware::builder_shared(repository).build();
+                    let sessions = session_actix::SessionMiddleware::new(
+                        session_actix::SessionManager::from_shared(repository),
+                    );
                     let counter = web::Data::new(client);
                     let server = HttpServer::new(move || {
                         App::new()

@@ -1,9 +1,11 @@
 //! [`HazelcastRepositoryBuilder`]: how a [`HazelcastSessionRepository`] is configured and
-//! started.
+//! started. A builder always has a cluster to talk to: it is made from a client
+//! configuration ([`HazelcastSessionRepository::builder`]) or a connected client
+//! ([`HazelcastSessionRepository::with_client`]).
 
 use std::time::Duration;
 
-use hazelcast_client::{Client, ClientConfig, ClientError};
+use hazelcast_client::{Client, ClientConfig, ClientError, EnvError};
 use session_core::{FlushMode, SaveMode, SessionConfig};
 
 use crate::map_config::{MapConfigError, SessionMapConfig};
@@ -23,16 +25,58 @@ pub enum BuildError {
     /// The map configuration is invalid or conflicts with the cluster's.
     #[error(transparent)]
     MapConfig(#[from] MapConfigError),
-    /// The configuration asks for something this version cannot apply from the client.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
+    /// No cluster answered within the start-up deadline
+    /// ([`HazelcastRepositoryBuilder::start_up_deadline`]).
+    #[error(
+        "no Hazelcast cluster answered within {} s; start the cluster, or fix its addresses \
+         (HZ_MEMBERS when configured from the environment)",
+        after.as_secs_f64()
+    )]
+    Unreachable {
+        /// How long start-up waited.
+        after: Duration,
+    },
+    /// An `HZ_*` environment variable is missing or invalid (the message names it).
+    #[error(transparent)]
+    Environment(#[from] EnvError),
 }
 
-/// Builds a [`HazelcastSessionRepository`].
+/// Where the repository's client comes from.
 #[derive(Debug)]
+enum Connection {
+    /// Connect with this configuration when building.
+    Config(Box<ClientConfig>),
+    /// An already connected (or asynchronously starting) client.
+    Client(Client),
+}
+
+/// Builds a [`HazelcastSessionRepository`]: made with
+/// [`HazelcastSessionRepository::builder`] (a client configuration) or
+/// [`HazelcastSessionRepository::with_client`] (a connected client), so it always has a
+/// cluster to talk to.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use session_hazelcast::{HazelcastSessionRepository, SessionMapConfig};
+/// use hazelcast_client::ClientConfig;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = ClientConfig::builder().addresses(["127.0.0.1:5701"]).build()?;
+/// let repository = HazelcastSessionRepository::builder(config)
+///     .map_name("shop-sessions")
+///     .max_inactive_interval(Some(Duration::from_secs(3600)))
+///     .map_config(SessionMapConfig::default().with_backup_count(1))
+///     .build()
+///     .await?;
+/// # let _ = repository;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build().await`"]
 pub struct HazelcastRepositoryBuilder {
-    client_config: Option<ClientConfig>,
-    client: Option<Client>,
+    connection: Connection,
+    start_up_deadline: Option<Duration>,
     map_name: String,
     session_config: SessionConfig,
     map_config: SessionMapConfig,
@@ -43,11 +87,27 @@ pub struct HazelcastRepositoryBuilder {
     operation_deadline: Duration,
 }
 
-impl Default for HazelcastRepositoryBuilder {
-    fn default() -> Self {
+impl HazelcastSessionRepository {
+    /// A builder connecting with `config` (a single cluster or a failover list) when built,
+    /// with the defaults: map `spring:session:sessions`, [`HazelcastCodec`] (Spring reads
+    /// the values), the map configuration applied at start-up.
+    pub fn builder(config: ClientConfig) -> HazelcastRepositoryBuilder {
+        HazelcastRepositoryBuilder::new(Connection::Config(Box::new(config)))
+    }
+
+    /// A builder over an already connected client (shared with other maps, or made with
+    /// a codec that needs the client, like [`CompactCodec`]), with the same defaults as
+    /// [`builder`](Self::builder).
+    pub fn with_client(client: Client) -> HazelcastRepositoryBuilder {
+        HazelcastRepositoryBuilder::new(Connection::Client(client))
+    }
+}
+
+impl HazelcastRepositoryBuilder {
+    fn new(connection: Connection) -> Self {
         Self {
-            client_config: None,
-            client: None,
+            connection,
+            start_up_deadline: None,
             map_name: DEFAULT_MAP_NAME.to_owned(),
             session_config: SessionConfig::default().with_codec(HazelcastCodec),
             map_config: SessionMapConfig::default(),
@@ -58,18 +118,12 @@ impl Default for HazelcastRepositoryBuilder {
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
         }
     }
-}
 
-impl HazelcastRepositoryBuilder {
-    /// Connects with this client configuration (a single cluster or a failover list).
-    pub fn client_config(mut self, config: ClientConfig) -> Self {
-        self.client_config = Some(config);
-        self
-    }
-
-    /// Uses an already connected client.
-    pub fn client(mut self, client: Client) -> Self {
-        self.client = Some(client);
+    /// Gives up building after `deadline` (connecting and applying the map
+    /// configuration) with [`BuildError::Unreachable`]; default: as long as the client
+    /// tries (a single cluster without failover is tried until it answers).
+    pub fn start_up_deadline(mut self, deadline: Duration) -> Self {
+        self.start_up_deadline = Some(deadline).filter(|d| !d.is_zero());
         self
     }
 
@@ -79,11 +133,33 @@ impl HazelcastRepositoryBuilder {
         self
     }
 
-    /// The whole session configuration (interval, flush and save modes, codec, ids). The
-    /// default uses [`HazelcastCodec`], so Spring applications read the values.
+    /// The whole session configuration (interval, flush and save modes, ids). The codec
+    /// stays the builder's ([`HazelcastCodec`] by default, so Spring applications read
+    /// the values) unless `config` chose one with
+    /// [`SessionConfig::with_codec`](session_core::SessionConfig::with_codec).
+    ///
+    /// ```
+    /// # use hazelcast_client::ClientConfig;
+    /// use session_core::{SaveMode, SessionConfig};
+    /// use session_hazelcast::HazelcastSessionRepository;
+    ///
+    /// # let config = ClientConfig::default();
+    /// let builder = HazelcastSessionRepository::builder(config)
+    ///     .session_config(SessionConfig::default().with_save_mode(SaveMode::Always));
+    /// assert_eq!(builder.codec_name(), "hazelcast"); // not replaced by the default JSON codec
+    /// ```
     pub fn session_config(mut self, config: SessionConfig) -> Self {
-        self.session_config = config;
+        self.session_config = if config.codec_chosen() {
+            config
+        } else {
+            config.with_shared_codec(self.session_config.codec().clone())
+        };
         self
+    }
+
+    /// The name of the attribute codec the repository will use.
+    pub fn codec_name(&self) -> &'static str {
+        self.session_config.codec().name()
     }
 
     /// The default max inactive interval of new sessions (`None` = never expire).
@@ -187,15 +263,21 @@ impl HazelcastRepositoryBuilder {
     /// # Errors
     /// [`BuildError`].
     pub async fn build(self) -> Result<HazelcastSessionRepository, BuildError> {
+        match self.start_up_deadline {
+            Some(after) => tokio::time::timeout(after, self.start())
+                .await
+                .map_err(|_| BuildError::Unreachable { after })?,
+            None => self.start().await,
+        }
+    }
+
+    async fn start(self) -> Result<HazelcastSessionRepository, BuildError> {
         let map_config = self.effective_map_config();
         map_config.validate()?;
-        let client = match (self.client, self.client_config) {
-            (Some(c), _) => c,
-            (None, Some(config)) => Client::connect(config).await.map_err(BuildError::Client)?,
-            (None, None) => {
-                return Err(BuildError::Unsupported(
-                    "neither a client nor a client configuration was given".into(),
-                ));
+        let client = match self.connection {
+            Connection::Client(c) => c,
+            Connection::Config(config) => {
+                Client::connect(*config).await.map_err(BuildError::Client)?
             }
         };
         let cluster = client.cluster_connections();

@@ -22,13 +22,13 @@ use session_core::{
 };
 use tokio::task::JoinHandle;
 
-use crate::builder::{BuildError, HazelcastRepositoryBuilder};
+use crate::builder::BuildError;
 use crate::map_config::SessionMapConfig;
 use crate::record::BackingMapSession;
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
 /// Attempts after a conflict are spaced by a growing, jittered pause (see
-/// [`HazelcastRepositoryBuilder::max_save_attempts`]), and the whole save is bounded by the
+/// [`HazelcastRepositoryBuilder::max_save_attempts`](crate::HazelcastRepositoryBuilder::max_save_attempts)), and the whole save is bounded by the
 /// operation deadline.
 pub const DEFAULT_MAX_SAVE_ATTEMPTS: u32 = 32;
 /// Default deadline of one repository operation (load, save, delete, find by principal).
@@ -392,12 +392,6 @@ enum Found {
 }
 
 impl HazelcastSessionRepository {
-    /// A builder with the defaults (map `spring:session:sessions`, [`HazelcastCodec`],
-    /// config applied at start-up).
-    pub fn builder() -> HazelcastRepositoryBuilder {
-        HazelcastRepositoryBuilder::default()
-    }
-
     /// The client (for statistics or other maps).
     pub fn client(&self) -> &Client {
         &self.inner.client

@@ -81,8 +81,7 @@ async fn repository(shared: &Shared, map: &str) -> HazelcastSessionRepository {
         })
         .build()
         .expect("client config");
-    HazelcastSessionRepository::builder()
-        .client_config(config)
+    HazelcastSessionRepository::builder(config)
         .map_name(map)
         .compact_attributes(true)
         .max_inactive_interval(Some(Duration::from_secs(1800)))

@@ -31,8 +31,7 @@ async fn repository(
     map: &str,
     interval: Duration,
 ) -> HazelcastSessionRepository {
-    HazelcastSessionRepository::builder()
-        .client_config(config)
+    HazelcastSessionRepository::builder(config)
         .map_name(map)
         .max_inactive_interval(Some(interval))
         .build()

@@ -127,8 +127,7 @@ pub async fn repository(backend: &Backend) -> Result<Arc<dyn SessionRepository>,
             .map_err(session_hazelcast::BuildError::Client)?;
         // The basket is stored as the Spring shop's Compact records (see `crate::basket`).
         let codec = CompactCodec::with_record_types(client.clone(), crate::basket::record_types());
-        HazelcastSessionRepository::builder()
-            .client(client)
+        HazelcastSessionRepository::with_client(client)
             .codec(codec)
             .map_name(map_name.clone())
             .map_config(SessionMapConfig::default().with_backup_count(*backup_count))
