@@ -8,6 +8,7 @@ use std::time::Duration;
 use hazelcast_client::{Client, ClientConfig, ClientError, EnvError};
 use session_core::{FlushMode, SaveMode, SessionConfig};
 
+use crate::compact_record::RecordTypes;
 use crate::map_config::{MapConfigError, SessionMapConfig};
 use crate::repository::{
     DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_OPERATION_DEADLINE, DEFAULT_TOUCH_FRACTION,
@@ -42,7 +43,7 @@ pub enum BuildError {
 }
 
 /// Where the repository's client comes from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Connection {
     /// Connect with this configuration when building.
     Config(Box<ClientConfig>),
@@ -72,7 +73,7 @@ enum Connection {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until `build().await`"]
 pub struct HazelcastRepositoryBuilder {
     connection: Connection,
@@ -84,6 +85,7 @@ pub struct HazelcastRepositoryBuilder {
     max_save_attempts: u32,
     touch_fraction: f64,
     compact_attributes: bool,
+    compact_record_types: Option<RecordTypes>,
     operation_deadline: Duration,
 }
 
@@ -115,6 +117,7 @@ impl HazelcastRepositoryBuilder {
             max_save_attempts: DEFAULT_MAX_SAVE_ATTEMPTS,
             touch_fraction: DEFAULT_TOUCH_FRACTION,
             compact_attributes: false,
+            compact_record_types: None,
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
         }
     }
@@ -191,6 +194,32 @@ impl HazelcastRepositoryBuilder {
     pub fn compact_attributes(mut self, on: bool) -> Self {
         self.compact_attributes = on;
         self
+    }
+
+    /// Stores serde structs as Compact records with these field-kind hints
+    /// ([`CompactCodec::with_record_types`](crate::CompactCodec::with_record_types) on the
+    /// repository's client); replaces the codec.
+    pub fn compact_record_types(mut self, types: RecordTypes) -> Self {
+        self.compact_record_types = Some(types);
+        self
+    }
+
+    /// One line saying where sessions will be stored: the clusters (names and addresses),
+    /// the map and its backup count. Holds no session data: fit for start-up logs.
+    pub fn describe(&self) -> String {
+        let clusters = match &self.connection {
+            Connection::Config(config) => config
+                .clusters()
+                .iter()
+                .map(|c| format!("cluster {:?} at {}", c.cluster_name, c.addresses.join(",")))
+                .collect::<Vec<_>>()
+                .join(", failing over to "),
+            Connection::Client(_) => "a connected client's cluster".to_owned(),
+        };
+        format!(
+            "Hazelcast session store: {clusters}, map {:?}, backup count {}",
+            self.map_name, self.map_config.backup_count
+        )
     }
 
     /// The map configuration. When its max idle is `None`, the max inactive interval is
@@ -290,7 +319,10 @@ impl HazelcastRepositoryBuilder {
             }
         }
         let mut session_config = self.session_config;
-        if self.compact_attributes {
+        if let Some(types) = self.compact_record_types {
+            session_config =
+                session_config.with_codec(CompactCodec::with_record_types(client.clone(), types));
+        } else if self.compact_attributes {
             session_config = session_config.with_codec(CompactCodec::new(client.clone()));
         }
         Ok(HazelcastSessionRepository::start(Settings {
