@@ -233,7 +233,7 @@ impl HazelcastRepositoryBuilder {
     /// connects to a cluster it has not configured yet (a failover cluster, a cluster
     /// restarted with a new id), before serving from it (default true). Switch it off when
     /// the members' static configuration defines the map; that configuration must then
-    /// set `max-idle-seconds` (see [`SessionMapConfig::to_member_yaml`]), or sessions
+    /// set `max-idle-seconds` (see `SessionMapConfig::to_member_yaml`, feature `member-yaml`), or sessions
     /// changed after their creation are never removed by the cluster (they are still never
     /// returned once expired).
     pub fn apply_map_config(mut self, on: bool) -> Self {

@@ -16,15 +16,19 @@
 //! let request = config.to_request("spring:session:sessions")?;
 //! assert_eq!(request.per_entry_stats_enabled, Some(true));
 //! assert_eq!(request.max_idle_seconds, 1800);
-//! let yaml = config.to_member_yaml("spring:session:sessions", None)?;
-//! assert!(yaml.contains("max-idle-seconds: 1800"));
 //! # Ok::<(), session_hazelcast::MapConfigError>(())
 //! ```
+//!
+//! With the `member-yaml` feature (which `cargo xtask docker-config` enables; production
+//! builds leave the YAML library out), the same configuration renders as member YAML:
+//! `config.to_member_yaml("spring:session:sessions", None)?` contains
+//! `max-idle-seconds: 1800`.
 //!
 //! Defaults are Hazelcast's `new MapConfig(name)` plus what Spring Session adds: a HASH
 //! index on `principalName`.
 
 mod java;
+#[cfg(feature = "member-yaml")]
 mod yaml;
 
 use std::fmt;
@@ -33,6 +37,9 @@ use std::time::Duration;
 use hazelcast_protocol::codec::custom;
 use hazelcast_protocol::codec::dynamic_config::DynamicConfigAddMapConfigRequest;
 
+/// How members store the values: the client's type, one definition for both.
+pub use hazelcast_client::InMemoryFormat;
+#[cfg(feature = "member-yaml")]
 pub use yaml::WanTarget;
 
 /// Most backups (sync + async) a Hazelcast map can have (`IPartition.MAX_BACKUP_COUNT`).
@@ -59,6 +66,7 @@ pub enum MapConfigError {
         message: String,
     },
     /// YAML rendering failed.
+    #[cfg(feature = "member-yaml")]
     #[error("cannot render YAML")]
     Yaml(#[source] serde_yaml_ng::Error),
 }
@@ -259,40 +267,6 @@ impl SessionIndex {
     /// Spring Session's index: HASH on `principalName`.
     pub fn principal_name() -> Self {
         Self::new(IndexKind::Hash, ["principalName"])
-    }
-}
-
-/// How members store the values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum InMemoryFormat {
-    /// Serialized bytes (default; `replaceIfSame` then compares bytes).
-    #[default]
-    Binary,
-    /// Deserialized objects (needs the classes on the members).
-    Object,
-    /// Off-heap (Enterprise).
-    Native,
-}
-
-impl InMemoryFormat {
-    /// The YAML / protocol name.
-    pub fn name(self) -> &'static str {
-        match self {
-            InMemoryFormat::Binary => "BINARY",
-            InMemoryFormat::Object => "OBJECT",
-            InMemoryFormat::Native => "NATIVE",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        [
-            InMemoryFormat::Binary,
-            InMemoryFormat::Object,
-            InMemoryFormat::Native,
-        ]
-        .into_iter()
-        .find(|f| f.name() == name)
     }
 }
 
@@ -745,12 +719,13 @@ impl SessionMapConfig {
         java::parse_map_config(text)
     }
 
-    /// Member-side YAML: a `hazelcast:` document with this map under `map:` and, when
+    /// Member-side YAML (feature `member-yaml`): a `hazelcast:` document with this map under `map:` and, when
     /// `wan_target` is given and a WAN reference is set, a `wan-replication:` batch
     /// publisher skeleton for it.
     ///
     /// # Errors
     /// As [`validate`](Self::validate), or a YAML error.
+    #[cfg(feature = "member-yaml")]
     pub fn to_member_yaml(
         &self,
         map_name: &str,
