@@ -1,5 +1,5 @@
 //! Sessions in a Hazelcast cluster. Run with a member on 127.0.0.1:5701:
-//! HZ_MEMBERS=127.0.0.1:5701 cargo run -p session-actix --features hazelcast --example hazelcast
+//! HZ_MEMBERS=127.0.0.1:5701 cargo run -p session-actix --features hazelcast --example actix-hazelcast
 use actix_web::{App, HttpServer, web};
 use session_actix::hazelcast::{BuildError, ClientConfig, HazelcastSessionRepository};
 use session_actix::{Session, SessionError, SessionManager, SessionMiddleware};

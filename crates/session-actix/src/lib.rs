@@ -124,7 +124,7 @@ pub use middleware::{SessionMiddleware, SessionMiddlewareService};
 pub use session_core;
 #[cfg(feature = "memory")]
 pub use session_core::MemorySessionRepository;
-pub use session_core::Session as SessionData;
+pub use session_core::SessionData;
 pub use session_core::lifecycle::{
     ConcurrentSessions, CookieConfig, CookieSecure, CookieSigner, ForwardedHeaders, IdResolver,
     LazySession, LifecycleError, SameSite, SessionManager, StoreFailurePolicy, WhenExceeded,

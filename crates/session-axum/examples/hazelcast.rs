@@ -1,5 +1,5 @@
 //! Sessions in a Hazelcast cluster. Run with a member on 127.0.0.1:5701:
-//! HZ_MEMBERS=127.0.0.1:5701 cargo run -p session-axum --features hazelcast --example hazelcast
+//! HZ_MEMBERS=127.0.0.1:5701 cargo run -p session-axum --features hazelcast --example axum-hazelcast
 use axum::{Router, routing::get};
 use session_axum::hazelcast::{BuildError, ClientConfig, HazelcastSessionRepository};
 use session_axum::{Session, SessionError, SessionLayer, SessionManager};

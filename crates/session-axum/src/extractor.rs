@@ -74,8 +74,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 #[error(transparent)]
 pub struct SessionError(#[from] pub LifecycleError);
 
-impl From<session_core::SessionError> for SessionError {
-    fn from(error: session_core::SessionError) -> Self {
+impl From<session_core::SessionDataError> for SessionError {
+    fn from(error: session_core::SessionDataError) -> Self {
         Self(LifecycleError::Session(error))
     }
 }

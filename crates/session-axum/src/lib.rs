@@ -114,7 +114,7 @@ pub use layer::{SessionLayer, SessionService};
 pub use session_core;
 #[cfg(feature = "memory")]
 pub use session_core::MemorySessionRepository;
-pub use session_core::Session as SessionData;
+pub use session_core::SessionData;
 pub use session_core::lifecycle::{
     ConcurrentSessions, CookieConfig, CookieSecure, CookieSigner, ForwardedHeaders, IdResolver,
     LazySession, LifecycleError, SameSite, SessionManager, StoreFailurePolicy, WhenExceeded,

@@ -9,7 +9,7 @@ use crate::error::IdGenerationError;
 use crate::id::{RandomIdGenerator, SessionIdGenerator};
 use crate::modes::{FlushMode, SaveMode};
 use crate::record::SessionRecord;
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// Spring Session's default max inactive interval: 30 minutes.
 pub const DEFAULT_MAX_INACTIVE_INTERVAL: Duration = Duration::from_secs(30 * 60);
@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL: Duration = Duration::from_secs(30 * 60)
 /// attribute codec and id generator.
 ///
 /// Cheap to clone. Custom repositories use [`SessionConfig::new_session`] and
-/// [`SessionConfig::load_session`] to build [`Session`]s.
+/// [`SessionConfig::load_session`] to build [`SessionData`]s.
 ///
 /// ```
 /// use std::time::Duration;
@@ -154,9 +154,9 @@ impl SessionConfig {
 
     /// A new session with a fresh id, created and last accessed at `now`. Nothing is
     /// stored.
-    pub fn new_session(&self, now: SystemTime) -> Result<Session, IdGenerationError> {
+    pub fn new_session(&self, now: SystemTime) -> Result<SessionData, IdGenerationError> {
         let id = self.id_generator.generate()?;
-        Ok(Session::from_parts(
+        Ok(SessionData::from_parts(
             SessionRecord::new(id, now, self.max_inactive_interval),
             true,
             self,
@@ -164,7 +164,7 @@ impl SessionConfig {
     }
 
     /// A session for a record read from the store.
-    pub fn load_session(&self, record: SessionRecord) -> Session {
-        Session::from_parts(record, false, self)
+    pub fn load_session(&self, record: SessionRecord) -> SessionData {
+        SessionData::from_parts(record, false, self)
     }
 }

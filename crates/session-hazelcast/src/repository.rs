@@ -17,7 +17,7 @@ use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
 use hazelcast_protocol::serialization::Value;
 use session_core::{
-    EventBus, IndexedSessionRepository, RepositoryError, Session, SessionConfig, SessionDelta,
+    EventBus, IndexedSessionRepository, RepositoryError, SessionConfig, SessionData, SessionDelta,
     SessionEvent, SessionEventStream, SessionRecord, SessionRepository, is_valid_session_id,
 };
 use tokio::task::JoinHandle;
@@ -279,7 +279,7 @@ impl Drop for Inner {
 }
 
 /// Sessions in a Hazelcast IMap, readable by Spring applications using Hazelcast Spring
-/// Session 4.x. See the [crate docs](crate) for the design and the round trips per request.
+/// SessionData 4.x. See the [crate docs](crate) for the design and the round trips per request.
 #[derive(Debug, Clone)]
 pub struct HazelcastSessionRepository {
     inner: Arc<Inner>,
@@ -949,11 +949,11 @@ impl HazelcastSessionRepository {
 
 #[async_trait]
 impl SessionRepository for HazelcastSessionRepository {
-    async fn create(&self) -> Result<Session, RepositoryError> {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
         Ok(self.inner.config.new_session(SystemTime::now())?)
     }
 
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         let delta = session.delta();
         self.within(async {
             self.await_listener().await;
@@ -982,7 +982,7 @@ impl SessionRepository for HazelcastSessionRepository {
         Ok(())
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
@@ -1050,7 +1050,7 @@ impl IndexedSessionRepository for HazelcastSessionRepository {
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<HashMap<String, Session>, RepositoryError> {
+    ) -> Result<HashMap<String, SessionData>, RepositoryError> {
         let predicate = Predicate::equal("principalName", Value::String(principal_name.into()));
         let entries = self
             .within(async {

@@ -573,7 +573,7 @@ async fn java_principal_query_finds_exactly_our_sessions() {
             .filter_map(|k| k.as_str().map(str::to_owned))
             .collect()
     };
-    let mut want_carol: Vec<String> = carol.iter().map(session_core::Session::id).collect();
+    let mut want_carol: Vec<String> = carol.iter().map(session_core::SessionData::id).collect();
     want_carol.sort();
     assert!(!want_carol.contains(&old_id));
     assert_eq!(keys(0), want_carol);

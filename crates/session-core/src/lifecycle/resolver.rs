@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn header_names() {
-        assert!(IdResolver::header_named("X-Session").is_ok());
+        assert!(IdResolver::header_named("X-SessionData").is_ok());
         assert!(IdResolver::header_named("bad name").is_err());
         assert!(IdResolver::header_named("").is_err());
     }
