@@ -150,6 +150,10 @@ impl HazelcastRepositoryBuilder {
     /// let builder = HazelcastSessionRepository::builder(config)
     ///     .session_config(SessionConfig::default().with_save_mode(SaveMode::Always));
     /// assert_eq!(builder.codec_name(), "hazelcast"); // not replaced by the default JSON codec
+    ///
+    /// // A codec chosen in the configuration is used.
+    /// let builder = builder.session_config(SessionConfig::default().with_codec(session_core::JsonCodec));
+    /// assert_eq!(builder.codec_name(), "json");
     /// ```
     pub fn session_config(mut self, config: SessionConfig) -> Self {
         self.session_config = if config.codec_chosen() {

@@ -279,7 +279,7 @@ impl Drop for Inner {
 }
 
 /// Sessions in a Hazelcast IMap, readable by Spring applications using Hazelcast Spring
-/// SessionData 4.x. See the [crate docs](crate) for the design and the round trips per request.
+/// Session 4.x. See the [crate docs](crate) for the design and the round trips per request.
 #[derive(Debug, Clone)]
 pub struct HazelcastSessionRepository {
     inner: Arc<Inner>,
