@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde::{Deserialize, Serialize};
 use session_core::{
-    MemorySessionRepository, RandomIdGenerator, SaveMode, Session, SessionConfig,
+    MemorySessionRepository, RandomIdGenerator, SaveMode, SessionConfig, SessionData,
     SessionIdGenerator, SessionRepository,
 };
 
@@ -24,7 +24,7 @@ struct Basket {
 }
 
 /// 20 attributes of the kinds a shop keeps: strings, numbers, flags, lists, a basket.
-fn fill(session: &Session) {
+fn fill(session: &SessionData) {
     let basket = Basket {
         items: vec![(101, 2), (205, 1), (330, 4)],
         total_cents: 12_990,

@@ -60,10 +60,15 @@
 //!   next one at once; a cluster that does not answer waits for its cluster connect
 //!   timeout.
 //!
-//! ```
-//! use std::time::Duration;
-//! use hazelcast_client::{ClientConfig, ClusterConfig, RoutingMode};
+//! Connecting and using a map (the configuration can also come from the `HZ_*` environment
+//! variables: [`ClientConfig::from_env`]):
 //!
+//! ```no_run
+//! use std::time::Duration;
+//! use hazelcast_client::{Client, ClientConfig, ClusterConfig, RoutingMode};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), hazelcast_client::ClientError> {
 //! let config = ClientConfig::builder()
 //!     .cluster_name("dev")
 //!     .addresses(["127.0.0.1:5701", "127.0.0.1:5702"])
@@ -71,11 +76,13 @@
 //!     .invocation_timeout(Duration::from_secs(30))
 //!     .failover(3, [ClusterConfig::new("dr", ["10.0.0.9:5701"])])
 //!     .build()?;
-//! assert_eq!(config.clusters().len(), 2);
-//! // let client = hazelcast_client::Client::connect(config).await?;
-//! // let sessions = client.map::<String, String>("sessions");
-//! // sessions.set(&"id".to_owned(), &"value".to_owned()).await?;
-//! # Ok::<(), hazelcast_client::ClientError>(())
+//! let client = Client::connect(config).await?;
+//! let capitals = client.map::<String, String>("capitals");
+//! capitals.set(&"France".to_owned(), &"Paris".to_owned()).await?;
+//! assert_eq!(capitals.get(&"France".to_owned()).await?.as_deref(), Some("Paris"));
+//! client.shutdown().await;
+//! # Ok(())
+//! # }
 //! ```
 #![forbid(unsafe_code)]
 
@@ -87,6 +94,7 @@ pub mod config;
 mod connect;
 mod connection;
 mod dispatch;
+pub mod env;
 pub mod error;
 mod failover;
 mod invocation;
@@ -106,6 +114,7 @@ pub use config::{
     ClientConfig, ClientConfigBuilder, ClusterConfig, Credentials, FailoverConfig, ReconnectMode,
     ReconnectPolicy, RoutingMode,
 };
+pub use env::EnvError;
 pub use error::{AuthFailure, ClientError, ServerCause, ServerError};
 pub use listener::{EntryEvent, EntryListenerOptions, EntryStream, event_type};
 pub use map::{IndexType, Map};

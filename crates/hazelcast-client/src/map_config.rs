@@ -1,19 +1,51 @@
-//! Dynamic map configuration (`DynamicConfig.AddMapConfig`) with Hazelcast's defaults.
+//! Dynamic map configuration (`DynamicConfig.AddMapConfig`) with Hazelcast's defaults, and
+//! the map settings shared with the session store's richer `SessionMapConfig`
+//! ([`InMemoryFormat`]).
 
 use hazelcast_protocol::codec::custom::IndexConfig;
 use hazelcast_protocol::codec::dynamic_config::DynamicConfigAddMapConfigRequest;
 
 use crate::map::IndexType;
 
-/// Storage format of map values on the members.
+/// How members store map values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum InMemoryFormat {
-    /// Serialized bytes (default; `replaceIfSame` compares bytes).
+    /// Serialized bytes (default; `replaceIfSame` then compares bytes).
     #[default]
     Binary,
-    /// Deserialized objects.
+    /// Deserialized objects (needs the classes on the members).
     Object,
+    /// Off-heap (Enterprise).
+    Native,
+}
+
+impl InMemoryFormat {
+    /// The protocol and YAML name (`BINARY`, `OBJECT`, `NATIVE`).
+    pub fn name(self) -> &'static str {
+        match self {
+            InMemoryFormat::Binary => "BINARY",
+            InMemoryFormat::Object => "OBJECT",
+            InMemoryFormat::Native => "NATIVE",
+        }
+    }
+
+    /// The format with this protocol name, if any.
+    ///
+    /// ```
+    /// use hazelcast_client::InMemoryFormat;
+    /// assert_eq!(InMemoryFormat::from_name("OBJECT"), Some(InMemoryFormat::Object));
+    /// assert_eq!(InMemoryFormat::from_name("object"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            InMemoryFormat::Binary,
+            InMemoryFormat::Object,
+            InMemoryFormat::Native,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
 }
 
 /// A map configuration to add to the cluster. Fields not listed keep the member's
@@ -94,10 +126,7 @@ impl MapConfig {
             cache_deserialized_values: "INDEX_ONLY".into(),
             merge_policy: self.merge_policy.clone(),
             merge_batch_size: self.merge_batch_size,
-            in_memory_format: match self.in_memory_format {
-                InMemoryFormat::Binary => "BINARY".into(),
-                InMemoryFormat::Object => "OBJECT".into(),
-            },
+            in_memory_format: self.in_memory_format.name().into(),
             listener_configs: None,
             partition_lost_listener_configs: None,
             statistics_enabled: self.statistics_enabled,

@@ -41,7 +41,7 @@ pub struct MissingSessionMiddleware;
 impl fmt::Display for MissingSessionMiddleware {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "the Session extractor needs session_actix::SessionMiddleware: add `.wrap(SessionMiddleware::builder(repository).build())` to the App",
+            "the Session extractor needs session_actix::SessionMiddleware: add `.wrap(SessionMiddleware::new(manager))` to the App",
         )
     }
 }
@@ -83,31 +83,25 @@ impl FromRequest for Session {
 #[error(transparent)]
 pub struct SessionError(#[from] pub LifecycleError);
 
-impl From<session_core::SessionError> for SessionError {
-    fn from(error: session_core::SessionError) -> Self {
+impl From<session_core::SessionDataError> for SessionError {
+    fn from(error: session_core::SessionDataError) -> Self {
         Self(LifecycleError::Session(error))
     }
 }
 
 impl ResponseError for SessionError {
     fn status_code(&self) -> StatusCode {
-        match &self.0 {
-            LifecycleError::TooManySessions { .. } => StatusCode::CONFLICT,
-            error if error.is_store_failure() => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
-        match &self.0 {
-            LifecycleError::TooManySessions { .. } => {
-                HttpResponse::Conflict().body("too many sessions for this user")
-            }
-            error if error.is_store_failure() => HttpResponse::ServiceUnavailable().finish(),
-            error => {
-                tracing::error!(error = %error, cause = ?error, "session operation failed");
-                HttpResponse::InternalServerError().finish()
-            }
+        let answer = self.0.response();
+        let status =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if answer.body.is_empty() {
+            HttpResponse::build(status).finish()
+        } else {
+            HttpResponse::build(status).body(answer.body)
         }
     }
 }

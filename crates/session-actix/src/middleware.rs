@@ -1,110 +1,50 @@
-//! The middleware (`Transform`) and its builder.
+//! The middleware (`Transform`): translation between actix-web types and the lifecycle.
 
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
-    COOKIE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, SET_COOKIE,
+    COOKIE, HOST, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, SET_COOKIE,
 };
 use actix_web::{Error, HttpMessage, HttpResponse};
 use session_core::lifecycle::{
-    ConcurrentSessions, CookieSigner, IdResolver, LazySession, RequestIds, ResponseUpdate,
-    SessionManager, StoreFailurePolicy,
+    LazySession, RequestIds, ResponseUpdate, SessionManager, X_FORWARDED_HOST, X_FORWARDED_PROTO,
 };
-use session_core::{Clock, SessionRepository};
 
 /// Adds a lazily loaded session to every request (see the crate docs). Cheap to clone;
-/// build it once and `.wrap(middleware.clone())` in the `HttpServer` factory.
+/// build it once and `.wrap(middleware.clone())` in the `HttpServer` factory. Configure
+/// the lifecycle on the [`SessionManager`] (`with_concurrent_sessions`, `with_signer`,
+/// `with_store_failure_policy`...).
 #[derive(Debug, Clone)]
 pub struct SessionMiddleware {
     manager: SessionManager,
+    /// The resolver's header name, parsed once.
+    session_header: Option<HeaderName>,
 }
 
 impl SessionMiddleware {
     /// A middleware running `manager`'s lifecycle.
     pub fn new(manager: SessionManager) -> Self {
-        Self { manager }
-    }
-
-    /// A builder over `repository`, starting from Spring's defaults.
-    pub fn builder(repository: impl SessionRepository + 'static) -> SessionMiddlewareBuilder {
-        SessionMiddlewareBuilder {
-            manager: SessionManager::new(repository),
-        }
-    }
-
-    /// A builder over a shared repository.
-    pub fn builder_shared(repository: Arc<dyn SessionRepository>) -> SessionMiddlewareBuilder {
-        SessionMiddlewareBuilder {
-            manager: SessionManager::from_shared(repository),
+        let session_header = manager.resolver().header_name().and_then(|name| {
+            let parsed = HeaderName::from_bytes(name.as_bytes()).ok();
+            if parsed.is_none() {
+                tracing::error!("the session header name is not a valid header name; ignoring it");
+            }
+            parsed
+        });
+        Self {
+            manager,
+            session_header,
         }
     }
 
     /// The manager.
     pub fn manager(&self) -> &SessionManager {
         &self.manager
-    }
-}
-
-/// Builds a [`SessionMiddleware`].
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct SessionMiddlewareBuilder {
-    manager: SessionManager,
-}
-
-impl SessionMiddlewareBuilder {
-    /// How the id travels (cookie, header, or cookie then header).
-    pub fn resolver(mut self, resolver: IdResolver) -> Self {
-        self.manager = self.manager.with_resolver(resolver);
-        self
-    }
-
-    /// Signs cookie values.
-    pub fn signer(mut self, signer: CookieSigner) -> Self {
-        self.manager = self.manager.with_signer(signer);
-        self
-    }
-
-    /// Limits the sessions per principal at login.
-    pub fn concurrent_sessions(mut self, limit: ConcurrentSessions) -> Self {
-        self.manager = self.manager.with_concurrent_sessions(limit);
-        self
-    }
-
-    /// What happens when the store fails.
-    pub fn store_failure_policy(mut self, policy: StoreFailurePolicy) -> Self {
-        self.manager = self.manager.with_store_failure_policy(policy);
-        self
-    }
-
-    /// The deadline of each store operation of a request (default 1.5 s; `None` waits
-    /// as long as the repository does).
-    pub fn store_deadline(mut self, deadline: Option<std::time::Duration>) -> Self {
-        self.manager = self.manager.with_store_deadline(deadline);
-        self
-    }
-
-    /// The `Retry-After` of the 503 answered after a store failure (default 1 s).
-    pub fn retry_after(mut self, retry_after: std::time::Duration) -> Self {
-        self.manager = self.manager.with_retry_after(retry_after);
-        self
-    }
-
-    /// The clock for last-accessed times.
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.manager = self.manager.with_clock(clock);
-        self
-    }
-
-    /// The middleware.
-    pub fn build(self) -> SessionMiddleware {
-        SessionMiddleware::new(self.manager)
     }
 }
 
@@ -122,7 +62,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(SessionMiddlewareService {
             service: Rc::new(service),
-            manager: self.manager.clone(),
+            middleware: self.clone(),
         }))
     }
 }
@@ -131,28 +71,36 @@ where
 #[derive(Debug)]
 pub struct SessionMiddlewareService<S> {
     service: Rc<S>,
-    manager: SessionManager,
+    middleware: SessionMiddleware,
 }
 
-fn begin(manager: &SessionManager, request: &ServiceRequest) -> LazySession {
+fn begin(middleware: &SessionMiddleware, request: &ServiceRequest) -> LazySession {
     let headers = request.headers();
-    let header_values = manager
-        .resolver()
-        .header_name()
-        .and_then(|name| HeaderName::from_bytes(name.as_bytes()).ok())
-        .map(|name| headers.get_all(name).map(HeaderValue::as_bytes).collect())
-        .unwrap_or_default();
-    let host = request.connection_info().host().to_owned();
+    let trusted = middleware.manager.forwarded_headers().is_trusted();
+    let forwarded = |name| {
+        trusted
+            .then(|| headers.get(name).map(HeaderValue::as_bytes))
+            .flatten()
+    };
     let ids = RequestIds {
         cookie_headers: headers.get_all(COOKIE).map(HeaderValue::as_bytes).collect(),
-        header_values,
+        header_values: middleware
+            .session_header
+            .as_ref()
+            .map(|name| headers.get_all(name).map(HeaderValue::as_bytes).collect())
+            .unwrap_or_default(),
         secure: request.app_config().secure(),
-        host: Some(host.as_str()),
+        host: headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| request.uri().host()),
+        forwarded_proto: forwarded(X_FORWARDED_PROTO),
+        forwarded_host: forwarded(X_FORWARDED_HOST),
     };
-    manager.begin(&ids)
+    middleware.manager.begin(&ids)
 }
 
-fn apply(headers: &mut HeaderMap, update: ResponseUpdate) {
+fn apply(middleware: &SessionMiddleware, headers: &mut HeaderMap, update: ResponseUpdate) {
     for cookie in update.set_cookies {
         match HeaderValue::try_from(cookie) {
             Ok(value) => headers.append(SET_COOKIE, value),
@@ -161,13 +109,11 @@ fn apply(headers: &mut HeaderMap, update: ResponseUpdate) {
             ),
         }
     }
-    for (name, value) in update.headers {
-        match (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::try_from(value),
-        ) {
-            (Ok(name), Ok(value)) => {
-                headers.insert(name, value);
+    // The only other header is the resolver's session header.
+    for (_, value) in update.headers {
+        match (&middleware.session_header, HeaderValue::try_from(value)) {
+            (Some(name), Ok(value)) => {
+                headers.insert(name.clone(), value);
             }
             _ => tracing::error!("session header is not valid; check the resolver configuration"),
         }
@@ -187,19 +133,19 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let session = begin(&self.manager, &request);
-        let manager = self.manager.clone();
+        let session = begin(&self.middleware, &request);
+        let middleware = self.middleware.clone();
         Box::pin(async move {
             request.extensions_mut().insert(session.clone());
             let mut response = service.call(request).await?;
             match session.commit().await {
                 Ok(update) => {
-                    apply(response.headers_mut(), update);
+                    apply(&middleware, response.headers_mut(), update);
                     Ok(response.map_into_left_body())
                 }
                 Err(error) => {
                     // The cause was logged where it happened.
-                    let answer = manager.failure_response();
+                    let answer = middleware.manager.failure_response();
                     tracing::debug!(error = %error, status = answer.status, "answering after a session store failure");
                     let (request, _) = response.into_parts();
                     let mut failure = HttpResponse::build(

@@ -10,8 +10,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{App, test, web};
 use session_actix::{
     ConcurrentSessions, CookieConfig, IdResolver, MemorySessionRepository, Session, SessionError,
-    SessionMiddleware, SessionMiddlewareBuilder, SessionRepository, StoreFailurePolicy,
-    WhenExceeded,
+    SessionManager, SessionMiddleware, SessionRepository, StoreFailurePolicy, WhenExceeded,
 };
 use session_core::lifecycle::testing::CountingRepository;
 
@@ -112,11 +111,9 @@ fn id_in(cookie: &str) -> String {
     .unwrap()
 }
 
-fn setup(
-    build: impl FnOnce(SessionMiddlewareBuilder) -> SessionMiddlewareBuilder,
-) -> (Repo, SessionMiddleware) {
+fn setup(build: impl FnOnce(SessionManager) -> SessionManager) -> (Repo, SessionMiddleware) {
     let repo = CountingRepository::new(MemorySessionRepository::new());
-    let middleware = build(SessionMiddleware::builder_shared(repo.clone())).build();
+    let middleware = SessionMiddleware::new(build(SessionManager::from_shared(repo.clone())));
     (repo, middleware)
 }
 
@@ -139,7 +136,7 @@ async fn cookie_attributes_follow_spring_defaults() {
     assert_eq!(id_in(pair).len(), 36);
 
     let (_repo, custom) = setup(|b| {
-        b.resolver(IdResolver::Cookie(
+        b.with_resolver(IdResolver::Cookie(
             CookieConfig::default()
                 .with_domain("example.com")
                 .with_name("SHOP")
@@ -203,7 +200,7 @@ async fn login_changes_the_id_and_logout_invalidates() {
 
 #[actix_web::test]
 async fn concurrent_session_control() {
-    let (repo, middleware) = setup(|b| b.concurrent_sessions(ConcurrentSessions::at_most(2)));
+    let (repo, middleware) = setup(|b| b.with_concurrent_sessions(ConcurrentSessions::at_most(2)));
     let app = app!(middleware);
     let first = send!(&app, "/login/user", &[]).cookie();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -216,7 +213,7 @@ async fn concurrent_session_control() {
     assert_eq!(repo.inner().len(), 2);
 
     let (_repo, strict) = setup(|b| {
-        b.concurrent_sessions(
+        b.with_concurrent_sessions(
             ConcurrentSessions::at_most(1).when_exceeded(WhenExceeded::RefuseNewLogin),
         )
     });
@@ -228,7 +225,7 @@ async fn concurrent_session_control() {
 
 #[actix_web::test]
 async fn header_mode() {
-    let (_repo, middleware) = setup(|b| b.resolver(IdResolver::header()));
+    let (_repo, middleware) = setup(|b| b.with_resolver(IdResolver::header()));
     let app = app!(middleware);
     let reply = send!(&app, "/put/token", &[]);
     assert!(reply.set_cookies().is_empty());
@@ -281,7 +278,7 @@ async fn store_failure_is_a_503_with_retry_after_unless_told_otherwise() {
         StatusCode::OK
     );
 
-    let (repo, strict) = setup(|b| b.store_failure_policy(StoreFailurePolicy::Fail));
+    let (repo, strict) = setup(|b| b.with_store_failure_policy(StoreFailurePolicy::Fail));
     let app = app!(strict);
     let cookie = send!(&app, "/put/a", &[]).cookie();
     repo.set_failing(true);
@@ -289,7 +286,8 @@ async fn store_failure_is_a_503_with_retry_after_unless_told_otherwise() {
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply.headers.get("retry-after").is_none());
 
-    let (repo, hanging) = setup(|b| b.store_deadline(Some(std::time::Duration::from_millis(300))));
+    let (repo, hanging) =
+        setup(|b| b.with_store_deadline(Some(std::time::Duration::from_millis(300))));
     let app = app!(hanging);
     let cookie = send!(&app, "/put/a", &[]).cookie();
     repo.set_hanging(true);
@@ -304,7 +302,7 @@ async fn store_failure_is_a_503_with_retry_after_unless_told_otherwise() {
     repo.set_hanging(false);
 
     let (repo, lenient) =
-        setup(|b| b.store_failure_policy(StoreFailurePolicy::ContinueWithFreshSession));
+        setup(|b| b.with_store_failure_policy(StoreFailurePolicy::ContinueWithFreshSession));
     let app = app!(lenient);
     let cookie = send!(&app, "/put/a", &[]).cookie();
     repo.set_failing(true);
@@ -351,7 +349,7 @@ async fn bad_input_never_fails_and_never_adopts_an_id() {
 #[actix_web::test]
 async fn signed_cookies() {
     let signer = session_actix::CookieSigner::new([7u8; 32]).unwrap();
-    let (repo, middleware) = setup(|b| b.signer(signer));
+    let (repo, middleware) = setup(|b| b.with_signer(signer));
     let app = app!(middleware);
     let cookie = send!(&app, "/put/signed", &[]).cookie();
     let token = id_in(&cookie);
@@ -378,4 +376,40 @@ async fn missing_middleware_is_a_clear_error() {
     let reply = send!(&app, "/read", &[]);
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply.body.contains("SessionMiddleware"), "{}", reply.body);
+}
+
+/// X-Forwarded-Proto / X-Forwarded-Host: ignored by default, used when trusted (the same
+/// rule and the same test as session-axum).
+#[actix_web::test]
+async fn forwarded_headers_are_trusted_only_when_configured() {
+    let resolver = || {
+        IdResolver::Cookie(
+            CookieConfig::default()
+                .with_domain_pattern(r"^.+?\.(\w+\.[a-z]+)$")
+                .unwrap(),
+        )
+    };
+    let proxy = [
+        ("host", "internal.backend.lan"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "www.shop.com"),
+    ];
+    let (_repo, default) = setup(|m| m.with_resolver(resolver()));
+    let app = app!(default);
+    let cookie = &send!(&app, "/put/a", &proxy).set_cookies()[0];
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("; Domain=backend.lan;"), "{cookie}");
+
+    let (_repo, trusting) = setup(|m| {
+        m.with_resolver(resolver())
+            .with_forwarded_headers(session_actix::ForwardedHeaders::Trust)
+    });
+    let app = app!(trusting);
+    let cookie = &send!(&app, "/put/a", &proxy).set_cookies()[0];
+    assert!(cookie.contains("; Secure;"), "{cookie}");
+    assert!(cookie.contains("; Domain=shop.com;"), "{cookie}");
+    let plain = [("host", "a.shop.com"), ("x-forwarded-proto", "http")];
+    let cookie = &send!(&app, "/put/a", &plain).set_cookies()[0];
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("; Domain=shop.com;"), "{cookie}");
 }

@@ -74,23 +74,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 #[error(transparent)]
 pub struct SessionError(#[from] pub LifecycleError);
 
-impl From<session_core::SessionError> for SessionError {
-    fn from(error: session_core::SessionError) -> Self {
+impl From<session_core::SessionDataError> for SessionError {
+    fn from(error: session_core::SessionDataError) -> Self {
         Self(LifecycleError::Session(error))
     }
 }
 
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
-        match self.0 {
-            LifecycleError::TooManySessions { .. } => {
-                (StatusCode::CONFLICT, "too many sessions for this user").into_response()
-            }
-            error if error.is_store_failure() => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-            error => {
-                tracing::error!(error = %error, cause = ?error, "session operation failed");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
-            }
+        let answer = self.0.response();
+        let status =
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if answer.body.is_empty() {
+            status.into_response()
+        } else {
+            (status, answer.body).into_response()
         }
     }
 }

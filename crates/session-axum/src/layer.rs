@@ -1,4 +1,4 @@
-//! The tower layer and service.
+//! The tower layer and service: translation between `http` types and the lifecycle.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,19 +7,33 @@ use std::task::{Context, Poll};
 use http::header::{COOKIE, HOST, RETRY_AFTER, SET_COOKIE};
 use http::uri::Scheme;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
-use session_core::lifecycle::{LazySession, RequestIds, ResponseUpdate, SessionManager};
+use session_core::lifecycle::{
+    LazySession, RequestIds, ResponseUpdate, SessionManager, X_FORWARDED_HOST, X_FORWARDED_PROTO,
+};
 use tower::{Layer, Service};
 
 /// Adds a lazily loaded session to every request (see the crate docs).
 #[derive(Debug, Clone)]
 pub struct SessionLayer {
     manager: SessionManager,
+    /// The resolver's header name, parsed once.
+    session_header: Option<HeaderName>,
 }
 
 impl SessionLayer {
     /// A layer running `manager`'s lifecycle.
     pub fn new(manager: SessionManager) -> Self {
-        Self { manager }
+        let session_header = manager.resolver().header_name().and_then(|name| {
+            let parsed = HeaderName::from_bytes(name.as_bytes()).ok();
+            if parsed.is_none() {
+                tracing::error!("the session header name is not a valid header name; ignoring it");
+            }
+            parsed
+        });
+        Self {
+            manager,
+            session_header,
+        }
     }
 
     /// The manager.
@@ -34,7 +48,7 @@ impl<S> Layer<S> for SessionLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            manager: self.manager.clone(),
+            layer: self.clone(),
         }
     }
 }
@@ -43,40 +57,46 @@ impl<S> Layer<S> for SessionLayer {
 #[derive(Debug, Clone)]
 pub struct SessionService<S> {
     inner: S,
-    manager: SessionManager,
+    layer: SessionLayer,
 }
 
-fn begin<B>(manager: &SessionManager, request: &Request<B>) -> LazySession {
+fn begin<B>(layer: &SessionLayer, request: &Request<B>) -> LazySession {
     let headers = request.headers();
-    let header_values = manager
-        .resolver()
-        .header_name()
-        .and_then(|name| HeaderName::from_bytes(name.as_bytes()).ok())
-        .map(|name| {
-            headers
-                .get_all(name)
-                .iter()
-                .map(HeaderValue::as_bytes)
-                .collect()
-        })
-        .unwrap_or_default();
+    let trusted = layer.manager.forwarded_headers().is_trusted();
+    let forwarded = |name| {
+        trusted
+            .then(|| headers.get(name).map(HeaderValue::as_bytes))
+            .flatten()
+    };
     let ids = RequestIds {
         cookie_headers: headers
             .get_all(COOKIE)
             .iter()
             .map(HeaderValue::as_bytes)
             .collect(),
-        header_values,
+        header_values: layer
+            .session_header
+            .as_ref()
+            .map(|name| {
+                headers
+                    .get_all(name)
+                    .iter()
+                    .map(HeaderValue::as_bytes)
+                    .collect()
+            })
+            .unwrap_or_default(),
         secure: request.uri().scheme() == Some(&Scheme::HTTPS),
         host: headers
             .get(HOST)
             .and_then(|h| h.to_str().ok())
             .or_else(|| request.uri().host()),
+        forwarded_proto: forwarded(X_FORWARDED_PROTO),
+        forwarded_host: forwarded(X_FORWARDED_HOST),
     };
-    manager.begin(&ids)
+    layer.manager.begin(&ids)
 }
 
-fn apply(headers: &mut http::HeaderMap, update: ResponseUpdate) {
+fn apply(layer: &SessionLayer, headers: &mut http::HeaderMap, update: ResponseUpdate) {
     for cookie in update.set_cookies {
         match HeaderValue::try_from(cookie) {
             Ok(value) => {
@@ -87,10 +107,11 @@ fn apply(headers: &mut http::HeaderMap, update: ResponseUpdate) {
             ),
         }
     }
-    for (name, value) in update.headers {
-        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            (Ok(name), Ok(value)) => {
-                headers.insert(name, value);
+    // The only other header is the resolver's session header.
+    for (_, value) in update.headers {
+        match (&layer.session_header, HeaderValue::try_from(value)) {
+            (Some(name), Ok(value)) => {
+                headers.insert(name.clone(), value);
             }
             _ => tracing::error!("session header is not valid; check the resolver configuration"),
         }
@@ -113,8 +134,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let session = begin(&self.manager, &request);
-        let manager = self.manager.clone();
+        let session = begin(&self.layer, &request);
+        let layer = self.layer.clone();
         request.extensions_mut().insert(session.clone());
         // The clone is not necessarily ready: call the one that was polled ready.
         let clone = self.inner.clone();
@@ -122,10 +143,10 @@ where
         Box::pin(async move {
             let mut response = inner.call(request).await?;
             match session.commit().await {
-                Ok(update) => apply(response.headers_mut(), update),
+                Ok(update) => apply(&layer, response.headers_mut(), update),
                 Err(error) => {
                     // The cause was logged where it happened.
-                    let answer = manager.failure_response();
+                    let answer = layer.manager.failure_response();
                     tracing::debug!(error = %error, status = answer.status, "answering after a session store failure");
                     let mut failure = Response::new(ResBody::default());
                     *failure.status_mut() = StatusCode::from_u16(answer.status)

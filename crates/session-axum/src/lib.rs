@@ -2,7 +2,11 @@
 //! `session-core`'s request lifecycle, with Spring Session's defaults (cookie `SESSION`,
 //! base64 value, `HttpOnly`, `SameSite=Lax`, `Secure` on https, `Path=/`).
 //!
-//! A complete app (a visit counter with login and logout):
+//! One dependency: `session-axum = "0.1"` for sessions in memory (one process), or
+//! `session-axum = { version = "0.1", features = ["hazelcast"] }` for sessions in a
+//! Hazelcast cluster shared by every instance of the app (and by Spring applications).
+//!
+//! In memory:
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};
@@ -14,6 +18,32 @@
 //!     Ok(format!("visit number {visits}"))
 //! }
 //!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let layer = SessionLayer::new(SessionManager::new(MemorySessionRepository::new()));
+//!     let app = Router::new().route("/", get(visits)).layer(layer);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     axum::serve(listener, app).await
+//! }
+//! ```
+//!
+//! In a Hazelcast cluster (feature `hazelcast`; the same handler, two lines differ; the
+//! `tests/hazelcast_example.rs` test runs this code against a real member):
+//!
+#![cfg_attr(
+    feature = "hazelcast",
+    doc = concat!("```no_run\n", include_str!("../examples/hazelcast.rs"), "```")
+)]
+//!
+//! [`ClientConfig::from_env`](hazelcast::ClientConfig::from_env) reads `HZ_MEMBERS`,
+//! `HZ_CLUSTER_NAME` and the failover variables; everything else has a builder
+//! ([`hazelcast::HazelcastSessionRepository::builder`], `ClientConfig::builder`).
+//!
+//! Login and logout:
+//!
+//! ```
+//! use session_axum::{Session, SessionError};
+//!
 //! async fn login(session: Session) -> Result<&'static str, SessionError> {
 //!     session.login("user").await?; // sets the principal and changes the session id
 //!     Ok("logged in")
@@ -22,18 +52,6 @@
 //! async fn logout(session: Session) -> Result<&'static str, SessionError> {
 //!     session.logout().await?; // deletes the session and expires the cookie
 //!     Ok("logged out")
-//! }
-//!
-//! #[tokio::main]
-//! async fn main() -> std::io::Result<()> {
-//!     let manager = SessionManager::new(MemorySessionRepository::new());
-//!     let app = Router::new()
-//!         .route("/", get(visits))
-//!         .route("/login", get(login))
-//!         .route("/logout", get(logout))
-//!         .layer(SessionLayer::new(manager));
-//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//!     axum::serve(listener, app).await
 //! }
 //! ```
 //!
@@ -81,7 +99,10 @@
 //!   says the layer is missing.
 //! - `Secure` is added when the request URI carries the `https` scheme; hyper gives
 //!   origin-form URIs, so behind a TLS-terminating proxy (the usual case) configure the
-//!   cookie with [`CookieSecure::Always`]. Forwarding headers are not trusted.
+//!   cookie with [`CookieSecure::Always`], or trust the proxy's `X-Forwarded-Proto` and
+//!   `X-Forwarded-Host` with [`ForwardedHeaders::Trust`]
+//!   (`SessionManager::with_forwarded_headers`; off by default, the same rule as
+//!   `session-actix`).
 #![forbid(unsafe_code)]
 
 mod extractor;
@@ -91,12 +112,27 @@ pub use extractor::{MissingSessionLayer, Session, SessionError};
 pub use layer::{SessionLayer, SessionService};
 
 pub use session_core;
-pub use session_core::Session as SessionData;
+#[cfg(feature = "memory")]
+pub use session_core::MemorySessionRepository;
+pub use session_core::SessionData;
 pub use session_core::lifecycle::{
-    ConcurrentSessions, CookieConfig, CookieSecure, CookieSigner, IdResolver, LazySession,
-    LifecycleError, SameSite, SessionManager, StoreFailurePolicy, WhenExceeded,
+    ConcurrentSessions, CookieConfig, CookieSecure, CookieSigner, ForwardedHeaders, IdResolver,
+    LazySession, LifecycleError, SameSite, SessionManager, StoreFailurePolicy, WhenExceeded,
 };
 pub use session_core::{
-    FlushMode, IndexedSessionRepository, MemorySessionRepository, SaveMode, SessionConfig,
-    SessionRepository,
+    FlushMode, IndexedSessionRepository, SaveMode, SessionConfig, SessionRepository,
 };
+
+/// Sessions in a Hazelcast cluster (feature `hazelcast`): the store, its builder and the
+/// client configuration, so that an app needs no other dependency. The whole store and
+/// client crates are under [`store`](hazelcast::store) and [`client`](hazelcast::client).
+#[cfg(feature = "hazelcast")]
+pub mod hazelcast {
+    pub use hazelcast_client as client;
+    pub use hazelcast_client::{ClientConfig, ClientConfigBuilder, ClusterConfig, EnvError};
+    pub use session_hazelcast as store;
+    pub use session_hazelcast::{
+        BuildError, HazelcastCodec, HazelcastRepositoryBuilder, HazelcastSessionRepository,
+        SessionMapConfig,
+    };
+}

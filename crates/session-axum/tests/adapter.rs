@@ -439,3 +439,37 @@ async fn missing_layer_is_a_clear_rejection() {
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(reply.body.contains("SessionLayer"), "{}", reply.body);
 }
+
+/// X-Forwarded-Proto / X-Forwarded-Host: ignored by default, used when trusted (the same
+/// rule and the same test as session-actix).
+#[tokio::test]
+async fn forwarded_headers_are_trusted_only_when_configured() {
+    let resolver = || {
+        IdResolver::Cookie(
+            CookieConfig::default()
+                .with_domain_pattern(r"^.+?\.(\w+\.[a-z]+)$")
+                .unwrap(),
+        )
+    };
+    let proxy = [
+        ("host", "internal.backend.lan"),
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "www.shop.com"),
+    ];
+    let (_repo, default) = app_with(|m| m.with_resolver(resolver()));
+    let cookie = &send(&default, "/put/a", &proxy).await.set_cookies()[0];
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("; Domain=backend.lan;"), "{cookie}");
+
+    let (_repo, trusting) = app_with(|m| {
+        m.with_resolver(resolver())
+            .with_forwarded_headers(session_axum::ForwardedHeaders::Trust)
+    });
+    let cookie = &send(&trusting, "/put/a", &proxy).await.set_cookies()[0];
+    assert!(cookie.contains("; Secure;"), "{cookie}");
+    assert!(cookie.contains("; Domain=shop.com;"), "{cookie}");
+    let plain = [("host", "a.shop.com"), ("x-forwarded-proto", "http")];
+    let cookie = &send(&trusting, "/put/a", &plain).await.set_cookies()[0];
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("; Domain=shop.com;"), "{cookie}");
+}

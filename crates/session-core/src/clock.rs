@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 /// A source of wall-clock time.
 ///
-/// Session timestamps are wall-clock (`SystemTime`) because they are stored and shared
+/// SessionData timestamps are wall-clock (`SystemTime`) because they are stored and shared
 /// between processes and languages, as Spring's epoch `Instant`s are.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.

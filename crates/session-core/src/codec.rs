@@ -15,7 +15,7 @@ pub type DecodeFn<'a> =
 /// Encodes attribute values to bytes and decodes them back.
 ///
 /// A session keeps each attribute as the bytes its codec produced and decodes them only
-/// when [`Session::get`](crate::Session::get) asks for a type, so a value is decoded into
+/// when [`SessionData::get`](crate::SessionData::get) asks for a type, so a value is decoded into
 /// whatever type the reader wants, and a value of the wrong shape is a typed error. The
 /// trait is object-safe: it encodes from a type-erased [`erased_serde::Serialize`] and
 /// decodes by handing a type-erased [`erased_serde::Deserializer`] to a callback that

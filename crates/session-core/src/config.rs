@@ -9,7 +9,7 @@ use crate::error::IdGenerationError;
 use crate::id::{RandomIdGenerator, SessionIdGenerator};
 use crate::modes::{FlushMode, SaveMode};
 use crate::record::SessionRecord;
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// Spring Session's default max inactive interval: 30 minutes.
 pub const DEFAULT_MAX_INACTIVE_INTERVAL: Duration = Duration::from_secs(30 * 60);
@@ -18,7 +18,7 @@ pub const DEFAULT_MAX_INACTIVE_INTERVAL: Duration = Duration::from_secs(30 * 60)
 /// attribute codec and id generator.
 ///
 /// Cheap to clone. Custom repositories use [`SessionConfig::new_session`] and
-/// [`SessionConfig::load_session`] to build [`Session`]s.
+/// [`SessionConfig::load_session`] to build [`SessionData`]s.
 ///
 /// ```
 /// use std::time::Duration;
@@ -36,6 +36,7 @@ pub struct SessionConfig {
     flush_mode: FlushMode,
     save_mode: SaveMode,
     codec: Arc<dyn AttributeCodec>,
+    codec_chosen: bool,
     id_generator: Arc<dyn SessionIdGenerator>,
 }
 
@@ -46,6 +47,7 @@ impl Default for SessionConfig {
             flush_mode: FlushMode::default(),
             save_mode: SaveMode::default(),
             codec: Arc::new(JsonCodec),
+            codec_chosen: false,
             id_generator: Arc::new(RandomIdGenerator::default()),
         }
     }
@@ -58,6 +60,7 @@ impl fmt::Debug for SessionConfig {
             .field("flush_mode", &self.flush_mode)
             .field("save_mode", &self.save_mode)
             .field("codec", &self.codec.name())
+            .field("codec_chosen", &self.codec_chosen)
             .field("id_generator", &self.id_generator)
             .finish()
     }
@@ -88,16 +91,34 @@ impl SessionConfig {
         self
     }
 
-    /// Sets the attribute codec.
+    /// Sets the attribute codec (and marks it as chosen, see
+    /// [`codec_chosen`](Self::codec_chosen)).
     pub fn with_codec(mut self, codec: impl AttributeCodec + 'static) -> Self {
         self.codec = Arc::new(codec);
+        self.codec_chosen = true;
         self
     }
 
-    /// Sets the attribute codec from a shared one.
+    /// Sets the attribute codec from a shared one (and marks it as chosen).
     pub fn with_shared_codec(mut self, codec: Arc<dyn AttributeCodec>) -> Self {
         self.codec = codec;
+        self.codec_chosen = true;
         self
+    }
+
+    /// Whether the codec was set with [`with_codec`](Self::with_codec) or
+    /// [`with_shared_codec`](Self::with_shared_codec) rather than left at the default
+    /// [`JsonCodec`]. A store with a codec of its own (Hazelcast's, which Spring reads)
+    /// keeps its codec when handed a configuration whose codec was not chosen.
+    ///
+    /// ```
+    /// use session_core::{PostcardCodec, SessionConfig};
+    ///
+    /// assert!(!SessionConfig::default().codec_chosen());
+    /// assert!(SessionConfig::default().with_codec(PostcardCodec).codec_chosen());
+    /// ```
+    pub fn codec_chosen(&self) -> bool {
+        self.codec_chosen
     }
 
     /// Sets the id generator.
@@ -133,9 +154,9 @@ impl SessionConfig {
 
     /// A new session with a fresh id, created and last accessed at `now`. Nothing is
     /// stored.
-    pub fn new_session(&self, now: SystemTime) -> Result<Session, IdGenerationError> {
+    pub fn new_session(&self, now: SystemTime) -> Result<SessionData, IdGenerationError> {
         let id = self.id_generator.generate()?;
-        Ok(Session::from_parts(
+        Ok(SessionData::from_parts(
             SessionRecord::new(id, now, self.max_inactive_interval),
             true,
             self,
@@ -143,7 +164,7 @@ impl SessionConfig {
     }
 
     /// A session for a record read from the store.
-    pub fn load_session(&self, record: SessionRecord) -> Session {
-        Session::from_parts(record, false, self)
+    pub fn load_session(&self, record: SessionRecord) -> SessionData {
+        SessionData::from_parts(record, false, self)
     }
 }

@@ -32,13 +32,13 @@ use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use tokio::time::{Instant, sleep_until, timeout};
 
-use crate::error::{RepositoryError, SessionError};
+use crate::error::{RepositoryError, SessionDataError};
 use crate::events::{SessionEvent, SessionEventStream};
 use crate::id::{RandomIdGenerator, SessionIdGenerator, is_valid_session_id};
 use crate::memory::DEFAULT_PURGE_INTERVAL;
 use crate::modes::SaveMode;
 use crate::repository::SessionRepository;
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// What the repository under test can do, and how precise its clock is.
 #[derive(Debug, Clone)]
@@ -151,14 +151,14 @@ fn ok<T>(result: Result<T, RepositoryError>, what: &str) -> T {
 }
 
 #[track_caller]
-fn ok_s<T>(result: Result<T, SessionError>, what: &str) -> T {
+fn ok_s<T>(result: Result<T, SessionDataError>, what: &str) -> T {
     match result {
         Ok(v) => v,
         Err(e) => panic!("conformance: {what} failed: {e} ({e:?})"),
     }
 }
 
-async fn load(repo: &dyn SessionRepository, id: &str, what: &str) -> Session {
+async fn load(repo: &dyn SessionRepository, id: &str, what: &str) -> SessionData {
     match ok(repo.find_by_id(id).await, what) {
         Some(s) => s,
         None => panic!("conformance: {what}: the session is not found"),
@@ -171,7 +171,7 @@ async fn absent(repo: &dyn SessionRepository, id: &str, what: &str) {
     }
 }
 
-async fn saved_session(repo: &dyn SessionRepository, attributes: &[(&str, i64)]) -> Session {
+async fn saved_session(repo: &dyn SessionRepository, attributes: &[(&str, i64)]) -> SessionData {
     let s = ok(repo.create().await, "create");
     for (name, value) in attributes {
         ok_s(s.insert(name, value), "insert");
@@ -180,7 +180,7 @@ async fn saved_session(repo: &dyn SessionRepository, attributes: &[(&str, i64)])
     s
 }
 
-fn attr<T: serde::de::DeserializeOwned>(s: &Session, name: &str) -> Option<T> {
+fn attr<T: serde::de::DeserializeOwned>(s: &SessionData, name: &str) -> Option<T> {
     ok_s(s.get::<T>(name), &format!("get of attribute `{name}`"))
 }
 
@@ -242,7 +242,7 @@ pub async fn check_create_save_find(repo: &dyn SessionRepository) {
     );
     assert!(
         !s.has_changes(),
-        "conformance: save must call Session::mark_saved"
+        "conformance: save must call SessionData::mark_saved"
     );
 
     let found = load(repo, &s.id(), "find after save").await;
@@ -297,9 +297,9 @@ pub async fn check_create_save_find(repo: &dyn SessionRepository) {
     assert!(
         matches!(
             found.get::<Basket>("text"),
-            Err(SessionError::Attribute { .. })
+            Err(SessionDataError::Attribute { .. })
         ),
-        "conformance: a value of the wrong type must be SessionError::Attribute"
+        "conformance: a value of the wrong type must be SessionDataError::Attribute"
     );
     assert!(
         !found.has_changes(),
@@ -318,7 +318,7 @@ pub async fn check_bad_ids(repo: &dyn SessionRepository) {
     let unknown = ok_s(
         RandomIdGenerator::uuid()
             .generate()
-            .map_err(SessionError::from),
+            .map_err(SessionDataError::from),
         "generate",
     );
     for (what, id) in [
@@ -477,7 +477,7 @@ pub async fn check_delete_and_invalidate(repo: &dyn SessionRepository) {
     let loaded = load(repo, &s.id(), "find").await;
     loaded.invalidate();
     assert!(
-        matches!(loaded.insert("b", &1), Err(SessionError::Invalidated)),
+        matches!(loaded.insert("b", &1), Err(SessionDataError::Invalidated)),
         "conformance: an invalidated session must refuse changes"
     );
     ok(repo.save(&loaded).await, "save of an invalidated session");
@@ -782,7 +782,7 @@ pub async fn check_principal_index(repo: &dyn SessionRepository, caps: &Capabili
         ok_s(
             RandomIdGenerator::uuid()
                 .generate()
-                .map_err(SessionError::from),
+                .map_err(SessionDataError::from),
             "generate"
         )
     );
@@ -803,8 +803,8 @@ pub async fn check_principal_index(repo: &dyn SessionRepository, caps: &Capabili
     let s4_saved = Instant::now();
     let anonymous = saved_session(repo, &[("a", 1)]).await;
 
-    let ids = |found: &HashMap<String, Session>| found.keys().cloned().collect::<BTreeSet<_>>();
-    let expect = |list: &[&Session]| list.iter().map(|s| s.id()).collect::<BTreeSet<_>>();
+    let ids = |found: &HashMap<String, SessionData>| found.keys().cloned().collect::<BTreeSet<_>>();
+    let expect = |list: &[&SessionData]| list.iter().map(|s| s.id()).collect::<BTreeSet<_>>();
 
     let found = ok(
         indexed.find_by_principal_name(&principal).await,

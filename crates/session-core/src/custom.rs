@@ -1,7 +1,7 @@
 //! How to write your own repository, with an example that passes the conformance suite.
 //!
 //! A repository stores [`SessionRecord`](crate::SessionRecord)s. The session hands it
-//! everything it needs through [`Session::delta`](crate::Session::delta):
+//! everything it needs through [`SessionData::delta`](crate::SessionData::delta):
 //!
 //! - a new session (`delta.is_new`): store `delta.record` unless its id is taken;
 //! - an invalidated one: delete `delta.original_id`;
@@ -11,7 +11,7 @@
 //!   atomically (a lock, a transaction, a compare-and-set loop) is what keeps concurrent
 //!   saves of different attributes from losing each other.
 //!
-//! then call [`Session::mark_saved`](crate::Session::mark_saved). Sessions are built with
+//! then call [`SessionData::mark_saved`](crate::SessionData::mark_saved). Sessions are built with
 //! [`SessionConfig::new_session`](crate::SessionConfig::new_session) and
 //! [`SessionConfig::load_session`](crate::SessionConfig::load_session); events go
 //! through an [`EventBus`](crate::EventBus).
@@ -27,7 +27,7 @@
 //!
 //! use async_trait::async_trait;
 //! use session_core::{
-//!     EventBus, RepositoryError, Session, SessionConfig, SessionEvent, SessionEventStream,
+//!     EventBus, RepositoryError, SessionData, SessionConfig, SessionEvent, SessionEventStream,
 //!     SessionRecord, SessionRepository, is_valid_session_id,
 //! };
 //!
@@ -46,11 +46,11 @@
 //!
 //! #[async_trait]
 //! impl SessionRepository for MapRepository {
-//!     async fn create(&self) -> Result<Session, RepositoryError> {
+//!     async fn create(&self) -> Result<SessionData, RepositoryError> {
 //!         Ok(self.config.new_session(SystemTime::now())?)
 //!     }
 //!
-//!     async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+//!     async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
 //!         let delta = session.delta();
 //!         let now = SystemTime::now();
 //!         let mut events = Vec::new();
@@ -80,7 +80,7 @@
 //!         Ok(())
 //!     }
 //!
-//!     async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+//!     async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
 //!         if !is_valid_session_id(id) {
 //!             return Ok(None);
 //!         }

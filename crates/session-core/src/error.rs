@@ -47,10 +47,10 @@ impl IdGenerationError {
     }
 }
 
-/// An operation on a [`Session`](crate::Session) failed.
+/// An operation on a [`SessionData`](crate::SessionData) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum SessionError {
+pub enum SessionDataError {
     /// The attribute value could not be encoded, or the stored value does not decode into
     /// the requested type.
     #[error("attribute `{name}` could not be converted")]
@@ -70,7 +70,7 @@ pub enum SessionError {
     /// The session was invalidated; it can no longer be changed.
     #[error("the session has been invalidated")]
     Invalidated,
-    /// A new id could not be generated for [`Session::change_id`](crate::Session::change_id).
+    /// A new id could not be generated for [`SessionData::change_id`](crate::SessionData::change_id).
     #[error(transparent)]
     IdGeneration(#[from] IdGenerationError),
 }
@@ -110,7 +110,7 @@ pub enum RepositoryError {
     IdGeneration(#[from] IdGenerationError),
     /// The session could not be encoded for storage.
     #[error(transparent)]
-    Session(#[from] SessionError),
+    Session(#[from] SessionDataError),
 }
 
 impl RepositoryError {

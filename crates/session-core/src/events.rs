@@ -1,4 +1,4 @@
-//! Session lifecycle events and their broadcast stream.
+//! SessionData lifecycle events and their broadcast stream.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

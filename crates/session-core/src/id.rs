@@ -1,4 +1,4 @@
-//! Session ids: validation and pluggable generators.
+//! SessionData ids: validation and pluggable generators.
 
 use std::fmt;
 

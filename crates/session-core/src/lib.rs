@@ -1,4 +1,4 @@
-//! Framework-agnostic HTTP sessions, following Spring Session's model: the [`Session`]
+//! Framework-agnostic HTTP sessions, following Spring Session's model: the [`SessionData`]
 //! handle, the [`SessionRepository`] trait every store implements, and
 //! [`MemorySessionRepository`], the embedded store.
 //!
@@ -33,7 +33,7 @@
 //!
 //! # The pieces
 //!
-//! - [`Session`]: id, original id, creation and last accessed time, max inactive interval
+//! - [`SessionData`]: id, original id, creation and last accessed time, max inactive interval
 //!   (`None` = never expires, default 30 minutes as in Spring), principal name and typed
 //!   attributes over serde. It records what changed so that a save writes a
 //!   [`SessionDelta`], not the whole session. Cheap to clone, `Send + Sync`, synchronous
@@ -76,7 +76,7 @@ pub mod conformance;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{AttributeCodec, DecodeFn, JsonCodec, PostcardCodec, decode_value, encode_value};
 pub use config::{DEFAULT_MAX_INACTIVE_INTERVAL, SessionConfig};
-pub use error::{BoxError, CodecError, IdGenerationError, RepositoryError, SessionError};
+pub use error::{BoxError, CodecError, IdGenerationError, RepositoryError, SessionDataError};
 pub use events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEventStream};
 pub use id::{
     IdFormat, MAX_SESSION_ID_LEN, RandomIdGenerator, SessionIdGenerator, is_valid_session_id,
@@ -85,4 +85,4 @@ pub use memory::{DEFAULT_PURGE_INTERVAL, MemoryRepositoryBuilder, MemorySessionR
 pub use modes::{FlushMode, SaveMode};
 pub use record::{SessionDelta, SessionRecord};
 pub use repository::{IndexedSessionRepository, SessionRepository};
-pub use session::{MAX_ATTRIBUTE_NAME_LEN, Session};
+pub use session::{MAX_ATTRIBUTE_NAME_LEN, SessionData};

@@ -18,7 +18,7 @@ use crate::events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEvent
 use crate::id::is_valid_session_id;
 use crate::record::{SessionDelta, SessionRecord};
 use crate::repository::{IndexedSessionRepository, SessionRepository};
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// How often the background task removes expired sessions by default.
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(1);
@@ -478,11 +478,11 @@ impl fmt::Debug for MemorySessionRepository {
 
 #[async_trait]
 impl SessionRepository for MemorySessionRepository {
-    async fn create(&self) -> Result<Session, RepositoryError> {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
         Ok(self.shared.config.new_session(self.shared.clock.now())?)
     }
 
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         let now = self.shared.clock.now();
         let mut expired = self.shared.purge(now);
         let mut events = Vec::new();
@@ -516,7 +516,7 @@ impl SessionRepository for MemorySessionRepository {
         result
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
@@ -572,7 +572,7 @@ impl IndexedSessionRepository for MemorySessionRepository {
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<HashMap<String, Session>, RepositoryError> {
+    ) -> Result<HashMap<String, SessionData>, RepositoryError> {
         let now = self.shared.clock.now();
         let ids: Vec<String> = lock(&self.shared.by_principal)
             .get(principal_name)

@@ -11,7 +11,7 @@ pub enum FlushMode {
     #[default]
     OnSave,
     /// Every change is written as soon as it is made (the request lifecycle saves after
-    /// each change it is told about through [`Session::changes`](crate::Session::changes)).
+    /// each change it is told about through [`SessionData::changes`](crate::SessionData::changes)).
     /// Costs one write per change; lets concurrent requests see changes early.
     Immediate,
 }
@@ -24,11 +24,11 @@ pub enum FlushMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum SaveMode {
-    /// Only attributes set with [`Session::insert`](crate::Session::insert) are written.
+    /// Only attributes set with [`SessionData::insert`](crate::SessionData::insert) are written.
     /// The default, and the safest for concurrent requests of one session.
     #[default]
     OnSetAttribute,
-    /// Attributes that were read with [`Session::get`](crate::Session::get) are written
+    /// Attributes that were read with [`SessionData::get`](crate::SessionData::get) are written
     /// too (in Java a read object may have been mutated in place; kept for parity).
     OnGetAttribute,
     /// Every attribute of the session is written on every save.

@@ -77,10 +77,10 @@ impl fmt::Debug for SessionRecord {
 /// What one save of a session must write: the full current state plus what changed since
 /// the last successful save.
 ///
-/// Made by [`Session::delta`](crate::Session::delta). A repository writes it (for an
+/// Made by [`SessionData::delta`](crate::SessionData::delta). A repository writes it (for an
 /// existing session: [`SessionDelta::apply_to`] the stored record, so concurrent changes
 /// to other attributes survive), then calls
-/// [`Session::mark_saved`](crate::Session::mark_saved).
+/// [`SessionData::mark_saved`](crate::SessionData::mark_saved).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SessionDelta {

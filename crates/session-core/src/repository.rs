@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::error::RepositoryError;
 use crate::events::SessionEventStream;
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// A store of sessions, as Spring Session's `SessionRepository`.
 ///
@@ -16,15 +16,15 @@ use crate::session::Session;
 ///
 /// - [`create`](Self::create) returns a fresh session with a new id and the repository's
 ///   configuration; nothing is stored until it is saved.
-/// - [`save`](Self::save) writes [`Session::delta`]: a new session is stored whole (and
+/// - [`save`](Self::save) writes [`SessionData::delta`]: a new session is stored whole (and
 ///   a [`SessionEvent::Created`](crate::SessionEvent::Created) published; an id already in
 ///   the store is never overwritten); a stored session gets only its changed attributes
 ///   and metadata, so concurrent saves of *different* attributes of one session all
-///   survive (for one attribute, the last save wins); after [`Session::change_id`] the
+///   survive (for one attribute, the last save wins); after [`SessionData::change_id`] the
 ///   session moves to its new id, the old id is gone, and no created/deleted events are
 ///   published for the move; an invalidated session is deleted. Changes to a session that
 ///   is no longer stored (deleted or expired meanwhile) are dropped, not resurrected. On
-///   success the repository calls [`Session::mark_saved`].
+///   success the repository calls [`SessionData::mark_saved`].
 /// - [`find_by_id`](Self::find_by_id) never returns an expired session, and answers
 ///   `Ok(None)` without touching the store for an id that fails
 ///   [`is_valid_session_id`](crate::is_valid_session_id) (empty, huge, malformed).
@@ -38,13 +38,13 @@ use crate::session::Session;
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
     /// A new session with a fresh id; nothing is stored until [`save`](Self::save).
-    async fn create(&self) -> Result<Session, RepositoryError>;
+    async fn create(&self) -> Result<SessionData, RepositoryError>;
 
     /// Writes the session's pending changes (see the trait docs).
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError>;
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError>;
 
     /// The stored, unexpired session with this id.
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError>;
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError>;
 
     /// Deletes the session with this id, if any.
     async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError>;
@@ -68,20 +68,20 @@ pub trait IndexedSessionRepository: SessionRepository {
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<HashMap<String, Session>, RepositoryError>;
+    ) -> Result<HashMap<String, SessionData>, RepositoryError>;
 }
 
 #[async_trait]
 impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
-    async fn create(&self) -> Result<Session, RepositoryError> {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
         (**self).create().await
     }
 
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         (**self).save(session).await
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         (**self).find_by_id(id).await
     }
 

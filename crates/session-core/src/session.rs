@@ -12,28 +12,28 @@ use tokio::sync::watch;
 
 use crate::codec::{AttributeCodec, decode_value, encode_value};
 use crate::config::SessionConfig;
-use crate::error::SessionError;
+use crate::error::SessionDataError;
 use crate::id::SessionIdGenerator;
 use crate::modes::{FlushMode, SaveMode};
 use crate::record::{SessionDelta, SessionRecord};
 
-/// The longest attribute name accepted by [`Session::insert`], in bytes.
+/// The longest attribute name accepted by [`SessionData::insert`], in bytes.
 pub const MAX_ATTRIBUTE_NAME_LEN: usize = 1024;
 
 /// One HTTP session: id, timestamps, max inactive interval, principal name and typed
 /// attributes, with change tracking so that a repository writes only what changed.
 ///
-/// A `Session` is a handle: clones share the same state (an `Arc` inside), it is
+/// A `SessionData` is a handle: clones share the same state (an `Arc` inside), it is
 /// `Send + Sync`, and its methods are synchronous, so it can be used from axum and actix
 /// handlers alike. Changes stay in memory until a repository saves the session.
 ///
-/// Attribute values go through the repository's [`AttributeCodec`]: [`Session::insert`]
-/// encodes at once (so encoding errors surface there), [`Session::get`] decodes the stored
+/// Attribute values go through the repository's [`AttributeCodec`]: [`SessionData::insert`]
+/// encodes at once (so encoding errors surface there), [`SessionData::get`] decodes the stored
 /// bytes into the type asked for each time, and a value that does not decode into that type
-/// is a [`SessionError::Attribute`], never a panic.
+/// is a [`SessionDataError::Attribute`], never a panic.
 ///
-/// After [`Session::invalidate`] the session reads as empty and every change returns
-/// [`SessionError::Invalidated`]; saving it deletes it from the store.
+/// After [`SessionData::invalidate`] the session reads as empty and every change returns
+/// [`SessionDataError::Invalidated`]; saving it deletes it from the store.
 ///
 /// ```
 /// use session_core::SessionConfig;
@@ -46,7 +46,7 @@ pub const MAX_ATTRIBUTE_NAME_LEN: usize = 1024;
 /// assert!(session.has_changes());
 /// ```
 #[derive(Clone)]
-pub struct Session {
+pub struct SessionData {
     inner: Arc<Inner>,
 }
 
@@ -82,7 +82,7 @@ impl State {
     }
 }
 
-impl Session {
+impl SessionData {
     pub(crate) fn from_parts(record: SessionRecord, is_new: bool, config: &SessionConfig) -> Self {
         let original_id = record.id.clone();
         Self {
@@ -125,13 +125,13 @@ impl Session {
         result
     }
 
-    /// Like [`Session::change`], but refuses to change an invalidated session (checked
+    /// Like [`SessionData::change`], but refuses to change an invalidated session (checked
     /// under the same lock as the change).
-    fn live_change<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R, SessionError> {
+    fn live_change<R>(&self, change: impl FnOnce(&mut State) -> R) -> Result<R, SessionDataError> {
         let result = {
             let mut state = self.state();
             if state.invalidated {
-                return Err(SessionError::Invalidated);
+                return Err(SessionDataError::Invalidated);
             }
             change(&mut state)
         };
@@ -145,7 +145,7 @@ impl Session {
     }
 
     /// The id the session is stored under: the id it was loaded or created with, until a
-    /// save after [`Session::change_id`] stores it under the new one.
+    /// save after [`SessionData::change_id`] stores it under the new one.
     pub fn original_id(&self) -> String {
         self.state().original_id.clone()
     }
@@ -155,7 +155,7 @@ impl Session {
         self.state().is_new
     }
 
-    /// Whether [`Session::invalidate`] was called.
+    /// Whether [`SessionData::invalidate`] was called.
     pub fn is_invalidated(&self) -> bool {
         self.state().invalidated
     }
@@ -204,8 +204,8 @@ impl Session {
 
     /// Sets or clears the logged-in user's name (indexed by
     /// [`IndexedSessionRepository::find_by_principal_name`](crate::IndexedSessionRepository::find_by_principal_name)).
-    /// To protect against session fixation, also call [`Session::change_id`] on login.
-    pub fn set_principal_name(&self, name: Option<&str>) -> Result<(), SessionError> {
+    /// To protect against session fixation, also call [`SessionData::change_id`] on login.
+    pub fn set_principal_name(&self, name: Option<&str>) -> Result<(), SessionDataError> {
         self.live_change(|s| {
             s.record.principal_name = name.map(str::to_owned);
             s.principal_changed = Some(s.next_seq());
@@ -214,9 +214,9 @@ impl Session {
 
     /// The value of attribute `name` as a `T`, or `None` if there is no such attribute.
     ///
-    /// Fails with [`SessionError::Attribute`] when the stored value does not decode into
+    /// Fails with [`SessionDataError::Attribute`] when the stored value does not decode into
     /// `T`. With [`SaveMode::OnGetAttribute`] the attribute is written on the next save.
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, SessionError> {
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, SessionDataError> {
         let bytes = {
             let mut state = self.state();
             let Some(bytes) = state.record.attributes.get(name).cloned() else {
@@ -230,17 +230,21 @@ impl Session {
         };
         decode_value(self.inner.codec.as_ref(), &bytes)
             .map(Some)
-            .map_err(|source| SessionError::Attribute {
+            .map_err(|source| SessionDataError::Attribute {
                 name: name.to_owned(),
                 source,
             })
     }
 
     /// Sets attribute `name` to `value`, encoded with the session's codec.
-    pub fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), SessionError> {
+    pub fn insert<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), SessionDataError> {
         check_name(name)?;
         let bytes = encode_value(self.inner.codec.as_ref(), value).map_err(|source| {
-            SessionError::Attribute {
+            SessionDataError::Attribute {
                 name: name.to_owned(),
                 source,
             }
@@ -250,7 +254,7 @@ impl Session {
 
     /// Sets attribute `name` to already encoded bytes (for repositories and codecs that
     /// move values between stores; the bytes must be in the session's codec's format).
-    pub fn insert_bytes(&self, name: &str, bytes: Bytes) -> Result<(), SessionError> {
+    pub fn insert_bytes(&self, name: &str, bytes: Bytes) -> Result<(), SessionDataError> {
         check_name(name)?;
         self.live_change(|s| {
             let seq = s.next_seq();
@@ -263,7 +267,7 @@ impl Session {
     /// Removes attribute `name`; returns whether it was present. The removal is written on
     /// the next save even if the attribute was not present here (another request may have
     /// added it).
-    pub fn remove(&self, name: &str) -> Result<bool, SessionError> {
+    pub fn remove(&self, name: &str) -> Result<bool, SessionDataError> {
         self.live_change(|s| {
             let seq = s.next_seq();
             let was_present = s.record.attributes.remove(name).is_some();
@@ -292,9 +296,9 @@ impl Session {
     /// Gives the session a new id (protection against session fixation, e.g. on login) and
     /// returns it. The next save stores the session under the new id and removes the old
     /// one.
-    pub fn change_id(&self) -> Result<String, SessionError> {
+    pub fn change_id(&self) -> Result<String, SessionDataError> {
         if self.is_invalidated() {
-            return Err(SessionError::Invalidated);
+            return Err(SessionDataError::Invalidated);
         }
         let new_id = self.inner.id_generator.generate()?;
         self.live_change(|s| s.record.id.clone_from(&new_id))?;
@@ -303,7 +307,7 @@ impl Session {
 
     /// Invalidates the session (logout): its attributes and principal are dropped here, and
     /// the next save deletes it from the store. Further changes fail with
-    /// [`SessionError::Invalidated`].
+    /// [`SessionDataError::Invalidated`].
     pub fn invalidate(&self) {
         self.change(|s| {
             s.invalidated = true;
@@ -354,7 +358,7 @@ impl Session {
         *self.inner.generation.borrow()
     }
 
-    /// A receiver that is notified on every change (see [`Session::generation`]).
+    /// A receiver that is notified on every change (see [`SessionData::generation`]).
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.inner.generation.subscribe()
     }
@@ -365,7 +369,7 @@ impl Session {
     }
 
     /// What the next save must write (see [`SessionDelta`]). Does not clear anything: call
-    /// [`Session::mark_saved`] once the write succeeded.
+    /// [`SessionData::mark_saved`] once the write succeeded.
     pub fn delta(&self) -> SessionDelta {
         let s = self.state();
         let upserted: Vec<String> = if s.is_new || s.save_mode == SaveMode::Always {
@@ -422,9 +426,9 @@ impl Session {
     }
 }
 
-fn check_name(name: &str) -> Result<(), SessionError> {
+fn check_name(name: &str) -> Result<(), SessionDataError> {
     if name.is_empty() || name.len() > MAX_ATTRIBUTE_NAME_LEN {
-        Err(SessionError::InvalidAttributeName {
+        Err(SessionDataError::InvalidAttributeName {
             max: MAX_ATTRIBUTE_NAME_LEN,
         })
     } else {
@@ -432,10 +436,10 @@ fn check_name(name: &str) -> Result<(), SessionError> {
     }
 }
 
-impl fmt::Debug for Session {
+impl fmt::Debug for SessionData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.state();
-        f.debug_struct("Session")
+        f.debug_struct("SessionData")
             .field("record", &s.record)
             .field("is_new", &s.is_new)
             .field("invalidated", &s.invalidated)
@@ -449,13 +453,13 @@ mod tests {
     use super::*;
     use crate::codec::PostcardCodec;
 
-    fn new_session() -> Session {
+    fn new_session() -> SessionData {
         SessionConfig::default()
             .new_session(SystemTime::now())
             .unwrap()
     }
 
-    fn loaded(config: &SessionConfig) -> Session {
+    fn loaded(config: &SessionConfig) -> SessionData {
         let mut record = SessionRecord::new("stored-id", SystemTime::now(), None);
         for (k, v) in [("a", 1), ("b", 2)] {
             record
@@ -468,7 +472,7 @@ mod tests {
     #[test]
     fn session_is_send_sync_and_shared_between_clones() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
-        assert_send_sync::<Session>();
+        assert_send_sync::<SessionData>();
         let s = new_session();
         let c = s.clone();
         c.insert("x", "y").unwrap();
@@ -556,8 +560,11 @@ mod tests {
         s.invalidate();
         assert!(s.is_invalidated());
         assert_eq!(s.get::<i32>("a").unwrap(), None);
-        assert!(matches!(s.insert("a", &1), Err(SessionError::Invalidated)));
-        assert!(matches!(s.change_id(), Err(SessionError::Invalidated)));
+        assert!(matches!(
+            s.insert("a", &1),
+            Err(SessionDataError::Invalidated)
+        ));
+        assert!(matches!(s.change_id(), Err(SessionDataError::Invalidated)));
         assert!(s.delta().invalidated);
     }
 
@@ -567,11 +574,11 @@ mod tests {
         s.insert("n", "text").unwrap();
         assert!(matches!(
             s.get::<u64>("n"),
-            Err(SessionError::Attribute { ref name, .. }) if name == "n"
+            Err(SessionDataError::Attribute { ref name, .. }) if name == "n"
         ));
         assert!(matches!(
             s.insert("", &1),
-            Err(SessionError::InvalidAttributeName { .. })
+            Err(SessionDataError::InvalidAttributeName { .. })
         ));
         let long = "x".repeat(MAX_ATTRIBUTE_NAME_LEN + 1);
         assert!(s.insert(&long, &1).is_err());
@@ -580,7 +587,7 @@ mod tests {
         m.insert((1, 2), 3);
         assert!(matches!(
             s.insert("m", &m),
-            Err(SessionError::Attribute { .. })
+            Err(SessionDataError::Attribute { .. })
         ));
     }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use serde::Deserialize;
 use session_core::{
-    AttributeCodec, CodecError, JsonCodec, PostcardCodec, SessionConfig, SessionError,
+    AttributeCodec, CodecError, JsonCodec, PostcardCodec, SessionConfig, SessionDataError,
     SessionRecord, decode_value,
 };
 
@@ -54,7 +54,7 @@ fn a_session_with_corrupt_stored_bytes_reports_the_attribute() {
     );
     let session = config.load_session(record);
     match session.get::<Basket>("basket") {
-        Err(SessionError::Attribute { name, .. }) => assert_eq!(name, "basket"),
+        Err(SessionDataError::Attribute { name, .. }) => assert_eq!(name, "basket"),
         other => panic!("expected an attribute error, got {other:?}"),
     }
 }

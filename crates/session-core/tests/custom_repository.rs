@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use session_core::conformance::{self, Capabilities};
 use session_core::{
-    EventBus, IndexedSessionRepository, RepositoryError, SaveMode, Session, SessionConfig,
+    EventBus, IndexedSessionRepository, RepositoryError, SaveMode, SessionConfig, SessionData,
     SessionEvent, SessionEventStream, SessionRecord, SessionRepository, is_valid_session_id,
 };
 
@@ -70,11 +70,11 @@ impl MapRepository {
 
 #[async_trait]
 impl SessionRepository for MapRepository {
-    async fn create(&self) -> Result<Session, RepositoryError> {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
         Ok(self.config.new_session(SystemTime::now())?)
     }
 
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         if self.flaw == Flaw::IgnoresSaveMode {
             session.set_save_mode(SaveMode::OnSetAttribute);
         }
@@ -133,7 +133,7 @@ impl SessionRepository for MapRepository {
         Ok(())
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
@@ -171,7 +171,7 @@ impl IndexedSessionRepository for MapRepository {
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<HashMap<String, Session>, RepositoryError> {
+    ) -> Result<HashMap<String, SessionData>, RepositoryError> {
         let now = SystemTime::now();
         Ok(self
             .records()

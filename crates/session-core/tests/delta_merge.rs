@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use futures::executor::block_on;
 use proptest::prelude::*;
-use session_core::{MemorySessionRepository, Session, SessionRepository};
+use session_core::{MemorySessionRepository, SessionData, SessionRepository};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -30,7 +30,7 @@ fn name(n: u8) -> String {
 
 /// Applies `ops` to the session and to `net` (the copy's own net change per attribute:
 /// `Some(v)` set, `None` removed).
-fn apply(session: &Session, ops: &[Op], net: &mut BTreeMap<String, Option<i64>>) {
+fn apply(session: &SessionData, ops: &[Op], net: &mut BTreeMap<String, Option<i64>>) {
     for op in ops {
         match op {
             Op::Insert(n, v) => {
@@ -48,7 +48,7 @@ fn apply(session: &Session, ops: &[Op], net: &mut BTreeMap<String, Option<i64>>)
     }
 }
 
-fn contents(session: &Session) -> BTreeMap<String, i64> {
+fn contents(session: &SessionData) -> BTreeMap<String, i64> {
     session
         .attribute_names()
         .into_iter()

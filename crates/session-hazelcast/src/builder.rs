@@ -1,12 +1,15 @@
 //! [`HazelcastRepositoryBuilder`]: how a [`HazelcastSessionRepository`] is configured and
-//! started.
+//! started. A builder always has a cluster to talk to: it is made from a client
+//! configuration ([`HazelcastSessionRepository::builder`]) or a connected client
+//! ([`HazelcastSessionRepository::with_client`]).
 
 use std::time::Duration;
 
-use hazelcast_client::{Client, ClientConfig, ClientError};
+use hazelcast_client::{Client, ClientConfig, ClientError, EnvError};
 use session_core::{FlushMode, SaveMode, SessionConfig};
 
 use crate::cache::DEFAULT_LOCAL_CACHE_CAPACITY;
+use crate::compact_record::RecordTypes;
 use crate::map_config::{MapConfigError, SessionMapConfig};
 use crate::repository::{
     DEFAULT_MAX_SAVE_ATTEMPTS, DEFAULT_OPERATION_DEADLINE, DEFAULT_TOUCH_FRACTION,
@@ -24,16 +27,58 @@ pub enum BuildError {
     /// The map configuration is invalid or conflicts with the cluster's.
     #[error(transparent)]
     MapConfig(#[from] MapConfigError),
-    /// The configuration asks for something this version cannot apply from the client.
-    #[error("unsupported: {0}")]
-    Unsupported(String),
+    /// No cluster answered within the start-up deadline
+    /// ([`HazelcastRepositoryBuilder::start_up_deadline`]).
+    #[error(
+        "no Hazelcast cluster answered within {} s; start the cluster, or fix its addresses \
+         (HZ_MEMBERS when configured from the environment)",
+        after.as_secs_f64()
+    )]
+    Unreachable {
+        /// How long start-up waited.
+        after: Duration,
+    },
+    /// An `HZ_*` environment variable is missing or invalid (the message names it).
+    #[error(transparent)]
+    Environment(#[from] EnvError),
 }
 
-/// Builds a [`HazelcastSessionRepository`].
-#[derive(Debug)]
+/// Where the repository's client comes from.
+#[derive(Debug, Clone)]
+enum Connection {
+    /// Connect with this configuration when building.
+    Config(Box<ClientConfig>),
+    /// An already connected (or asynchronously starting) client.
+    Client(Client),
+}
+
+/// Builds a [`HazelcastSessionRepository`]: made with
+/// [`HazelcastSessionRepository::builder`] (a client configuration) or
+/// [`HazelcastSessionRepository::with_client`] (a connected client), so it always has a
+/// cluster to talk to.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use session_hazelcast::{HazelcastSessionRepository, SessionMapConfig};
+/// use hazelcast_client::ClientConfig;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = ClientConfig::builder().addresses(["127.0.0.1:5701"]).build()?;
+/// let repository = HazelcastSessionRepository::builder(config)
+///     .map_name("shop-sessions")
+///     .max_inactive_interval(Some(Duration::from_secs(3600)))
+///     .map_config(SessionMapConfig::default().with_backup_count(1))
+///     .build()
+///     .await?;
+/// # let _ = repository;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build().await`"]
 pub struct HazelcastRepositoryBuilder {
-    client_config: Option<ClientConfig>,
-    client: Option<Client>,
+    connection: Connection,
+    start_up_deadline: Option<Duration>,
     map_name: String,
     session_config: SessionConfig,
     map_config: SessionMapConfig,
@@ -41,16 +86,33 @@ pub struct HazelcastRepositoryBuilder {
     max_save_attempts: u32,
     touch_fraction: f64,
     compact_attributes: bool,
+    compact_record_types: Option<RecordTypes>,
     operation_deadline: Duration,
     local_cache: bool,
     local_cache_capacity: usize,
 }
 
-impl Default for HazelcastRepositoryBuilder {
-    fn default() -> Self {
+impl HazelcastSessionRepository {
+    /// A builder connecting with `config` (a single cluster or a failover list) when built,
+    /// with the defaults: map `spring:session:sessions`, [`HazelcastCodec`] (Spring reads
+    /// the values), the map configuration applied at start-up.
+    pub fn builder(config: ClientConfig) -> HazelcastRepositoryBuilder {
+        HazelcastRepositoryBuilder::new(Connection::Config(Box::new(config)))
+    }
+
+    /// A builder over an already connected client (shared with other maps, or made with
+    /// a codec that needs the client, like [`CompactCodec`]), with the same defaults as
+    /// [`builder`](Self::builder).
+    pub fn with_client(client: Client) -> HazelcastRepositoryBuilder {
+        HazelcastRepositoryBuilder::new(Connection::Client(client))
+    }
+}
+
+impl HazelcastRepositoryBuilder {
+    fn new(connection: Connection) -> Self {
         Self {
-            client_config: None,
-            client: None,
+            connection,
+            start_up_deadline: None,
             map_name: DEFAULT_MAP_NAME.to_owned(),
             session_config: SessionConfig::default().with_codec(HazelcastCodec),
             map_config: SessionMapConfig::default(),
@@ -58,23 +120,18 @@ impl Default for HazelcastRepositoryBuilder {
             max_save_attempts: DEFAULT_MAX_SAVE_ATTEMPTS,
             touch_fraction: DEFAULT_TOUCH_FRACTION,
             compact_attributes: false,
+            compact_record_types: None,
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
             local_cache: false,
             local_cache_capacity: DEFAULT_LOCAL_CACHE_CAPACITY,
         }
     }
-}
 
-impl HazelcastRepositoryBuilder {
-    /// Connects with this client configuration (a single cluster or a failover list).
-    pub fn client_config(mut self, config: ClientConfig) -> Self {
-        self.client_config = Some(config);
-        self
-    }
-
-    /// Uses an already connected client.
-    pub fn client(mut self, client: Client) -> Self {
-        self.client = Some(client);
+    /// Gives up building after `deadline` (connecting and applying the map
+    /// configuration) with [`BuildError::Unreachable`]; default: as long as the client
+    /// tries (a single cluster without failover is tried until it answers).
+    pub fn start_up_deadline(mut self, deadline: Duration) -> Self {
+        self.start_up_deadline = Some(deadline).filter(|d| !d.is_zero());
         self
     }
 
@@ -84,11 +141,37 @@ impl HazelcastRepositoryBuilder {
         self
     }
 
-    /// The whole session configuration (interval, flush and save modes, codec, ids). The
-    /// default uses [`HazelcastCodec`], so Spring applications read the values.
+    /// The whole session configuration (interval, flush and save modes, ids). The codec
+    /// stays the builder's ([`HazelcastCodec`] by default, so Spring applications read
+    /// the values) unless `config` chose one with
+    /// [`SessionConfig::with_codec`](session_core::SessionConfig::with_codec).
+    ///
+    /// ```
+    /// # use hazelcast_client::ClientConfig;
+    /// use session_core::{SaveMode, SessionConfig};
+    /// use session_hazelcast::HazelcastSessionRepository;
+    ///
+    /// # let config = ClientConfig::default();
+    /// let builder = HazelcastSessionRepository::builder(config)
+    ///     .session_config(SessionConfig::default().with_save_mode(SaveMode::Always));
+    /// assert_eq!(builder.codec_name(), "hazelcast"); // not replaced by the default JSON codec
+    ///
+    /// // A codec chosen in the configuration is used.
+    /// let builder = builder.session_config(SessionConfig::default().with_codec(session_core::JsonCodec));
+    /// assert_eq!(builder.codec_name(), "json");
+    /// ```
     pub fn session_config(mut self, config: SessionConfig) -> Self {
-        self.session_config = config;
+        self.session_config = if config.codec_chosen() {
+            config
+        } else {
+            config.with_shared_codec(self.session_config.codec().clone())
+        };
         self
+    }
+
+    /// The name of the attribute codec the repository will use.
+    pub fn codec_name(&self) -> &'static str {
+        self.session_config.codec().name()
     }
 
     /// The default max inactive interval of new sessions (`None` = never expire).
@@ -122,6 +205,32 @@ impl HazelcastRepositoryBuilder {
         self
     }
 
+    /// Stores serde structs as Compact records with these field-kind hints
+    /// ([`CompactCodec::with_record_types`](crate::CompactCodec::with_record_types) on the
+    /// repository's client); replaces the codec.
+    pub fn compact_record_types(mut self, types: RecordTypes) -> Self {
+        self.compact_record_types = Some(types);
+        self
+    }
+
+    /// One line saying where sessions will be stored: the clusters (names and addresses),
+    /// the map and its backup count. Holds no session data: fit for start-up logs.
+    pub fn describe(&self) -> String {
+        let clusters = match &self.connection {
+            Connection::Config(config) => config
+                .clusters()
+                .iter()
+                .map(|c| format!("cluster {:?} at {}", c.cluster_name, c.addresses.join(",")))
+                .collect::<Vec<_>>()
+                .join(", failing over to "),
+            Connection::Client(_) => "a connected client's cluster".to_owned(),
+        };
+        format!(
+            "Hazelcast session store: {clusters}, map {:?}, backup count {}",
+            self.map_name, self.map_config.backup_count
+        )
+    }
+
     /// The map configuration. When its max idle is `None`, the max inactive interval is
     /// used as the map's max idle (the cluster's expiry of sessions).
     pub fn map_config(mut self, config: SessionMapConfig) -> Self {
@@ -133,7 +242,7 @@ impl HazelcastRepositoryBuilder {
     /// connects to a cluster it has not configured yet (a failover cluster, a cluster
     /// restarted with a new id), before serving from it (default true). Switch it off when
     /// the members' static configuration defines the map; that configuration must then
-    /// set `max-idle-seconds` (see [`SessionMapConfig::to_member_yaml`]), or sessions
+    /// set `max-idle-seconds` (see `SessionMapConfig::to_member_yaml`, feature `member-yaml`), or sessions
     /// changed after their creation are never removed by the cluster (they are still never
     /// returned once expired).
     pub fn apply_map_config(mut self, on: bool) -> Self {
@@ -192,15 +301,21 @@ impl HazelcastRepositoryBuilder {
     /// # Errors
     /// [`BuildError`].
     pub async fn build(self) -> Result<HazelcastSessionRepository, BuildError> {
+        match self.start_up_deadline {
+            Some(after) => tokio::time::timeout(after, self.start())
+                .await
+                .map_err(|_| BuildError::Unreachable { after })?,
+            None => self.start().await,
+        }
+    }
+
+    async fn start(self) -> Result<HazelcastSessionRepository, BuildError> {
         let map_config = self.effective_map_config();
         map_config.validate()?;
-        let client = match (self.client, self.client_config) {
-            (Some(c), _) => c,
-            (None, Some(config)) => Client::connect(config).await.map_err(BuildError::Client)?,
-            (None, None) => {
-                return Err(BuildError::Unsupported(
-                    "neither a client nor a client configuration was given".into(),
-                ));
+        let client = match self.connection {
+            Connection::Client(c) => c,
+            Connection::Config(config) => {
+                Client::connect(*config).await.map_err(BuildError::Client)?
             }
         };
         let cluster = client.cluster_connections();
@@ -213,7 +328,10 @@ impl HazelcastRepositoryBuilder {
             }
         }
         let mut session_config = self.session_config;
-        if self.compact_attributes {
+        if let Some(types) = self.compact_record_types {
+            session_config =
+                session_config.with_codec(CompactCodec::with_record_types(client.clone(), types));
+        } else if self.compact_attributes {
             session_config = session_config.with_codec(CompactCodec::new(client.clone()));
         }
         Ok(HazelcastSessionRepository::start(Settings {
@@ -241,13 +359,17 @@ impl HazelcastRepositoryBuilder {
     /// within the capacity, as the expected value of the next compare-and-set).
     ///
     /// ```
+    /// use hazelcast_client::ClientConfig;
     /// use session_hazelcast::HazelcastSessionRepository;
     ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// // Sticky sessions in front: each user's requests reach one server.
-    /// let builder = HazelcastSessionRepository::builder()
+    /// let builder = HazelcastSessionRepository::builder(ClientConfig::builder().build()?)
     ///     .local_cache(true)
     ///     .local_cache_capacity(50_000);
     /// # drop(builder);
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn local_cache(mut self, on: bool) -> Self {
         self.local_cache = on;

@@ -70,8 +70,7 @@ impl CompactCodec {
     /// use session_hazelcast::{CompactCodec, HazelcastSessionRepository, compact_record::RecordTypes};
     ///
     /// let types = RecordTypes::new().hint("com.example.shop.Basket", "items", FieldKind::ArrayOfCompact);
-    /// let repository = HazelcastSessionRepository::builder()
-    ///     .client(client.clone())
+    /// let repository = HazelcastSessionRepository::with_client(client.clone())
     ///     .codec(CompactCodec::with_record_types(client, types))
     ///     .build()
     ///     .await?;

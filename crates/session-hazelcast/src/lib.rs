@@ -1,6 +1,38 @@
 //! HTTP sessions in a Hazelcast IMap, shareable with Spring applications using Hazelcast
 //! Spring Session (HSS) 4.x.
 //!
+//! Wiring a web app: the adapters re-export this crate behind their `hazelcast` feature
+//! (`session-axum = { version = "0.1", features = ["hazelcast"] }`), so an app needs no
+//! other dependency:
+//!
+//! ```no_run
+//! use hazelcast_client::ClientConfig;
+//! use session_hazelcast::HazelcastSessionRepository;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // From HZ_MEMBERS, HZ_CLUSTER_NAME, HZ_MAP_NAME... (see `env`):
+//! let sessions = HazelcastSessionRepository::from_env().await?;
+//!
+//! // Or from a client configuration, with the store's settings:
+//! let config = ClientConfig::builder().cluster_name("dev").addresses(["127.0.0.1:5701"]).build()?;
+//! let sessions = HazelcastSessionRepository::builder(config)
+//!     .map_name("shop-sessions")
+//!     .build()
+//!     .await?;
+//! // let app = Router::new()...layer(SessionLayer::new(SessionManager::new(sessions)));
+//! # let _ = sessions;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The defaults are Hazelcast Spring Session's: map `spring:session:sessions`, attribute
+//! values Spring reads ([`HazelcastCodec`]), the map's configuration (max idle = the
+//! session interval, a HASH index on the principal name) added at start-up. A builder is
+//! made from a client configuration or a client, so it cannot be built without a cluster
+//! to talk to.
+//!
+//! The record as stored, byte-compatible with a Spring application's:
+//!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
 //! use hazelcast_protocol::compact::SchemaRegistry;
@@ -26,7 +58,8 @@
 //!
 //! # The pieces
 //!
-//! - [`HazelcastSessionRepository`] (built with [`HazelcastSessionRepository::builder`]):
+//! - [`HazelcastSessionRepository`] (built with [`HazelcastSessionRepository::builder`],
+//!   [`HazelcastSessionRepository::with_client`] or [`HazelcastSessionRepository::from_env`]):
 //!   a [`SessionRepository`](session_core::SessionRepository) and
 //!   [`IndexedSessionRepository`](session_core::IndexedSessionRepository) over an IMap
 //!   (default `spring:session:sessions`), keyed by the session id as a String.
@@ -232,6 +265,7 @@ pub mod codec;
 pub mod compact_codec;
 pub mod compact_record;
 mod configure;
+pub mod env;
 mod events;
 mod invalidation;
 pub mod map_config;

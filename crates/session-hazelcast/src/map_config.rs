@@ -16,15 +16,20 @@
 //! let request = config.to_request("spring:session:sessions")?;
 //! assert_eq!(request.per_entry_stats_enabled, Some(true));
 //! assert_eq!(request.max_idle_seconds, 1800);
-//! let yaml = config.to_member_yaml("spring:session:sessions", None)?;
-//! assert!(yaml.contains("max-idle-seconds: 1800"));
 //! # Ok::<(), session_hazelcast::MapConfigError>(())
 //! ```
+//!
+//! With the `member-yaml` feature (which `cargo xtask docker-config` enables; production
+//! builds leave the YAML library out), the same configuration renders as member YAML:
+//! `config.to_member_yaml("spring:session:sessions", None)?` contains
+//! `max-idle-seconds: 1800`.
 //!
 //! Defaults are Hazelcast's `new MapConfig(name)` plus what Spring Session adds: a HASH
 //! index on `principalName`.
 
+mod diff;
 mod java;
+#[cfg(feature = "member-yaml")]
 mod yaml;
 
 use std::fmt;
@@ -33,6 +38,10 @@ use std::time::Duration;
 use hazelcast_protocol::codec::custom;
 use hazelcast_protocol::codec::dynamic_config::DynamicConfigAddMapConfigRequest;
 
+pub use diff::ConfigDifference;
+/// How members store the values: the client's type, one definition for both.
+pub use hazelcast_client::InMemoryFormat;
+#[cfg(feature = "member-yaml")]
 pub use yaml::WanTarget;
 
 /// Most backups (sync + async) a Hazelcast map can have (`IPartition.MAX_BACKUP_COUNT`).
@@ -59,6 +68,7 @@ pub enum MapConfigError {
         message: String,
     },
     /// YAML rendering failed.
+    #[cfg(feature = "member-yaml")]
     #[error("cannot render YAML")]
     Yaml(#[source] serde_yaml_ng::Error),
 }
@@ -262,40 +272,6 @@ impl SessionIndex {
     }
 }
 
-/// How members store the values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum InMemoryFormat {
-    /// Serialized bytes (default; `replaceIfSame` then compares bytes).
-    #[default]
-    Binary,
-    /// Deserialized objects (needs the classes on the members).
-    Object,
-    /// Off-heap (Enterprise).
-    Native,
-}
-
-impl InMemoryFormat {
-    /// The YAML / protocol name.
-    pub fn name(self) -> &'static str {
-        match self {
-            InMemoryFormat::Binary => "BINARY",
-            InMemoryFormat::Object => "OBJECT",
-            InMemoryFormat::Native => "NATIVE",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        [
-            InMemoryFormat::Binary,
-            InMemoryFormat::Object,
-            InMemoryFormat::Native,
-        ]
-        .into_iter()
-        .find(|f| f.name() == name)
-    }
-}
-
 /// The session map's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -343,40 +319,6 @@ impl Default for SessionMapConfig {
             statistics_enabled: true,
             per_entry_stats_enabled: false,
         }
-    }
-}
-
-/// One field whose value differs between two configurations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigDifference {
-    /// The field, named as in Hazelcast's YAML (`max-idle-seconds`).
-    pub field: &'static str,
-    /// Our value.
-    pub ours: String,
-    /// The cluster's value.
-    pub theirs: String,
-}
-
-impl ConfigDifference {
-    fn list(diffs: &[ConfigDifference]) -> String {
-        if diffs.is_empty() {
-            return "unknown (see the member's message)".into();
-        }
-        diffs
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-impl fmt::Display for ConfigDifference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: ours {}, cluster {}",
-            self.field, self.ours, self.theirs
-        )
     }
 }
 
@@ -625,117 +567,6 @@ impl SessionMapConfig {
         }
     }
 
-    /// The fields whose effective values differ between `self` (ours) and `theirs` (the
-    /// cluster's), named as in Hazelcast's YAML. Merge policies compare by class, so a
-    /// simple and a fully qualified name of one policy are equal; index names are ignored
-    /// (the member derives them).
-    pub fn diff(&self, theirs: &SessionMapConfig) -> Vec<ConfigDifference> {
-        let mut out = Vec::new();
-        let mut check = |field: &'static str, ours: String, other: String| {
-            if ours != other {
-                out.push(ConfigDifference {
-                    field,
-                    ours,
-                    theirs: other,
-                });
-            }
-        };
-        let secs = |d: Option<Duration>| seconds("", d).unwrap_or(-1).to_string();
-        check(
-            "backup-count",
-            self.backup_count.to_string(),
-            theirs.backup_count.to_string(),
-        );
-        check(
-            "async-backup-count",
-            self.async_backup_count.to_string(),
-            theirs.async_backup_count.to_string(),
-        );
-        check(
-            "read-backup-data",
-            self.read_backup_data.to_string(),
-            theirs.read_backup_data.to_string(),
-        );
-        check(
-            "time-to-live-seconds",
-            secs(self.time_to_live),
-            secs(theirs.time_to_live),
-        );
-        check(
-            "max-idle-seconds",
-            secs(self.max_idle),
-            secs(theirs.max_idle),
-        );
-        check(
-            "in-memory-format",
-            self.in_memory_format.name().into(),
-            theirs.in_memory_format.name().into(),
-        );
-        check(
-            "statistics-enabled",
-            self.statistics_enabled.to_string(),
-            theirs.statistics_enabled.to_string(),
-        );
-        check(
-            "per-entry-stats-enabled",
-            self.effective_per_entry_stats().to_string(),
-            theirs.per_entry_stats_enabled.to_string(),
-        );
-        check(
-            "merge-policy.class-name",
-            self.merge_policy.class_name(),
-            theirs.merge_policy.class_name(),
-        );
-        check(
-            "merge-policy.batch-size",
-            self.merge_batch_size.to_string(),
-            theirs.merge_batch_size.to_string(),
-        );
-        let wan = |w: &Option<WanReplicationRef>| match w {
-            None => "none".to_owned(),
-            Some(w) => format!(
-                "{} (merge {}, republishing {}, filters {:?})",
-                w.name,
-                w.merge_policy.class_name(),
-                w.republishing_enabled,
-                w.filters
-            ),
-        };
-        check(
-            "wan-replication-ref",
-            wan(&self.wan_replication_ref),
-            wan(&theirs.wan_replication_ref),
-        );
-        let idx = |v: &[SessionIndex]| {
-            let mut v: Vec<String> = v
-                .iter()
-                .map(|i| format!("{} {:?}", i.kind.name(), i.attributes))
-                .collect();
-            v.sort();
-            v.join("; ")
-        };
-        check("indexes", idx(&self.indexes), idx(&theirs.indexes));
-        out
-    }
-
-    /// Turns a member's "Cannot add a dynamic configuration … as there is already a
-    /// conflicting configuration …" message into [`MapConfigError::Conflict`] listing the
-    /// fields in which the cluster's configuration differs from `self`.
-    ///
-    /// The message holds both configurations as Java's `MapConfig.toString()`; when the
-    /// existing one cannot be parsed the error still carries the message, with no
-    /// differences listed.
-    pub fn conflict_error(&self, map_name: &str, message: &str) -> MapConfigError {
-        let differences = java::existing_config_in_message(message)
-            .map(|theirs| self.diff(&theirs))
-            .unwrap_or_default();
-        MapConfigError::Conflict {
-            map: map_name.to_owned(),
-            differences,
-            message: message.to_owned(),
-        }
-    }
-
     /// Parses Java's `MapConfig.toString()` (as members print it in conflict messages) into
     /// the fields this type covers.
     ///
@@ -745,12 +576,13 @@ impl SessionMapConfig {
         java::parse_map_config(text)
     }
 
-    /// Member-side YAML: a `hazelcast:` document with this map under `map:` and, when
+    /// Member-side YAML (feature `member-yaml`): a `hazelcast:` document with this map under `map:` and, when
     /// `wan_target` is given and a WAN reference is set, a `wan-replication:` batch
     /// publisher skeleton for it.
     ///
     /// # Errors
     /// As [`validate`](Self::validate), or a YAML error.
+    #[cfg(feature = "member-yaml")]
     pub fn to_member_yaml(
         &self,
         map_name: &str,

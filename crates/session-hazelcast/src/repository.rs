@@ -18,12 +18,11 @@ use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
 use hazelcast_protocol::serialization::Value;
 use session_core::{
-    EventBus, IndexedSessionRepository, RepositoryError, Session, SessionConfig, SessionEvent,
+    EventBus, IndexedSessionRepository, RepositoryError, SessionConfig, SessionData, SessionEvent,
     SessionEventStream, SessionRecord, SessionRepository, is_valid_session_id,
 };
 use tokio::task::JoinHandle;
 
-use crate::builder::HazelcastRepositoryBuilder;
 use crate::cache::{Cached, LocalCache, LocalCacheStats, OWN_EVENT_WAIT};
 pub(crate) use crate::configure::apply_map_config;
 use crate::events::ListenerState;
@@ -33,7 +32,7 @@ use crate::telemetry;
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
 /// Attempts after a conflict are spaced by a growing, jittered pause (see
-/// [`HazelcastRepositoryBuilder::max_save_attempts`]), and the whole save is bounded by the
+/// [`HazelcastRepositoryBuilder::max_save_attempts`](crate::HazelcastRepositoryBuilder::max_save_attempts)), and the whole save is bounded by the
 /// operation deadline.
 pub const DEFAULT_MAX_SAVE_ATTEMPTS: u32 = 32;
 /// Default deadline of one repository operation (load, save, delete, find by principal).
@@ -185,12 +184,6 @@ pub(crate) enum Found {
 }
 
 impl HazelcastSessionRepository {
-    /// A builder with the defaults (map `spring:session:sessions`, [`HazelcastCodec`](crate::HazelcastCodec),
-    /// config applied at start-up, local cache on).
-    pub fn builder() -> HazelcastRepositoryBuilder {
-        HazelcastRepositoryBuilder::default()
-    }
-
     /// The client (for statistics or other maps).
     pub fn client(&self) -> &Client {
         &self.inner.client
@@ -408,11 +401,11 @@ impl HazelcastSessionRepository {
 
 #[async_trait]
 impl SessionRepository for HazelcastSessionRepository {
-    async fn create(&self) -> Result<Session, RepositoryError> {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
         Ok(self.inner.config.new_session(SystemTime::now())?)
     }
 
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         let delta = session.delta();
         if delta.is_empty() {
             telemetry::count(telemetry::SAVES_SKIPPED);
@@ -440,7 +433,7 @@ impl SessionRepository for HazelcastSessionRepository {
         Ok(())
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
@@ -487,7 +480,7 @@ impl IndexedSessionRepository for HazelcastSessionRepository {
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<HashMap<String, Session>, RepositoryError> {
+    ) -> Result<HashMap<String, SessionData>, RepositoryError> {
         let predicate = Predicate::equal("principalName", Value::String(principal_name.into()));
         let entries = telemetry::operation(
             "find_by_principal",

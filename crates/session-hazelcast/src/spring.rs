@@ -40,7 +40,7 @@
 //!
 //! (`examples/spring-shop/src/main/java/com/example/shop/PrincipalNameSecurityContextRepository.java`.)
 //! A Spring login needs nothing on the Rust side: HSS writes `principalName` into the record,
-//! which is what [`Session::principal_name`](session_core::Session::principal_name) returns.
+//! which is what [`SessionData::principal_name`](session_core::SessionData::principal_name) returns.
 //!
 //! # Sessions ended by either side
 //!
@@ -83,7 +83,7 @@ pub const REGISTRY_EXPIRED_ATTRIBUTE: &str =
 
 /// Whether Spring's session registry has ended `session` ([`REGISTRY_EXPIRED_ATTRIBUTE`] is
 /// `true`); such a session must be treated as logged out.
-pub fn expired_by_spring_registry(session: &session_core::Session) -> bool {
+pub fn expired_by_spring_registry(session: &session_core::SessionData) -> bool {
     matches!(
         session.get::<bool>(REGISTRY_EXPIRED_ATTRIBUTE),
         Ok(Some(true))

@@ -91,8 +91,7 @@ async fn repository_with(
         })
         .build()
         .expect("client config");
-    HazelcastSessionRepository::builder()
-        .client_config(config)
+    HazelcastSessionRepository::builder(config)
         .map_name(map)
         .compact_attributes(true)
         .max_inactive_interval(Some(Duration::from_secs(1800)))
@@ -585,7 +584,7 @@ async fn java_principal_query_finds_exactly_our_sessions() {
             .filter_map(|k| k.as_str().map(str::to_owned))
             .collect()
     };
-    let mut want_carol: Vec<String> = carol.iter().map(session_core::Session::id).collect();
+    let mut want_carol: Vec<String> = carol.iter().map(session_core::SessionData::id).collect();
     want_carol.sort();
     assert!(!want_carol.contains(&old_id));
     assert_eq!(keys(0), want_carol);

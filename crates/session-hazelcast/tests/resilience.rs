@@ -68,7 +68,7 @@ on_both_backends!(
     writers_2x1000_real_member
 );
 
-async fn repo_save(repo: &HazelcastSessionRepository, s: &session_core::Session) {
+async fn repo_save(repo: &HazelcastSessionRepository, s: &session_core::SessionData) {
     repo.save(s).await.expect("save");
 }
 

@@ -360,8 +360,7 @@ async fn asynchronous_start_configures_the_map_on_first_connect() {
     let mut config = common::client_config(&cluster);
     config.async_start = true;
     cluster.stop_member(0);
-    let repo = session_hazelcast::HazelcastSessionRepository::builder()
-        .client_config(config)
+    let repo = session_hazelcast::HazelcastSessionRepository::builder(config)
         .map_name("async-start")
         .max_inactive_interval(Some(Duration::from_secs(2)))
         .operation_deadline(Duration::from_millis(400))
@@ -393,8 +392,7 @@ async fn dropped_events_are_signalled_as_lagged() {
     let cluster = TestCluster::start(1).await.expect("cluster");
     let mut config = common::client_config(&cluster);
     config.listener_buffer = 1;
-    let repo = session_hazelcast::HazelcastSessionRepository::builder()
-        .client_config(config)
+    let repo = session_hazelcast::HazelcastSessionRepository::builder(config)
         .map_name("burst")
         .build()
         .await

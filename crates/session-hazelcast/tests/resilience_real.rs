@@ -31,8 +31,7 @@ async fn repository(
     map: &str,
     interval: Duration,
 ) -> HazelcastSessionRepository {
-    HazelcastSessionRepository::builder()
-        .client_config(config)
+    HazelcastSessionRepository::builder(config)
         .map_name(map)
         .max_inactive_interval(Some(interval))
         .build()
@@ -112,7 +111,7 @@ async fn remember_me_and_bad_records_on_a_real_member() {
 
 /// A save on a freshly started cluster (its first calls can exceed the deadline on a
 /// loaded machine while the JVMs warm up).
-async fn save_patiently(repo: &HazelcastSessionRepository, s: &session_core::Session) {
+async fn save_patiently(repo: &HazelcastSessionRepository, s: &session_core::SessionData) {
     let t = Instant::now();
     loop {
         match repo.save(s).await {

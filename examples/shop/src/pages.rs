@@ -1,6 +1,8 @@
-//! HTML pages.
+//! HTML pages: a small stylesheet, product cards, the basket with its totals and, on every
+//! page, the line saying where the session is stored.
 
 use std::fmt::Write as _;
+use std::sync::RwLock;
 
 use crate::basket::Basket;
 use crate::catalogue::{Product, format_price};
@@ -21,31 +23,79 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Wraps `body` in the page layout.
+/// Where sessions are stored, shown on every page; set at start-up
+/// ([`crate::config::ShopConfig::session_manager`]).
+static STORE_LABEL: RwLock<Option<String>> = RwLock::new(None);
+
+/// Sets the "session stored in" line of every page (e.g. `Hazelcast cluster dev`).
+pub fn set_store_label(label: &str) {
+    if let Ok(mut slot) = STORE_LABEL.write() {
+        *slot = Some(label.to_owned());
+    }
+}
+
+/// The "session stored in" line's store (`this process (memory)` until set).
+pub fn store_label() -> String {
+    STORE_LABEL
+        .read()
+        .ok()
+        .and_then(|slot| slot.clone())
+        .unwrap_or_else(|| "this process (memory)".to_owned())
+}
+
+/// The shop's stylesheet, inlined in every page.
+const STYLE: &str = "\
+body{font-family:system-ui,sans-serif;margin:0;background:#f6f6f4;color:#222}\
+header{background:#23395d;color:#fff;padding:.8em 1.5em;display:flex;gap:1.2em;align-items:center;flex-wrap:wrap}\
+header a{color:#fff;text-decoration:none;font-weight:600}\
+header .brand{font-size:1.3em;margin-right:auto}\
+header form{display:inline;margin:0}\
+button,.button{background:#e07a1f;color:#fff;border:0;border-radius:4px;padding:.4em .9em;font-size:.95em;cursor:pointer;text-decoration:none;display:inline-block}\
+main{max-width:60em;margin:0 auto;padding:1em 1.5em}\
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(11em,1fr));gap:1em;padding:0;list-style:none}\
+.card{background:#fff;border-radius:8px;box-shadow:0 1px 3px #0002;padding:1em;display:flex;flex-direction:column;gap:.5em}\
+.card a.name{color:#23395d;font-weight:600;text-decoration:none}\
+.price{font-size:1.2em;color:#3a7d44;font-weight:700;margin:0}\
+table{border-collapse:collapse;background:#fff;min-width:24em;box-shadow:0 1px 3px #0002}\
+th,td{padding:.5em 1em;border-bottom:1px solid #eee;text-align:left}\
+table.basket tr:last-child td{font-weight:700;border-top:2px solid #23395d}\
+label{display:block;margin:.5em 0}\
+.error{color:#b00020}\
+footer{max-width:60em;margin:2em auto;padding:0 1.5em;color:#666;font-size:.9em}\
+";
+
+/// Wraps `body` in the page layout: header with navigation and account, the body, and the
+/// footer line saying where the session is stored.
 pub fn layout(title: &str, user: Option<&str>, body: &str) -> String {
     let account = match user {
         Some(user) => format!(
-            "Signed in as <b>{}</b> · <a href=\"/sessions\">my sessions</a> · \
-             <form method=\"post\" action=\"/logout\" style=\"display:inline\"><button>Sign out</button></form>",
+            "<span>Signed in as <b>{}</b></span> <a href=\"/sessions\">my sessions</a> \
+             <form method=\"post\" action=\"/logout\"><button>Sign out</button></form>",
             escape(user)
         ),
         None => "<a href=\"/login\">Sign in</a>".to_owned(),
     };
     format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title} · Shop</title></head>\n\
-         <body><nav><a href=\"/\">Products</a> · <a href=\"/basket\">Basket</a> · {account}</nav>\n\
-         <h1>{title}</h1>\n{body}\n</body></html>\n",
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title} · Shop</title>\
+         <style>{STYLE}</style></head>\n\
+         <body><header><a class=\"brand\" href=\"/\">Rust Shop</a><a href=\"/\">Products</a> \
+         <a href=\"/basket\">Basket</a> {account}</header>\n\
+         <main><h1>{title}</h1>\n{body}\n</main>\n\
+         <footer><p class=\"store\">Session stored in: {store}</p></footer></body></html>\n",
         title = escape(title),
+        store = escape(&store_label()),
     )
 }
 
-/// The product list.
+/// The product list, as cards.
 pub fn product_list(products: &[Product], recent: &[Product], user: Option<&str>) -> String {
-    let mut body = String::from("<ul class=\"products\">\n");
+    let mut body = String::from("<ul class=\"cards products\">\n");
     for p in products {
         let _ = writeln!(
             body,
-            "<li><a href=\"/products/{id}\">{name}</a> {price} <a href=\"/basket/add?items={id}\">add to basket</a></li>",
+            "<li class=\"card\"><a class=\"name\" href=\"/products/{id}\">{name}</a>\
+             <p class=\"price\">{price}</p>\
+             <a class=\"button\" href=\"/basket/add?items={id}\">Add to basket</a></li>",
             id = p.id,
             name = escape(&p.name),
             price = format_price(p.price_cents)
@@ -76,7 +126,7 @@ fn recent_list(recent: &[Product]) -> String {
 /// One product's page.
 pub fn product_page(product: &Product, recent: &[Product], user: Option<&str>) -> String {
     let body = format!(
-        "<p class=\"price\">{price}</p>\n<p><a href=\"/basket/add?items={id}\">Add to basket</a></p>\n{recent}",
+        "<p class=\"price\">{price}</p>\n<p><a class=\"button\" href=\"/basket/add?items={id}\">Add to basket</a></p>\n{recent}",
         price = format_price(product.price_cents),
         id = product.id,
         recent = recent_list(recent),
@@ -88,7 +138,9 @@ pub fn product_page(product: &Product, recent: &[Product], user: Option<&str>) -
 pub fn basket_page(basket: &Basket, user: Option<&str>) -> String {
     let mut body = String::new();
     if basket.items.is_empty() {
-        body.push_str("<p>Your basket is empty.</p>\n");
+        body.push_str(
+            "<p>Your basket is empty.</p>\n<p><a class=\"button\" href=\"/\">Browse the products</a></p>\n",
+        );
     } else {
         body.push_str(
             "<table class=\"basket\">\n<tr><th>Product</th><th>Qty</th><th>Price</th></tr>\n",
@@ -108,7 +160,8 @@ pub fn basket_page(basket: &Basket, user: Option<&str>) -> String {
         }
         let _ = writeln!(
             body,
-            "<tr><td>Total</td><td>{}</td><td class=\"total\">{}</td></tr>\n</table>",
+            "<tr><td>Total</td><td>{}</td><td class=\"total\">{}</td></tr>\n</table>\n\
+             <p><a href=\"/\">Continue shopping</a></p>",
             basket.units(),
             format_price(basket.total_cents())
         );
@@ -168,4 +221,26 @@ pub fn sessions_page(user: &str, rows: &[SessionRow]) -> String {
     }
     body.push_str("</table>\n");
     layout("My sessions", Some(user), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_says_where_the_session_is_stored() {
+        let page = layout("Products", None, "");
+        assert!(
+            page.contains("Session stored in: this process (memory)"),
+            "{page}"
+        );
+        set_store_label("Hazelcast cluster <shop>");
+        let page = product_list(&crate::catalogue::all(), &[], Some("user"));
+        assert!(
+            page.contains("Session stored in: Hazelcast cluster &lt;shop&gt;"),
+            "{page}"
+        );
+        assert_eq!(page.matches("class=\"card\"").count(), 60);
+        assert!(page.contains("<style>") && page.contains("Signed in as <b>user</b>"));
+    }
 }

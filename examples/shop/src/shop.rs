@@ -62,8 +62,9 @@ impl Reply {
     }
 }
 
-/// Turns a session failure into a reply (the adapters replace it with an opaque 500 when
-/// the store failed).
+/// Turns a session failure into a reply. When the store failed, the adapters replace the
+/// whole response with the session manager's failure response (by default an empty
+/// `503 Service Unavailable` with `Retry-After: 1`), whatever this reply says.
 fn failure(error: LifecycleError) -> Reply {
     match error {
         LifecycleError::TooManySessions { .. } => Reply::text(409, "too many sessions"),

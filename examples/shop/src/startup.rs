@@ -24,7 +24,7 @@ pub fn init_tracing() {
 pub async fn prepare() -> Result<(SessionManager, TcpListener), String> {
     let config = ShopConfig::from_env().map_err(|e| e.to_string())?;
     let store = crate::backend::describe(&config.backend);
-    if matches!(config.backend, crate::config::Backend::Hazelcast { .. }) {
+    if !matches!(config.backend, crate::config::Backend::Memory) {
         let _ = writeln!(std::io::stderr(), "Connecting to the {store}...");
     }
     let manager = config.session_manager().await.map_err(|e| e.to_string())?;

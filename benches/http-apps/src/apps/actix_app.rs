@@ -142,7 +142,9 @@ pub(super) fn serve(
                         super::populate(&repo, &backends).await?;
                         (std::sync::Arc::new(repo), None)
                     };
-                let sessions = session_actix::SessionMiddleware::builder_shared(repository).build();
+                let sessions = session_actix::SessionMiddleware::new(
+                    session_actix::SessionManager::from_shared(repository),
+                );
                 let counter = web::Data::new(client);
                 let server = HttpServer::new(move || {
                     App::new()

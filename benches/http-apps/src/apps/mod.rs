@@ -140,11 +140,6 @@ pub enum ServeError {
     /// The session store could not be set up.
     #[error("session store: {0}")]
     Store(String),
-    /// `--local-cache on` was asked of a build whose Hazelcast repository has no switch.
-    #[error(
-        "this build cannot switch the Hazelcast repository's local cache (HazelcastRepositoryBuilder::local_cache is missing)"
-    )]
-    NoLocalCacheSwitch,
     /// Pre-created sessions were asked of a stack that has none of ours.
     #[error("{0} cannot pre-create sessions (only our stacks can)")]
     NoPopulate(&'static str),
@@ -181,29 +176,19 @@ pub struct Backends {
 /// The one place the benchmark chooses our Hazelcast repository's local cache of session
 /// records: every Hazelcast stack's repository is built through it.
 ///
-/// Once `HazelcastRepositoryBuilder::local_cache(bool)` exists, the body becomes
-/// `Ok(builder.local_cache(on))`; until then "off" is the repository as it is (no local
-/// cache of records) and "on" is an error, which the harness reports as not measured.
-///
 /// ```
 /// use bench_http_apps::apps::with_local_cache;
+/// use hazelcast_client::ClientConfig;
 /// use session_hazelcast::HazelcastSessionRepository;
 ///
-/// // "off" is always available.
-/// assert!(with_local_cache(HazelcastSessionRepository::builder(), false).is_ok());
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let config = ClientConfig::builder().build()?;
+/// let _on = with_local_cache(HazelcastSessionRepository::builder(config), true);
+/// # Ok(())
+/// # }
 /// ```
-///
-/// # Errors
-/// [`ServeError::NoLocalCacheSwitch`] for `on` in a build without the switch.
-pub fn with_local_cache(
-    builder: HazelcastRepositoryBuilder,
-    on: bool,
-) -> Result<HazelcastRepositoryBuilder, ServeError> {
-    if on {
-        Err(ServeError::NoLocalCacheSwitch)
-    } else {
-        Ok(builder)
-    }
+pub fn with_local_cache(builder: HazelcastRepositoryBuilder, on: bool) -> HazelcastRepositoryBuilder {
+    builder.local_cache(on)
 }
 
 /// The Hazelcast-backed repository, its client kept for the invocation counter that
@@ -220,12 +205,11 @@ async fn hazelcast_repository(
         .addresses(backends.members.clone())
         .build()
         .map_err(|e| ServeError::Store(e.to_string()))?;
-    let mut builder =
-        session_hazelcast::HazelcastSessionRepository::builder().client_config(config);
+    let mut builder = session_hazelcast::HazelcastSessionRepository::builder(config);
     if let Some(name) = &backends.map_name {
         builder = builder.map_name(name.clone());
     }
-    with_local_cache(builder, backends.local_cache)?
+    with_local_cache(builder, backends.local_cache)
         .build()
         .await
         .map_err(|e| ServeError::Store(e.to_string()))

@@ -1,6 +1,6 @@
 //! Errors of the request lifecycle.
 
-use crate::error::{BoxError, RepositoryError, SessionError};
+use crate::error::{BoxError, RepositoryError, SessionDataError};
 
 /// A session operation during a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +18,7 @@ pub enum LifecycleError {
     /// A session operation failed (attribute conversion, invalidated session, id
     /// generation).
     #[error(transparent)]
-    Session(#[from] SessionError),
+    Session(#[from] SessionDataError),
     /// Concurrent-session control refused a new login: the principal already has the
     /// maximum number of sessions.
     #[error("the user already has the maximum number of sessions ({max})")]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
+use crate::lifecycle::http::ForwardedHeaders;
 use crate::lifecycle::request::LazySession;
 use crate::lifecycle::resolver::{IdResolver, RequestIds};
 use crate::lifecycle::signing::CookieSigner;
@@ -91,6 +92,7 @@ pub(crate) struct ManagerInner {
     pub(crate) on_store_failure: StoreFailurePolicy,
     pub(crate) store_deadline: Option<Duration>,
     pub(crate) retry_after: Duration,
+    pub(crate) forwarded: ForwardedHeaders,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -148,6 +150,7 @@ impl fmt::Debug for SessionManager {
             .field("concurrency", &self.inner.concurrency)
             .field("on_store_failure", &self.inner.on_store_failure)
             .field("store_deadline", &self.inner.store_deadline)
+            .field("forwarded", &self.inner.forwarded)
             .finish_non_exhaustive()
     }
 }
@@ -171,6 +174,7 @@ impl SessionManager {
                 on_store_failure: StoreFailurePolicy::default(),
                 store_deadline: Some(DEFAULT_STORE_DEADLINE),
                 retry_after: DEFAULT_RETRY_AFTER,
+                forwarded: ForwardedHeaders::default(),
                 clock: Arc::new(SystemClock),
             }),
         }
@@ -216,6 +220,17 @@ impl SessionManager {
     /// rounded up to whole seconds, at least 1).
     pub fn with_retry_after(self, retry_after: Duration) -> Self {
         self.edit(|m| m.retry_after = retry_after)
+    }
+
+    /// Sets whether `X-Forwarded-Proto` / `X-Forwarded-Host` are trusted (default
+    /// [`ForwardedHeaders::Ignore`]; see there).
+    pub fn with_forwarded_headers(self, rule: ForwardedHeaders) -> Self {
+        self.edit(|m| m.forwarded = rule)
+    }
+
+    /// Whether forwarded headers are trusted.
+    pub fn forwarded_headers(&self) -> ForwardedHeaders {
+        self.inner.forwarded
     }
 
     /// The store operation deadline.
@@ -275,12 +290,13 @@ impl SessionManager {
             .inner
             .resolver
             .resolve(request, self.inner.signer.as_ref());
+        let (secure, host) = self.inner.forwarded.effective(request);
         LazySession::new(
             self.clone(),
             requested_id,
             source,
-            request.secure,
-            request.host.filter(|h| h.len() <= 300).map(str::to_owned),
+            secure,
+            host.map(str::to_owned),
         )
     }
 }

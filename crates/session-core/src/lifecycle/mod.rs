@@ -35,6 +35,7 @@
 
 mod cookie;
 mod error;
+mod http;
 mod manager;
 mod request;
 mod resolver;
@@ -44,6 +45,7 @@ pub mod testing;
 
 pub use cookie::{CookieConfig, CookieSecure, DEFAULT_COOKIE_NAME, MAX_COOKIE_VALUE_LEN, SameSite};
 pub use error::{LifecycleConfigError, LifecycleError};
+pub use http::{ErrorResponse, ForwardedHeaders, X_FORWARDED_HOST, X_FORWARDED_PROTO};
 pub use manager::{
     ConcurrentSessions, DEFAULT_RETRY_AFTER, DEFAULT_STORE_DEADLINE, FailureResponse,
     SessionManager, StoreFailurePolicy, WhenExceeded,

@@ -13,7 +13,7 @@ use crate::lifecycle::error::LifecycleError;
 use crate::lifecycle::manager::{SessionManager, StoreFailurePolicy, WhenExceeded};
 use crate::lifecycle::resolver::{IdResolver, IdSource};
 use crate::modes::FlushMode;
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// What the adapter must add to the response.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,9 +36,9 @@ struct Slot {
     /// Whether the requested id was looked up (or there was none).
     loaded: bool,
     /// The session of this request, if any.
-    current: Option<Session>,
+    current: Option<SessionData>,
     /// Sessions invalidated in this request, to delete.
-    invalidated: Vec<Session>,
+    invalidated: Vec<SessionData>,
     /// A store failure under [`StoreFailurePolicy::Fail`] decided the outcome.
     failed: bool,
     /// Tell the client to forget its id (logout) unless a new session replaces it.
@@ -65,9 +65,9 @@ struct RequestState {
 ///
 /// Cheap to clone; clones share the request's state. Methods are async because the first
 /// one loads the session. [`LazySession::get_or_create`] and [`LazySession::load`] give
-/// the [`Session`] itself for everything else; its changes are saved at commit, or under
+/// the [`SessionData`] itself for everything else; its changes are saved at commit, or under
 /// [`FlushMode::Immediate`] right after each change (by this type's methods at once, and
-/// by a background watcher for changes made directly on the `Session`; call
+/// by a background watcher for changes made directly on the `SessionData`; call
 /// [`LazySession::flush`] to wait for such a write).
 ///
 /// Ids that are not in the store are never adopted: a new session always gets a fresh id.
@@ -148,7 +148,7 @@ impl LazySession {
         LifecycleError::Store(error)
     }
 
-    async fn load_locked(&self, slot: &mut Slot) -> Result<Option<Session>, LifecycleError> {
+    async fn load_locked(&self, slot: &mut Slot) -> Result<Option<SessionData>, LifecycleError> {
         if slot.failed {
             return Err(LifecycleError::StoreFailedEarlier);
         }
@@ -175,7 +175,7 @@ impl LazySession {
         Ok(slot.current.clone())
     }
 
-    async fn get_or_create_locked(&self, slot: &mut Slot) -> Result<Session, LifecycleError> {
+    async fn get_or_create_locked(&self, slot: &mut Slot) -> Result<SessionData, LifecycleError> {
         if let Some(session) = self.load_locked(slot).await? {
             return Ok(session);
         }
@@ -216,10 +216,10 @@ impl LazySession {
     }
 
     /// Under [`FlushMode::Immediate`], saves after every change to `session`, including
-    /// changes made directly on the [`Session`] (as Spring's immediate flush). The watcher
+    /// changes made directly on the [`SessionData`] (as Spring's immediate flush). The watcher
     /// takes the same lock as every other save, so saves never overlap; it holds the
     /// request only weakly and ends with the commit, the request or the session.
-    fn watch_if_immediate(&self, session: &Session) {
+    fn watch_if_immediate(&self, session: &SessionData) {
         if session.flush_mode() != FlushMode::Immediate {
             return;
         }
@@ -251,7 +251,7 @@ impl LazySession {
     async fn flush_if_immediate(
         &self,
         slot: &mut Slot,
-        session: &Session,
+        session: &SessionData,
     ) -> Result<(), LifecycleError> {
         if session.flush_mode() == FlushMode::Immediate {
             self.flush_locked(slot).await?;
@@ -260,13 +260,13 @@ impl LazySession {
     }
 
     /// The request's session if it has one (loads it on first call); never creates one.
-    pub async fn load(&self) -> Result<Option<Session>, LifecycleError> {
+    pub async fn load(&self) -> Result<Option<SessionData>, LifecycleError> {
         let mut slot = self.slot().await;
         self.load_locked(&mut slot).await
     }
 
     /// The request's session, created (with a fresh id) if it has none.
-    pub async fn get_or_create(&self) -> Result<Session, LifecycleError> {
+    pub async fn get_or_create(&self) -> Result<SessionData, LifecycleError> {
         let mut slot = self.slot().await;
         self.get_or_create_locked(&mut slot).await
     }
@@ -357,7 +357,7 @@ impl LazySession {
     async fn enforce_limit(
         &self,
         slot: &mut Slot,
-        session: &Session,
+        session: &SessionData,
         principal: &str,
         max: usize,
         policy: WhenExceeded,
@@ -372,7 +372,8 @@ impl LazySession {
             Err(error) => return Err(self.store_error(slot, error, "counting a user's sessions")),
         };
         let own_id = session.original_id();
-        let mut others: Vec<Session> = found.into_values().filter(|s| s.id() != own_id).collect();
+        let mut others: Vec<SessionData> =
+            found.into_values().filter(|s| s.id() != own_id).collect();
         if others.len() < max {
             return Ok(());
         }

@@ -155,6 +155,12 @@ pub struct RequestIds<'a> {
     pub secure: bool,
     /// The request host (`Host` header or URI authority), for cookie domain patterns.
     pub host: Option<&'a str>,
+    /// The `X-Forwarded-Proto` header, used only under
+    /// [`ForwardedHeaders::Trust`](crate::lifecycle::ForwardedHeaders::Trust).
+    pub forwarded_proto: Option<&'a [u8]>,
+    /// The `X-Forwarded-Host` header, used only under
+    /// [`ForwardedHeaders::Trust`](crate::lifecycle::ForwardedHeaders::Trust).
+    pub forwarded_host: Option<&'a [u8]>,
 }
 
 #[cfg(test)]
@@ -216,7 +222,7 @@ mod tests {
 
     #[test]
     fn header_names() {
-        assert!(IdResolver::header_named("X-Session").is_ok());
+        assert!(IdResolver::header_named("X-SessionData").is_ok());
         assert!(IdResolver::header_named("bad name").is_err());
         assert!(IdResolver::header_named("").is_err());
     }

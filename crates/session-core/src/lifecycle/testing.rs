@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crate::error::RepositoryError;
 use crate::events::SessionEventStream;
 use crate::repository::{IndexedSessionRepository, SessionRepository};
-use crate::session::Session;
+use crate::session::SessionData;
 
 /// Wraps a repository, counts every call and can be switched to fail every call with
 /// [`RepositoryError::Backend`] (to test store-failure handling and lazy loading).
@@ -72,17 +72,17 @@ impl<R: SessionRepository> CountingRepository<R> {
 
 #[async_trait]
 impl<R: SessionRepository> SessionRepository for CountingRepository<R> {
-    async fn create(&self) -> Result<Session, RepositoryError> {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
         self.call().await?;
         self.inner.create().await
     }
 
-    async fn save(&self, session: &Session) -> Result<(), RepositoryError> {
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         self.call().await?;
         self.inner.save(session).await
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<Session>, RepositoryError> {
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         self.call().await?;
         self.inner.find_by_id(id).await
     }
@@ -108,7 +108,7 @@ impl<R: SessionRepository> IndexedSessionRepository for CountingRepository<R> {
     async fn find_by_principal_name(
         &self,
         principal_name: &str,
-    ) -> Result<HashMap<String, Session>, RepositoryError> {
+    ) -> Result<HashMap<String, SessionData>, RepositoryError> {
         self.call().await?;
         match self.inner.as_indexed() {
             Some(indexed) => indexed.find_by_principal_name(principal_name).await,

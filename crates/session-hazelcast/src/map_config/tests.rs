@@ -151,6 +151,7 @@ fn invalid_values_are_rejected() {
             "{c:?}"
         );
         assert!(c.to_request("m").is_err());
+        #[cfg(feature = "member-yaml")]
         assert!(c.to_member_yaml("m", None).is_err());
     }
     assert!(
@@ -235,6 +236,7 @@ fn conflict_error_says_which_fields_differ() {
     );
 }
 
+#[cfg(feature = "member-yaml")]
 #[test]
 fn member_yaml_matches_hazelcast_shape() {
     let c = measured_config(1800)

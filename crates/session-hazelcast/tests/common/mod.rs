@@ -288,8 +288,7 @@ pub fn client_config_for(members: &Members) -> ClientConfigBuilder {
 
 /// A builder connected to `members`, on map `map`.
 pub fn builder_for(members: &Members, map: &str) -> HazelcastRepositoryBuilder {
-    HazelcastSessionRepository::builder()
-        .client_config(client_config_for(members).build().expect("client config"))
+    HazelcastSessionRepository::builder(client_config_for(members).build().expect("client config"))
         .map_name(map)
 }
 
@@ -313,9 +312,7 @@ pub fn client_config(cluster: &TestCluster) -> ClientConfig {
 
 /// A builder connected to `cluster`, on map `map`.
 pub fn builder(cluster: &TestCluster, map: &str) -> HazelcastRepositoryBuilder {
-    HazelcastSessionRepository::builder()
-        .client_config(client_config(cluster))
-        .map_name(map)
+    HazelcastSessionRepository::builder(client_config(cluster)).map_name(map)
 }
 
 /// Waits until the repository's local cache serves loads (its listener registered, the
