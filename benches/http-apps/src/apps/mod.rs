@@ -187,7 +187,10 @@ pub struct Backends {
 /// # Ok(())
 /// # }
 /// ```
-pub fn with_local_cache(builder: HazelcastRepositoryBuilder, on: bool) -> HazelcastRepositoryBuilder {
+pub fn with_local_cache(
+    builder: HazelcastRepositoryBuilder,
+    on: bool,
+) -> HazelcastRepositoryBuilder {
     builder.local_cache(on)
 }
 
