@@ -234,6 +234,7 @@ pub async fn run_case(
     duration: Duration,
 ) -> Measurement {
     let _ = phase(client, case, warmup, false, 0x9e37_79b9).await;
+    let wire0 = client.stats();
     let segments0 = crate::netstat::tcp_out_segments();
     let member0 = crate::cpu::member_cpu_seconds();
     let cpu0 = crate::cpu::process_cpu_seconds();
@@ -255,6 +256,10 @@ pub async fn run_case(
     let mut m = Measurement::from_window(t.ok, t.errors, window, t.latencies, cpu);
     m.tcp_out_segments = segments;
     m.member_cpu_seconds = member;
+    let wire = client.stats();
+    let writes = wire.write_calls.saturating_sub(wire0.write_calls);
+    let messages = wire.messages_sent.saturating_sub(wire0.messages_sent);
+    m.messages_per_write = (writes > 0).then(|| messages as f64 / writes as f64);
     m
 }
 

@@ -89,6 +89,10 @@ pub struct Measurement {
     /// (see [`crate::cpu::member_cpu_seconds`]).
     #[serde(default)]
     pub member_cpu_seconds: Option<f64>,
+    /// Requests our client packed into one socket write in the window (its `ClientStats`
+    /// `messages_sent` / `write_calls` deltas); `None` for other drivers.
+    #[serde(default)]
+    pub messages_per_write: Option<f64>,
 }
 
 impl Measurement {
@@ -115,6 +119,7 @@ impl Measurement {
             cpu_seconds,
             tcp_out_segments: None,
             member_cpu_seconds: None,
+            messages_per_write: None,
         }
     }
 }

@@ -101,14 +101,14 @@ fn client_section(s: &mut String, rows: &[Row]) {
     let _ = writeln!(
         s,
         "\n## Hazelcast clients (10,000 String keys, String values)\n\n\
-         | case | client | ops/s | spread | p50 µs | p99 µs | client CPU (cores) | CPU µs / op | member CPU µs / op | TCP segments / op | errors |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+         | case | client | ops/s | spread | p50 µs | p99 µs | client CPU (cores) | CPU µs / op | member CPU µs / op | TCP segments / op | messages / write | errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for case in cases(&client) {
         for r in client.iter().filter(|r| r.case == case) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.case,
                 r.subject,
                 rate(r.per_second),
@@ -119,6 +119,7 @@ fn client_section(s: &mut String, rows: &[Row]) {
                 num(r.cpu_us_per_op(), 1),
                 num(r.member_cpu_us_per_op, 1),
                 num(r.segments_per_op, 2),
+                num(r.messages_per_write, 1),
                 r.errors
             );
         }
@@ -129,8 +130,9 @@ fn client_section(s: &mut String, rows: &[Row]) {
          measured window divided by the operations: both directions (client → member and \
          member → client) and pure ACKs, plus anything else the machine sent meanwhile. Member \
          CPU: the member process's user + system CPU time over the window (`/proc/<pid>/stat`, \
-         read by the driver) per operation; `–` for a cluster not started here. Messages per \
-         write are not reported: our client exposes no sent-message counters in this build."
+         read by the driver) per operation; `–` for a cluster not started here. Messages / write: \
+         requests our client packed into one socket write (its own counters); `–` for the \
+         other clients, which expose none."
     );
     let find = |subject: &str, case: &str| {
         client
@@ -358,6 +360,7 @@ mod tests {
             round_trips: Some(2.0),
             segments_per_op: Some(0.5),
             member_cpu_us_per_op: Some(30.0),
+            messages_per_write: None,
             sessions: None,
             rss_mib: None,
         }
@@ -403,7 +406,7 @@ mod tests {
         // 0.25 cores at 12,345.6/s = 20.3 µs per operation.
         assert!(
             md.contains(
-                "| get 200B x1 | rust | 12,346 | 4% | 81 | – | 0.25 | 20.3 | 30.0 | 0.50 | 0 |"
+                "| get 200B x1 | rust | 12,346 | 4% | 81 | – | 0.25 | 20.3 | 30.0 | 0.50 | – | 0 |"
             ),
             "{md}"
         );

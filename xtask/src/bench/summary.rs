@@ -30,6 +30,8 @@ pub(crate) struct Record {
     pub(crate) segments_per_op: Option<f64>,
     /// The member's CPU time per operation in the window, µs (client part).
     pub(crate) member_cpu_us_per_op: Option<f64>,
+    /// Requests packed per socket write (our client only; client part).
+    pub(crate) messages_per_write: Option<f64>,
     /// Live sessions (sweep).
     pub(crate) sessions: Option<u64>,
     /// Resident memory of the app after the window, MiB (sweep).
@@ -64,6 +66,7 @@ impl Record {
             round_trips: None,
             segments_per_op: segments.filter(|_| ok > 0).map(|s| s as f64 / ok as f64),
             member_cpu_us_per_op: member_cpu.filter(|_| ok > 0).map(|c| c / ok as f64 * 1e6),
+            messages_per_write: v.get("messages_per_write").and_then(Value::as_f64),
             sessions: None,
             rss_mib: None,
         })
@@ -88,6 +91,7 @@ pub(crate) struct Row {
     pub(crate) round_trips: Option<f64>,
     pub(crate) segments_per_op: Option<f64>,
     pub(crate) member_cpu_us_per_op: Option<f64>,
+    pub(crate) messages_per_write: Option<f64>,
     pub(crate) sessions: Option<u64>,
     pub(crate) rss_mib: Option<f64>,
 }
@@ -159,6 +163,7 @@ pub(crate) fn summarise(records: &[Record]) -> Vec<Row> {
                 round_trips: median_of(&group, |r| r.round_trips),
                 segments_per_op: median_of(&group, |r| r.segments_per_op),
                 member_cpu_us_per_op: median_of(&group, |r| r.member_cpu_us_per_op),
+                messages_per_write: median_of(&group, |r| r.messages_per_write),
                 sessions: group.first().and_then(|r| r.sessions),
                 rss_mib: median_of(&group, |r| r.rss_mib),
                 part,
@@ -187,6 +192,7 @@ mod tests {
             round_trips: None,
             segments_per_op: Some(0.25),
             member_cpu_us_per_op: None,
+            messages_per_write: None,
             sessions: None,
             rss_mib: None,
         }
