@@ -247,8 +247,8 @@ impl Client {
     }
 
     /// Sends a complete, prepared `DynamicConfig.addMapConfig` request: the escape hatch for
-    /// settings [`MapConfig`] does not model (a WAN replication reference, the NATIVE
-    /// in-memory format, eviction, map store, ...). Its correlation and partition ids are set
+    /// settings [`MapConfig`] does not model (eviction, map store, near cache, ...); start
+    /// from [`MapConfig::to_request`]. Its correlation and partition ids are set
     /// by the invocation layer.
     ///
     /// # Errors

@@ -118,6 +118,6 @@ pub use env::EnvError;
 pub use error::{AuthFailure, ClientError, ServerCause, ServerError};
 pub use listener::{EntryEvent, EntryListenerOptions, EntryStream, event_type};
 pub use map::{IndexType, Map};
-pub use map_config::{InMemoryFormat, MapConfig};
+pub use map_config::{InMemoryFormat, IndexConfig, MapConfig, MergePolicy, WanReplicationRef};
 pub use serialize::{AsCompact, Deserialize, Serialize};
 pub use stats::ClientStats;

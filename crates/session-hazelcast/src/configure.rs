@@ -31,16 +31,17 @@ pub(crate) async fn reapply_config_on_new_clusters(inner: Weak<Inner>) {
     }
 }
 
-/// Adds the map configuration through the client, as one `DynamicConfig.addMapConfig`
-/// request built by [`SessionMapConfig::to_request`] (every field, the WAN replication
-/// reference and the in-memory format included).
+/// Adds the map configuration through the client: the client's
+/// [`MapConfig`](hazelcast_client::MapConfig) from [`SessionMapConfig::to_map_config`], sent
+/// as one `DynamicConfig.addMapConfig` request (every field, the WAN replication reference
+/// and the in-memory format included).
 pub(crate) async fn apply_map_config(
     client: &Client,
     map_name: &str,
     config: &SessionMapConfig,
 ) -> Result<(), BuildError> {
-    let request = config.to_request(map_name)?;
-    match client.add_map_config_request(&request).await {
+    let map_config = config.to_map_config(map_name)?;
+    match client.add_map_config(&map_config).await {
         Ok(()) => Ok(()),
         Err(ClientError::Member(e)) if e.code() == INVALID_CONFIGURATION => {
             let message = e

@@ -78,8 +78,9 @@
 //! - [`spring`]: sharing sessions with a Spring application — what a Spring app needs to
 //!   accept Rust logins, and Spring's session-registry marker the Rust side must honour.
 //! - [`SessionMapConfig`]: the session map's configuration as typed Rust (backups, merge
-//!   policy, WAN replication reference, indexes, expiry...), converted to the
-//!   `DynamicConfig.addMapConfig` request, compared field by field with an existing
+//!   policy, WAN replication reference, indexes, expiry...) with Spring Session's defaults,
+//!   a layer over the client's [`MapConfig`] (whose `to_request` builds the
+//!   `DynamicConfig.addMapConfig` request), compared field by field with an existing
 //!   configuration, and rendered as member YAML.
 //!
 //! # How the repository uses the map
@@ -281,8 +282,8 @@ pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, LocalCacheStats};
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
 pub use map_config::{
-    ConfigDifference, InMemoryFormat, IndexKind, MapConfigError, MergePolicy, SessionIndex,
-    SessionMapConfig, WanReplicationRef,
+    ConfigDifference, InMemoryFormat, IndexConfig, IndexType, MapConfig, MapConfigError,
+    MergePolicy, SessionMapConfig, WanReplicationRef,
 };
 pub use record::{AttributeValue, BackingMapSession, RecordError, SecondsNanos};
 pub use repository::{

@@ -1,6 +1,11 @@
-//! [`SessionMapConfig`]: the session map's configuration as typed Rust, one source of truth
-//! for the `DynamicConfig.addMapConfig` request a client sends at start-up and for the
-//! member-side YAML (`map:` section and WAN publisher skeleton) of `docker/` set-ups.
+//! [`SessionMapConfig`]: the session store's layer over the client's map configuration
+//! ([`MapConfig`], the one model of a map's configuration): Spring Session's defaults,
+//! typed values (durations, small counts) checked against Hazelcast's limits, the diff
+//! against the configuration a cluster already has (read from the member's Java
+//! `toString`), and the member-side YAML (`map:` section and WAN publisher skeleton) of
+//! `docker/` set-ups. [`SessionMapConfig::to_map_config`] gives the client's
+//! [`MapConfig`]; the `DynamicConfig.addMapConfig` request is built from it
+//! ([`MapConfig::to_request`]), so the request and the YAML come from one place.
 //!
 //! ```
 //! use std::time::Duration;
@@ -13,9 +18,10 @@
 //!     .with_wan_replication_ref(Some(WanReplicationRef::new("replicate-to-nyc")));
 //! config.validate()?;
 //! // LatestUpdate compares update times, so per-entry statistics are switched on.
-//! let request = config.to_request("spring:session:sessions")?;
-//! assert_eq!(request.per_entry_stats_enabled, Some(true));
-//! assert_eq!(request.max_idle_seconds, 1800);
+//! let map_config = config.to_map_config("spring:session:sessions")?;
+//! assert!(map_config.per_entry_stats_enabled);
+//! assert_eq!(map_config.max_idle_seconds, 1800);
+//! assert_eq!(config.to_request("spring:session:sessions")?, map_config.to_request());
 //! # Ok::<(), session_hazelcast::MapConfigError>(())
 //! ```
 //!
@@ -32,15 +38,17 @@ mod java;
 #[cfg(feature = "member-yaml")]
 mod yaml;
 
-use std::fmt;
 use std::time::Duration;
 
-use hazelcast_protocol::codec::custom;
 use hazelcast_protocol::codec::dynamic_config::DynamicConfigAddMapConfigRequest;
 
 pub use diff::ConfigDifference;
-/// How members store the values: the client's type, one definition for both.
-pub use hazelcast_client::InMemoryFormat;
+/// Index types, the client's.
+pub use hazelcast_client::IndexType;
+/// The client's map configuration types: one definition for the client and the store.
+pub use hazelcast_client::map_config::{
+    InMemoryFormat, IndexConfig, MapConfig, MergePolicy, WanReplicationRef,
+};
 #[cfg(feature = "member-yaml")]
 pub use yaml::WanTarget;
 
@@ -73,205 +81,6 @@ pub enum MapConfigError {
     Yaml(#[source] serde_yaml_ng::Error),
 }
 
-/// A split-brain merge policy (package `com.hazelcast.spi.merge`), or a custom class.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum MergePolicy {
-    /// Keeps the existing entry, adds missing ones (Hazelcast's default).
-    #[default]
-    PutIfAbsent,
-    /// The merging entry wins.
-    PassThrough,
-    /// The existing entry wins, merging ones are discarded.
-    Discard,
-    /// The most recently updated entry wins (needs per-entry statistics; clocks in sync).
-    LatestUpdate,
-    /// The most recently accessed entry wins (needs per-entry statistics).
-    LatestAccess,
-    /// The entry with more hits wins (needs per-entry statistics).
-    HigherHits,
-    /// The entry that expires later wins (needs per-entry statistics).
-    ExpirationTime,
-    /// Any other class, by its (fully qualified) name.
-    Custom(String),
-}
-
-const MERGE_PACKAGE: &str = "com.hazelcast.spi.merge.";
-
-impl MergePolicy {
-    /// Every built-in policy usable on an IMap.
-    pub const BUILT_IN: [MergePolicy; 7] = [
-        MergePolicy::PutIfAbsent,
-        MergePolicy::PassThrough,
-        MergePolicy::Discard,
-        MergePolicy::LatestUpdate,
-        MergePolicy::LatestAccess,
-        MergePolicy::HigherHits,
-        MergePolicy::ExpirationTime,
-    ];
-
-    /// The class's simple name (`PutIfAbsentMergePolicy`), or a custom class's name.
-    pub fn simple_name(&self) -> &str {
-        match self {
-            MergePolicy::PutIfAbsent => "PutIfAbsentMergePolicy",
-            MergePolicy::PassThrough => "PassThroughMergePolicy",
-            MergePolicy::Discard => "DiscardMergePolicy",
-            MergePolicy::LatestUpdate => "LatestUpdateMergePolicy",
-            MergePolicy::LatestAccess => "LatestAccessMergePolicy",
-            MergePolicy::HigherHits => "HigherHitsMergePolicy",
-            MergePolicy::ExpirationTime => "ExpirationTimeMergePolicy",
-            MergePolicy::Custom(name) => name,
-        }
-    }
-
-    /// The fully qualified class name sent to the cluster (Java's default form).
-    pub fn class_name(&self) -> String {
-        match self {
-            MergePolicy::Custom(name) => name.clone(),
-            other => format!("{MERGE_PACKAGE}{}", other.simple_name()),
-        }
-    }
-
-    /// The policy named `name`, simple or fully qualified (members accept both); other
-    /// names are [`MergePolicy::Custom`].
-    pub fn from_name(name: &str) -> Self {
-        let simple = name.strip_prefix(MERGE_PACKAGE).unwrap_or(name);
-        Self::BUILT_IN
-            .into_iter()
-            .find(|p| p.simple_name() == simple)
-            .unwrap_or_else(|| MergePolicy::Custom(name.to_owned()))
-    }
-
-    /// Whether the member rejects this policy unless `perEntryStatsEnabled` is true (it
-    /// compares creation, access or update times, hits or expiration times).
-    pub fn needs_per_entry_stats(&self) -> bool {
-        matches!(
-            self,
-            MergePolicy::LatestUpdate
-                | MergePolicy::LatestAccess
-                | MergePolicy::HigherHits
-                | MergePolicy::ExpirationTime
-        )
-    }
-}
-
-impl fmt::Display for MergePolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.simple_name())
-    }
-}
-
-/// A reference from the map to a WAN replication configuration on the members
-/// (Hazelcast Enterprise; an open-source member accepts and ignores it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct WanReplicationRef {
-    /// Name of the member's `wan-replication` configuration.
-    pub name: String,
-    /// How the target cluster merges replicated entries (Hazelcast's default: PassThrough).
-    pub merge_policy: MergePolicy,
-    /// Whether entries received over WAN are published further (default true).
-    pub republishing_enabled: bool,
-    /// Filter class names.
-    pub filters: Vec<String>,
-}
-
-impl WanReplicationRef {
-    /// A reference with Hazelcast's defaults (PassThrough, republishing on, no filters).
-    pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            merge_policy: MergePolicy::PassThrough,
-            republishing_enabled: true,
-            filters: Vec::new(),
-        }
-    }
-
-    /// Sets the merge policy.
-    pub fn with_merge_policy(mut self, policy: MergePolicy) -> Self {
-        self.merge_policy = policy;
-        self
-    }
-
-    /// Sets republishing.
-    pub fn with_republishing(mut self, on: bool) -> Self {
-        self.republishing_enabled = on;
-        self
-    }
-
-    /// Adds a filter class.
-    pub fn with_filter(mut self, class_name: impl Into<String>) -> Self {
-        self.filters.push(class_name.into());
-        self
-    }
-}
-
-/// Kind of an index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IndexKind {
-    /// Ordered (range queries).
-    Sorted,
-    /// Hash (equality), what Spring Session uses for `principalName`.
-    Hash,
-    /// Bitmap.
-    Bitmap,
-}
-
-impl IndexKind {
-    /// The protocol's enum value.
-    pub fn id(self) -> i32 {
-        match self {
-            IndexKind::Sorted => 0,
-            IndexKind::Hash => 1,
-            IndexKind::Bitmap => 2,
-        }
-    }
-
-    /// The YAML / Java name.
-    pub fn name(self) -> &'static str {
-        match self {
-            IndexKind::Sorted => "SORTED",
-            IndexKind::Hash => "HASH",
-            IndexKind::Bitmap => "BITMAP",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        [IndexKind::Sorted, IndexKind::Hash, IndexKind::Bitmap]
-            .into_iter()
-            .find(|k| k.name() == name)
-    }
-}
-
-/// One index of the map.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SessionIndex {
-    /// Index kind.
-    pub kind: IndexKind,
-    /// Indexed attributes (top-level Compact field names such as `principalName`).
-    pub attributes: Vec<String>,
-    /// Optional name (the member derives one when absent).
-    pub name: Option<String>,
-}
-
-impl SessionIndex {
-    /// An unnamed index.
-    pub fn new(kind: IndexKind, attributes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self {
-            kind,
-            attributes: attributes.into_iter().map(Into::into).collect(),
-            name: None,
-        }
-    }
-
-    /// Spring Session's index: HASH on `principalName`.
-    pub fn principal_name() -> Self {
-        Self::new(IndexKind::Hash, ["principalName"])
-    }
-}
-
 /// The session map's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -288,8 +97,8 @@ pub struct SessionMapConfig {
     pub merge_batch_size: u32,
     /// WAN replication reference (default none).
     pub wan_replication_ref: Option<WanReplicationRef>,
-    /// Indexes (default: HASH on `principalName`).
-    pub indexes: Vec<SessionIndex>,
+    /// Indexes (default: [HASH on `principalName`](Self::principal_name_index)).
+    pub indexes: Vec<IndexConfig>,
     /// Map-level max idle (`None` = infinite). Every read and every write restarts it.
     pub max_idle: Option<Duration>,
     /// Map-level time to live (`None` = infinite).
@@ -312,7 +121,7 @@ impl Default for SessionMapConfig {
             merge_policy: MergePolicy::PutIfAbsent,
             merge_batch_size: 100,
             wan_replication_ref: None,
-            indexes: vec![SessionIndex::principal_name()],
+            indexes: vec![SessionMapConfig::principal_name_index()],
             max_idle: None,
             time_to_live: None,
             in_memory_format: InMemoryFormat::Binary,
@@ -336,7 +145,21 @@ fn seconds(field: &str, d: Option<Duration>) -> Result<i32, MapConfigError> {
         .map_err(|_| MapConfigError::Invalid(format!("{field} of {secs} s exceeds i32::MAX")))
 }
 
+/// As [`seconds`], without the checks: beyond `i32::MAX` saturates, zero reads as infinite
+/// (only for configurations [`SessionMapConfig::validate`] would reject).
+fn seconds_unchecked(d: Option<Duration>) -> i32 {
+    d.map_or(0, |d| {
+        let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        i32::try_from(secs).unwrap_or(i32::MAX)
+    })
+}
+
 impl SessionMapConfig {
+    /// Spring Session's index: HASH on `principalName` (the default's only index).
+    pub fn principal_name_index() -> IndexConfig {
+        IndexConfig::new(IndexType::Hash, ["principalName"])
+    }
+
     /// Sets the synchronous backup count.
     pub fn with_backup_count(mut self, n: u8) -> Self {
         self.backup_count = n;
@@ -369,7 +192,7 @@ impl SessionMapConfig {
     }
 
     /// Replaces the indexes.
-    pub fn with_indexes(mut self, indexes: Vec<SessionIndex>) -> Self {
+    pub fn with_indexes(mut self, indexes: Vec<IndexConfig>) -> Self {
         self.indexes = indexes;
         self
     }
@@ -457,8 +280,38 @@ impl SessionMapConfig {
         Ok(())
     }
 
-    /// The `DynamicConfig.addMapConfig` request for map `map_name` (a name or a wildcard
-    /// pattern). Fields this type does not cover keep the member's defaults.
+    /// The client's configuration of map `map_name` (a name or a wildcard pattern), with
+    /// per-entry statistics as [sent](Self::effective_per_entry_stats). Fields this type
+    /// does not cover keep the member's defaults.
+    ///
+    /// # Errors
+    /// As [`validate`](Self::validate).
+    pub fn to_map_config(&self, map_name: &str) -> Result<MapConfig, MapConfigError> {
+        self.validate()?;
+        Ok(self.to_map_config_unchecked(map_name))
+    }
+
+    /// [`to_map_config`](Self::to_map_config) without the checks (out-of-range values
+    /// saturate), for comparisons.
+    pub(crate) fn to_map_config_unchecked(&self, map_name: &str) -> MapConfig {
+        let mut c = MapConfig::new(map_name);
+        c.backup_count = i32::from(self.backup_count);
+        c.async_backup_count = i32::from(self.async_backup_count);
+        c.time_to_live_seconds = seconds_unchecked(self.time_to_live);
+        c.max_idle_seconds = seconds_unchecked(self.max_idle);
+        c.in_memory_format = self.in_memory_format;
+        c.read_backup_data = self.read_backup_data;
+        c.statistics_enabled = self.statistics_enabled;
+        c.per_entry_stats_enabled = self.effective_per_entry_stats();
+        c.merge_policy = self.merge_policy.clone();
+        c.merge_batch_size = i32::try_from(self.merge_batch_size).unwrap_or(i32::MAX);
+        c.wan_replication_ref = self.wan_replication_ref.clone();
+        c.indexes = self.indexes.clone();
+        c
+    }
+
+    /// The `DynamicConfig.addMapConfig` request for map `map_name`:
+    /// [`to_map_config`](Self::to_map_config) then [`MapConfig::to_request`].
     ///
     /// # Errors
     /// As [`validate`](Self::validate).
@@ -466,67 +319,13 @@ impl SessionMapConfig {
         &self,
         map_name: &str,
     ) -> Result<DynamicConfigAddMapConfigRequest, MapConfigError> {
-        self.validate()?;
-        let index_configs = (!self.indexes.is_empty()).then(|| {
-            self.indexes
-                .iter()
-                .map(|i| custom::IndexConfig {
-                    name: i.name.clone(),
-                    r#type: i.kind.id(),
-                    attributes: i.attributes.clone(),
-                    bitmap_index_options: None,
-                    b_tree_index_config: None,
-                })
-                .collect()
-        });
-        let wan_replication_ref =
-            self.wan_replication_ref
-                .as_ref()
-                .map(|w| custom::WanReplicationRef {
-                    name: w.name.clone(),
-                    merge_policy_class_name: w.merge_policy.class_name(),
-                    filters: Some(w.filters.clone()),
-                    republishing_enabled: w.republishing_enabled,
-                });
-        Ok(DynamicConfigAddMapConfigRequest {
-            name: map_name.to_owned(),
-            backup_count: i32::from(self.backup_count),
-            async_backup_count: i32::from(self.async_backup_count),
-            time_to_live_seconds: seconds("time to live", self.time_to_live)?,
-            max_idle_seconds: seconds("max idle", self.max_idle)?,
-            eviction_config: None,
-            read_backup_data: self.read_backup_data,
-            cache_deserialized_values: "INDEX_ONLY".into(),
-            merge_policy: self.merge_policy.class_name(),
-            merge_batch_size: i32::try_from(self.merge_batch_size).unwrap_or(i32::MAX),
-            in_memory_format: self.in_memory_format.name().into(),
-            listener_configs: None,
-            partition_lost_listener_configs: None,
-            statistics_enabled: self.statistics_enabled,
-            split_brain_protection_name: None,
-            map_store_config: None,
-            near_cache_config: None,
-            wan_replication_ref,
-            index_configs,
-            attribute_configs: None,
-            query_cache_configs: None,
-            partitioning_strategy_class_name: None,
-            partitioning_strategy_implementation: None,
-            hot_restart_config: None,
-            event_journal_config: None,
-            merkle_tree_config: None,
-            metadata_policy: 0,
-            per_entry_stats_enabled: Some(self.effective_per_entry_stats()),
-            data_persistence_config: None,
-            tiered_store_config: None,
-            partitioning_attribute_configs: None,
-            user_code_namespace: None,
-        })
+        Ok(self.to_map_config(map_name)?.to_request())
     }
 
-    /// The configuration a request describes (the inverse of [`to_request`](Self::to_request)
-    /// for the fields this type covers), e.g. to compare with what another client sent.
-    pub fn from_request(req: &DynamicConfigAddMapConfigRequest) -> Self {
+    /// The session view of a client configuration (its name aside). Values outside this
+    /// type's ranges saturate (a negative backup count reads as 255, which
+    /// [`validate`](Self::validate) rejects).
+    pub fn from_map_config(c: &MapConfig) -> Self {
         let secs = |s: i32| {
             u64::try_from(s)
                 .ok()
@@ -534,37 +333,25 @@ impl SessionMapConfig {
                 .map(Duration::from_secs)
         };
         Self {
-            backup_count: u8::try_from(req.backup_count).unwrap_or(u8::MAX),
-            async_backup_count: u8::try_from(req.async_backup_count).unwrap_or(u8::MAX),
-            read_backup_data: req.read_backup_data,
-            merge_policy: MergePolicy::from_name(&req.merge_policy),
-            merge_batch_size: u32::try_from(req.merge_batch_size).unwrap_or(0),
-            wan_replication_ref: req.wan_replication_ref.as_ref().map(|w| WanReplicationRef {
-                name: w.name.clone(),
-                merge_policy: MergePolicy::from_name(&w.merge_policy_class_name),
-                republishing_enabled: w.republishing_enabled,
-                filters: w.filters.clone().unwrap_or_default(),
-            }),
-            indexes: req
-                .index_configs
-                .iter()
-                .flatten()
-                .map(|i| SessionIndex {
-                    kind: match i.r#type {
-                        0 => IndexKind::Sorted,
-                        2 => IndexKind::Bitmap,
-                        _ => IndexKind::Hash,
-                    },
-                    attributes: i.attributes.clone(),
-                    name: i.name.clone(),
-                })
-                .collect(),
-            max_idle: secs(req.max_idle_seconds),
-            time_to_live: secs(req.time_to_live_seconds),
-            in_memory_format: InMemoryFormat::from_name(&req.in_memory_format).unwrap_or_default(),
-            statistics_enabled: req.statistics_enabled,
-            per_entry_stats_enabled: req.per_entry_stats_enabled.unwrap_or(false),
+            backup_count: u8::try_from(c.backup_count).unwrap_or(u8::MAX),
+            async_backup_count: u8::try_from(c.async_backup_count).unwrap_or(u8::MAX),
+            read_backup_data: c.read_backup_data,
+            merge_policy: c.merge_policy.clone(),
+            merge_batch_size: u32::try_from(c.merge_batch_size).unwrap_or(0),
+            wan_replication_ref: c.wan_replication_ref.clone(),
+            indexes: c.indexes.clone(),
+            max_idle: secs(c.max_idle_seconds),
+            time_to_live: secs(c.time_to_live_seconds),
+            in_memory_format: c.in_memory_format,
+            statistics_enabled: c.statistics_enabled,
+            per_entry_stats_enabled: c.per_entry_stats_enabled,
         }
+    }
+
+    /// The configuration a request describes (the inverse of [`to_request`](Self::to_request)
+    /// for the fields this type covers), e.g. to compare with what another client sent.
+    pub fn from_request(req: &DynamicConfigAddMapConfigRequest) -> Self {
+        Self::from_map_config(&MapConfig::from_request(req))
     }
 
     /// Parses Java's `MapConfig.toString()` (as members print it in conflict messages) into
@@ -573,7 +360,7 @@ impl SessionMapConfig {
     /// # Errors
     /// [`MapConfigError::Invalid`] when the text is not a `MapConfig{...}`.
     pub fn from_java_to_string(text: &str) -> Result<Self, MapConfigError> {
-        java::parse_map_config(text)
+        java::parse_map_config(text).map(|c| Self::from_map_config(&c))
     }
 
     /// Member-side YAML (feature `member-yaml`): a `hazelcast:` document with this map under `map:` and, when
@@ -588,8 +375,7 @@ impl SessionMapConfig {
         map_name: &str,
         wan_target: Option<&WanTarget>,
     ) -> Result<String, MapConfigError> {
-        self.validate()?;
-        yaml::render(self, map_name, wan_target)
+        yaml::render(&self.to_map_config(map_name)?, wan_target)
     }
 }
 

@@ -1,10 +1,8 @@
 //! Reading Java's `MapConfig.toString()`, the only form in which a member reports the
 //! configuration it already has (inside the InvalidConfiguration message).
 
-use std::time::Duration;
-
 use super::{
-    InMemoryFormat, IndexKind, MapConfigError, MergePolicy, SessionIndex, SessionMapConfig,
+    InMemoryFormat, IndexConfig, IndexType, MapConfig, MapConfigError, MergePolicy,
     WanReplicationRef,
 };
 
@@ -164,17 +162,18 @@ fn parse_node(text: &str) -> Option<Node> {
 
 /// The configuration the cluster already has, from a conflict message (its second
 /// `MapConfig{...}`).
-pub(super) fn existing_config_in_message(message: &str) -> Option<SessionMapConfig> {
+pub(super) fn existing_config_in_message(message: &str) -> Option<MapConfig> {
     let marker = "conflicting configuration '";
     let at = message.find(marker)? + marker.len();
     parse_map_config(message.get(at..)?).ok()
 }
 
-pub(super) fn parse_map_config(text: &str) -> Result<SessionMapConfig, MapConfigError> {
+/// The client configuration a `MapConfig{...}` text describes (the fields it covers).
+pub(super) fn parse_map_config(text: &str) -> Result<MapConfig, MapConfigError> {
     let bad = |what: &str| MapConfigError::Invalid(format!("not a Java MapConfig: {what}"));
     let node = parse_node(text).ok_or_else(|| bad("unparsable text"))?;
     let atom = |key: &str| node.get(key).and_then(Node::atom);
-    let int = |key: &str| -> Result<i64, MapConfigError> {
+    let int = |key: &str| -> Result<i32, MapConfigError> {
         atom(key)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| bad(key))
@@ -184,15 +183,7 @@ pub(super) fn parse_map_config(text: &str) -> Result<SessionMapConfig, MapConfig
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| bad(key))
     };
-    let secs = |key: &str| -> Result<Option<Duration>, MapConfigError> {
-        let s = int(key)?;
-        Ok(u64::try_from(s)
-            .ok()
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs))
-    };
-    let small =
-        |key: &str| -> Result<u8, MapConfigError> { u8::try_from(int(key)?).map_err(|_| bad(key)) };
+    let name = atom("name").unwrap_or_default();
     let merge = node
         .get("mergePolicyConfig")
         .ok_or_else(|| bad("mergePolicyConfig"))?;
@@ -215,27 +206,27 @@ pub(super) fn parse_map_config(text: &str) -> Result<SessionMapConfig, MapConfig
                         .collect()
                 })
                 .unwrap_or_default();
-            Some(WanReplicationRef {
-                name: name.to_owned(),
-                merge_policy: MergePolicy::from_name(
+            let mut wan = WanReplicationRef::new(name)
+                .with_merge_policy(MergePolicy::from_name(
                     w.get("mergePolicy")
                         .and_then(Node::atom)
                         .unwrap_or_default(),
-                ),
-                republishing_enabled: w.get("republishingEnabled").and_then(Node::atom)
-                    != Some("false"),
-                filters,
-            })
+                ))
+                .with_republishing(
+                    w.get("republishingEnabled").and_then(Node::atom) != Some("false"),
+                );
+            wan.filters = filters;
+            Some(wan)
         }
         _ => None,
     };
     let mut indexes = Vec::new();
     if let Some(Node::List(items)) = node.get("indexConfigs") {
         for item in items {
-            let kind = item
+            let index_type = item
                 .get("type")
                 .and_then(Node::atom)
-                .and_then(IndexKind::from_name)
+                .and_then(IndexType::from_name)
                 .ok_or_else(|| bad("index type"))?;
             let attributes = match item.get("attributes") {
                 Some(Node::List(a)) => a.iter().filter_map(Node::atom).map(str::to_owned).collect(),
@@ -246,36 +237,34 @@ pub(super) fn parse_map_config(text: &str) -> Result<SessionMapConfig, MapConfig
                 .and_then(Node::atom)
                 .filter(|n| *n != "null")
                 .map(str::to_owned);
-            indexes.push(SessionIndex {
-                kind,
-                attributes,
-                name,
-            });
+            let mut index = IndexConfig::new(index_type, attributes);
+            index.name = name;
+            indexes.push(index);
         }
     }
-    Ok(SessionMapConfig {
-        backup_count: small("backupCount")?,
-        async_backup_count: small("asyncBackupCount")?,
-        read_backup_data: boolean("readBackupData")?,
-        merge_policy: MergePolicy::from_name(
-            merge
-                .get("policy")
-                .and_then(Node::atom)
-                .ok_or_else(|| bad("policy"))?,
-        ),
-        merge_batch_size: merge
-            .get("batchSize")
+    let mut config = MapConfig::new(name);
+    config.backup_count = int("backupCount")?;
+    config.async_backup_count = int("asyncBackupCount")?;
+    config.read_backup_data = boolean("readBackupData")?;
+    config.merge_policy = MergePolicy::from_name(
+        merge
+            .get("policy")
             .and_then(Node::atom)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| bad("batchSize"))?,
-        wan_replication_ref: wan,
-        indexes,
-        max_idle: secs("maxIdleSeconds")?,
-        time_to_live: secs("timeToLiveSeconds")?,
-        in_memory_format: atom("inMemoryFormat")
-            .and_then(InMemoryFormat::from_name)
-            .ok_or_else(|| bad("inMemoryFormat"))?,
-        statistics_enabled: boolean("statisticsEnabled")?,
-        per_entry_stats_enabled: boolean("entryStatsEnabled")?,
-    })
+            .ok_or_else(|| bad("policy"))?,
+    );
+    config.merge_batch_size = merge
+        .get("batchSize")
+        .and_then(Node::atom)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("batchSize"))?;
+    config.wan_replication_ref = wan;
+    config.indexes = indexes;
+    config.max_idle_seconds = int("maxIdleSeconds")?;
+    config.time_to_live_seconds = int("timeToLiveSeconds")?;
+    config.in_memory_format = atom("inMemoryFormat")
+        .and_then(InMemoryFormat::from_name)
+        .ok_or_else(|| bad("inMemoryFormat"))?;
+    config.statistics_enabled = boolean("statisticsEnabled")?;
+    config.per_entry_stats_enabled = boolean("entryStatsEnabled")?;
+    Ok(config)
 }

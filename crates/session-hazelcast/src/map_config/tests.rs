@@ -56,8 +56,8 @@ fn request_encodes_decodes_and_converts_back() {
                 .with_filter("com.example.Filter"),
         ))
         .with_indexes(vec![
-            SessionIndex::principal_name(),
-            SessionIndex::new(IndexKind::Sorted, ["lastAccessedTime_seconds"]),
+            SessionMapConfig::principal_name_index(),
+            IndexConfig::new(IndexType::Sorted, ["lastAccessedTime_seconds"]).with_name("by-time"),
         ])
         .with_max_idle(Some(Duration::from_secs(1800)))
         .with_time_to_live(Some(Duration::from_millis(86_400_500)))
@@ -89,18 +89,14 @@ fn request_encodes_decodes_and_converts_back() {
     expected.per_entry_stats_enabled = true; // switched on for HigherHits
     expected.time_to_live = Some(Duration::from_secs(86_401));
     assert_eq!(SessionMapConfig::from_request(&back), expected);
-    assert!(
-        expected
-            .diff(&SessionMapConfig::from_request(&back))
-            .is_empty()
-    );
+    assert!(expected.diff(&MapConfig::from_request(&back)).is_empty());
+    let idx = back.index_configs.as_ref().unwrap();
+    assert_eq!(idx[1].name.as_deref(), Some("by-time"));
 }
 
 #[test]
-fn every_builtin_merge_policy_by_name_and_stats() {
+fn merge_policies_that_need_per_entry_stats_switch_them_on() {
     for p in MergePolicy::BUILT_IN {
-        assert_eq!(MergePolicy::from_name(p.simple_name()), p);
-        assert_eq!(MergePolicy::from_name(&p.class_name()), p);
         let c = SessionMapConfig::default().with_merge_policy(p.clone(), 10);
         let r = c.to_request("m").unwrap();
         assert_eq!(
@@ -108,25 +104,70 @@ fn every_builtin_merge_policy_by_name_and_stats() {
             format!("com.hazelcast.spi.merge.{}", p.simple_name())
         );
         assert_eq!(r.per_entry_stats_enabled, Some(p.needs_per_entry_stats()));
+        // The WAN reference's policy counts too.
+        let wan = SessionMapConfig::default().with_wan_replication_ref(Some(
+            WanReplicationRef::new("w").with_merge_policy(p.clone()),
+        ));
+        assert_eq!(wan.effective_per_entry_stats(), p.needs_per_entry_stats());
     }
-    let needs: Vec<_> = MergePolicy::BUILT_IN
-        .iter()
-        .filter(|p| p.needs_per_entry_stats())
-        .map(MergePolicy::simple_name)
-        .collect();
-    assert_eq!(
-        needs,
-        [
-            "LatestUpdateMergePolicy",
-            "LatestAccessMergePolicy",
-            "HigherHitsMergePolicy",
-            "ExpirationTimeMergePolicy"
-        ]
+}
+
+/// The session layer and the client model produce the same bytes: a `SessionMapConfig`
+/// and the client `MapConfig` written by hand with the same values encode to one request.
+#[test]
+fn session_config_and_client_config_send_the_same_request() {
+    let session = SessionMapConfig::default()
+        .with_backup_count(2)
+        .with_async_backup_count(1)
+        .with_read_backup_data(true)
+        .with_merge_policy(MergePolicy::LatestAccess, 50)
+        .with_wan_replication_ref(Some(
+            WanReplicationRef::new("to-dr")
+                .with_republishing(false)
+                .with_filter("com.example.Filter"),
+        ))
+        .with_max_idle(Some(Duration::from_millis(1_800_001)))
+        .with_time_to_live(Some(Duration::from_secs(7200)))
+        .with_in_memory_format(InMemoryFormat::Object)
+        .with_statistics(false);
+    let mut client = MapConfig::new("spring:session:sessions");
+    client.backup_count = 2;
+    client.async_backup_count = 1;
+    client.read_backup_data = true;
+    client.merge_policy = MergePolicy::LatestAccess;
+    client.merge_batch_size = 50;
+    client.per_entry_stats_enabled = true;
+    client.wan_replication_ref = Some(
+        WanReplicationRef::new("to-dr")
+            .with_republishing(false)
+            .with_filter("com.example.Filter"),
     );
-    let custom = MergePolicy::from_name("com.example.MyPolicy");
-    assert_eq!(custom, MergePolicy::Custom("com.example.MyPolicy".into()));
-    assert_eq!(custom.class_name(), "com.example.MyPolicy");
-    assert!(!custom.needs_per_entry_stats());
+    client.max_idle_seconds = 1801;
+    client.time_to_live_seconds = 7200;
+    client.in_memory_format = InMemoryFormat::Object;
+    client.statistics_enabled = false;
+    client.indexes = vec![IndexConfig::new(IndexType::Hash, ["principalName"])];
+    let mapped = session.to_map_config("spring:session:sessions").unwrap();
+    assert_eq!(mapped, client);
+    let request = session.to_request("spring:session:sessions").unwrap();
+    assert_eq!(request.encode(), client.to_request().encode());
+    // And the defaults: the client's defaults plus Spring Session's index.
+    let mut defaults = MapConfig::new("m");
+    defaults
+        .indexes
+        .push(SessionMapConfig::principal_name_index());
+    assert_eq!(
+        SessionMapConfig::default()
+            .to_request("m")
+            .unwrap()
+            .encode(),
+        defaults.to_request().encode()
+    );
+    // Back to the session view: rounded seconds and the switched-on statistics are what
+    // was sent, so they convert back to the same client configuration.
+    let back = SessionMapConfig::from_map_config(&client);
+    assert_eq!(back.max_idle, Some(Duration::from_secs(1801)));
+    assert_eq!(back.to_map_config("spring:session:sessions").unwrap(), client);
 }
 
 #[test]
@@ -138,8 +179,8 @@ fn invalid_values_are_rejected() {
         SessionMapConfig::default().with_merge_policy(MergePolicy::PutIfAbsent, 0),
         SessionMapConfig::default().with_merge_policy(MergePolicy::Custom(" ".into()), 1),
         SessionMapConfig::default().with_wan_replication_ref(Some(WanReplicationRef::new(""))),
-        SessionMapConfig::default().with_indexes(vec![SessionIndex::new(
-            IndexKind::Hash,
+        SessionMapConfig::default().with_indexes(vec![IndexConfig::new(
+            IndexType::Hash,
             Vec::<String>::new(),
         )]),
         SessionMapConfig::default().with_max_idle(Some(Duration::ZERO)),
@@ -165,13 +206,18 @@ fn invalid_values_are_rejected() {
 #[test]
 fn diff_names_each_differing_field() {
     let ours = measured_config(3600);
-    assert!(ours.diff(&ours.clone()).is_empty());
+    let cluster = |c: &SessionMapConfig| c.to_map_config("m").unwrap();
+    assert!(ours.diff(&cluster(&ours)).is_empty());
     let theirs = measured_config(1800)
         .with_backup_count(2)
         .with_merge_policy(MergePolicy::PassThrough, 100)
         .with_wan_replication_ref(None)
         .with_indexes(vec![]);
-    let fields: Vec<_> = ours.diff(&theirs).iter().map(|d| d.field).collect();
+    let fields: Vec<_> = ours
+        .diff(&cluster(&theirs))
+        .iter()
+        .map(|d| d.field)
+        .collect();
     assert_eq!(
         fields,
         [
@@ -182,13 +228,24 @@ fn diff_names_each_differing_field() {
             "indexes"
         ]
     );
-    let d = &ours.diff(&theirs)[1];
+    let d = &ours.diff(&cluster(&theirs))[1];
     assert_eq!((d.ours.as_str(), d.theirs.as_str()), ("3600", "1800"));
     // A simple and a fully qualified policy name are the same policy.
     let simple = ours
         .clone()
         .with_merge_policy(MergePolicy::from_name("PutIfAbsentMergePolicy"), 100);
-    assert!(ours.diff(&simple).is_empty());
+    assert!(ours.diff(&cluster(&simple)).is_empty());
+    // The cluster's per-entry statistics count as sent: off where ours are switched on.
+    let mut stats_off = cluster(&ours.clone().with_merge_policy(MergePolicy::HigherHits, 100));
+    stats_off.per_entry_stats_enabled = false;
+    let fields: Vec<_> = ours
+        .clone()
+        .with_merge_policy(MergePolicy::HigherHits, 100)
+        .diff(&stats_off)
+        .iter()
+        .map(|d| d.field)
+        .collect();
+    assert_eq!(fields, ["per-entry-stats-enabled"]);
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! Member-side YAML (Hazelcast 5 `hazelcast.yaml` shape) rendered from a
-//! [`SessionMapConfig`].
+//! Member-side YAML (Hazelcast 5 `hazelcast.yaml` shape) rendered from the client
+//! [`MapConfig`] a [`SessionMapConfig`](super::SessionMapConfig) converts to, the one the
+//! request is built from.
 
 use serde_yaml_ng::{Mapping, Value};
 
-use super::{MapConfigError, SessionMapConfig, seconds};
+use super::{MapConfig, MapConfigError};
 
 /// Where a WAN batch publisher sends entries: the target cluster of the publisher skeleton.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,37 +46,36 @@ fn strings(v: &[String]) -> Value {
 }
 
 pub(super) fn render(
-    config: &SessionMapConfig,
-    map_name: &str,
+    config: &MapConfig,
     wan_target: Option<&WanTarget>,
 ) -> Result<String, MapConfigError> {
     let mut m = map();
     put(&mut m, "in-memory-format", config.in_memory_format.name());
-    put(&mut m, "backup-count", u64::from(config.backup_count));
+    put(&mut m, "backup-count", i64::from(config.backup_count));
     put(
         &mut m,
         "async-backup-count",
-        u64::from(config.async_backup_count),
+        i64::from(config.async_backup_count),
     );
     put(&mut m, "read-backup-data", config.read_backup_data);
     put(
         &mut m,
         "time-to-live-seconds",
-        i64::from(seconds("time to live", config.time_to_live)?),
+        i64::from(config.time_to_live_seconds),
     );
     put(
         &mut m,
         "max-idle-seconds",
-        i64::from(seconds("max idle", config.max_idle)?),
+        i64::from(config.max_idle_seconds),
     );
     put(&mut m, "statistics-enabled", config.statistics_enabled);
     put(
         &mut m,
         "per-entry-stats-enabled",
-        config.effective_per_entry_stats(),
+        config.per_entry_stats_enabled,
     );
     let mut merge = map();
-    put(&mut merge, "batch-size", u64::from(config.merge_batch_size));
+    put(&mut merge, "batch-size", i64::from(config.merge_batch_size));
     put(&mut merge, "class-name", config.merge_policy.class_name());
     put(&mut m, "merge-policy", merge);
     if let Some(wan) = &config.wan_replication_ref {
@@ -102,7 +102,7 @@ pub(super) fn render(
                 if let Some(name) = &i.name {
                     put(&mut im, "name", name.as_str());
                 }
-                put(&mut im, "type", i.kind.name());
+                put(&mut im, "type", i.index_type.name());
                 put(&mut im, "attributes", strings(&i.attributes));
                 Value::Mapping(im)
             })
@@ -110,7 +110,7 @@ pub(super) fn render(
         put(&mut m, "indexes", Value::Sequence(indexes));
     }
     let mut maps = map();
-    put(&mut maps, map_name, m);
+    put(&mut maps, &config.name, m);
     let mut hz = map();
     if let (Some(wan), Some(target)) = (&config.wan_replication_ref, wan_target) {
         let mut publisher = map();
