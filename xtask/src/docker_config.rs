@@ -1,6 +1,7 @@
 //! `cargo xtask docker-config [--check]`: renders the member YAML files under `docker/`
-//! from the session map's typed configuration ([`SessionMapConfig`]), so the map section a
-//! real cluster runs with is the one the Rust client would apply dynamically.
+//! from the session map's typed configuration ([`SessionMapConfig`], through the client's
+//! `MapConfig` it converts to, from which the `addMapConfig` request is built too), so the
+//! map section a real cluster runs with is the one the Rust client would apply dynamically.
 //!
 //! Each setup's compose file is written by hand; the member YAML next to it is generated
 //! here. Members of one setup share one network namespace (that of a small `ports`
