@@ -134,8 +134,9 @@ impl Default for SessionMapConfig {
 /// Whole seconds of a duration, rounded up (Hazelcast counts seconds; 0 means infinite, so
 /// a sub-second duration must not become 0).
 fn seconds(field: &str, d: Option<Duration>) -> Result<i32, MapConfigError> {
-    let Some(d) = d else { return Ok(0) };
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let Some(secs) = d.map(ceil_secs) else {
+        return Ok(0);
+    };
     if secs == 0 {
         return Err(MapConfigError::Invalid(format!(
             "{field} of zero: use None for infinite"
@@ -148,10 +149,12 @@ fn seconds(field: &str, d: Option<Duration>) -> Result<i32, MapConfigError> {
 /// As [`seconds`], without the checks: beyond `i32::MAX` saturates, zero reads as infinite
 /// (only for configurations [`SessionMapConfig::validate`] would reject).
 fn seconds_unchecked(d: Option<Duration>) -> i32 {
-    d.map_or(0, |d| {
-        let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-        i32::try_from(secs).unwrap_or(i32::MAX)
-    })
+    d.map_or(0, |d| i32::try_from(ceil_secs(d)).unwrap_or(i32::MAX))
+}
+
+/// Whole seconds, rounded up.
+fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 impl SessionMapConfig {

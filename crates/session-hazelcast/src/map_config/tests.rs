@@ -167,7 +167,10 @@ fn session_config_and_client_config_send_the_same_request() {
     // was sent, so they convert back to the same client configuration.
     let back = SessionMapConfig::from_map_config(&client);
     assert_eq!(back.max_idle, Some(Duration::from_secs(1801)));
-    assert_eq!(back.to_map_config("spring:session:sessions").unwrap(), client);
+    assert_eq!(
+        back.to_map_config("spring:session:sessions").unwrap(),
+        client
+    );
 }
 
 #[test]
