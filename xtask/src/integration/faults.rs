@@ -124,6 +124,32 @@ fn span(times: &[Instant], fault: Instant) -> Option<String> {
     ))
 }
 
+/// The requests that failed or took longer than `normal`, counted by the phase (the last
+/// mark at or before their start, e.g. "stop 1" while member 1 shuts down): "stop 1: 2
+/// (slowest 1210 ms), rejoin 2: 1 (…)"; `None` when there are none.
+fn by_phase(samples: &[Sample], marks: &[(Instant, String)], normal: Duration) -> Option<String> {
+    let mut counts: Vec<(&str, usize, Duration)> = Vec::new();
+    for s in samples.iter().filter(|s| !s.ok() || s.took() > normal) {
+        let Some((_, phase)) = marks.iter().rev().find(|(t, _)| *t <= s.started) else {
+            continue;
+        };
+        match counts.iter_mut().find(|(p, ..)| *p == phase.as_str()) {
+            Some((_, n, slowest)) => {
+                *n += 1;
+                *slowest = (*slowest).max(s.took());
+            }
+            None => counts.push((phase.as_str(), 1, s.took())),
+        }
+    }
+    (!counts.is_empty()).then(|| {
+        counts
+            .iter()
+            .map(|(p, n, slowest)| format!("{p}: {n} (slowest {} ms)", slowest.as_millis()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
 /// Whether the last `n` requests of the load succeeded (the shop serves again).
 fn serves_at_the_end(samples: &[Sample], n: usize) -> bool {
     let mut by_end: Vec<&Sample> = samples.iter().collect();
@@ -373,6 +399,8 @@ struct Outage {
     restarting: Instant,
     /// When every member was up again.
     back: Instant,
+    /// When the first member was up again (seen STARTED), when the backend can tell.
+    first_up: Option<Instant>,
     /// Every loop got an answer to a request sent after the kill.
     answered: bool,
     first_ok: Option<Instant>,
@@ -414,6 +442,7 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
             let restarting = Instant::now();
             cluster.restart_cluster()?;
             let back = Instant::now();
+            let first_up = cluster.first_member_up().filter(|t| *t >= restarting);
             view.wait(RECOVERY, |v| v.first_ok_since(restarting).is_some());
             let first_ok = view.first_ok_since(restarting);
             if first_ok.is_some() {
@@ -423,6 +452,7 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
                 killed,
                 restarting,
                 back,
+                first_up,
                 answered,
                 first_ok,
             })
@@ -455,12 +485,22 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
         .millis("p50 while down", percentile(&took, 50))
         .count("unanswered", unanswered);
         match o.first_ok {
-            Some(t) => f.millis("restart → first success", t - o.restarting),
-            None => f.note(format!(
-                "NO success within {} s after the restart",
-                RECOVERY.as_secs()
-            )),
-        };
+            Some(t) => {
+                f.millis("restart → first success", t - o.restarting);
+                if let Some(up) = o.first_up {
+                    f.millis(
+                        "first member up → first success",
+                        t.saturating_duration_since(up),
+                    );
+                }
+            }
+            None => {
+                f.note(format!(
+                    "NO success within {} s after the restart",
+                    RECOVERY.as_secs()
+                ));
+            }
+        }
         let mut signed_out = 0;
         let mut empty = 0;
         for jar in &mut users {
@@ -497,28 +537,37 @@ pub(crate) fn rolling_restart(suite: &mut Suite) -> Outcome {
             std::thread::sleep(WARM_UP);
             let began = Instant::now();
             let mut steps = Vec::new();
+            let mut phases = Vec::new();
             for i in 0..3 {
                 let t = Instant::now();
                 cluster.shutdown_member(i)?;
                 let stopped = t.elapsed();
+                phases.push((t, format!("stop {i}")));
                 let t = Instant::now();
                 cluster.restart_member(i)?;
+                phases.push((t, format!("rejoin {i}")));
                 steps.push(format!(
                     "member {i}: stop {:.1} s, rejoin {:.1} s",
                     stopped.as_secs_f64(),
                     t.elapsed().as_secs_f64()
                 ));
+                phases.push((Instant::now(), format!("after {i}")));
                 std::thread::sleep(Duration::from_secs(2));
             }
             std::thread::sleep(Duration::from_secs(3));
-            Ok::<_, String>((began, Instant::now(), steps))
+            Ok::<_, String>((began, Instant::now(), steps, phases))
         })
         .or_fail("load")?;
-        let (began, end, steps) = marks.or_fail("rolling restart")?;
+        let (began, end, steps, phases) = marks.or_fail("rolling restart")?;
         let v = load::verify(shop.address, &load.sessions);
         let mut f = Figures::default();
         f.note(steps.join(", "));
         load::timing_figures(&load.samples, began, end, &mut f);
+        if let Some(text) = by_phase(&load.samples, &phases, NORMAL) {
+            f.note(format!(
+                "failed or slower than 1 s, by the phase they began in: {text}"
+            ));
+        }
         let holds = truth(&load, &v, began, &mut f);
         let serves = serves_at_the_end(&load.samples, 10);
         Ok(judge(
@@ -587,6 +636,37 @@ mod tests {
         assert!(
             o.figures
                 .contains("LIMITS BROKEN: slowest 5100 ms > limit 1000 ms")
+        );
+    }
+
+    #[test]
+    fn slow_and_failed_requests_are_counted_by_phase() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let sample = |start: u64, took: u64, status: u16| Sample {
+            started: at(start),
+            finished: at(start + took),
+            status: Some(status),
+            worker: 0,
+        };
+        let samples = [
+            sample(50, 2000, 200),
+            sample(150, 1200, 200),
+            sample(160, 10, 503),
+            sample(170, 10, 200),
+            sample(300, 1500, 200),
+        ];
+        let marks = [
+            (at(100), "stop 0".to_owned()),
+            (at(200), "rejoin 0".to_owned()),
+        ];
+        assert_eq!(
+            by_phase(&samples, &marks, Duration::from_secs(1)).as_deref(),
+            Some("stop 0: 2 (slowest 1200 ms), rejoin 0: 1 (slowest 1500 ms)")
+        );
+        assert_eq!(
+            by_phase(&samples[3..4], &marks, Duration::from_secs(1)),
+            None
         );
     }
 
