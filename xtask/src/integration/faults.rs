@@ -59,15 +59,22 @@ const SILENT_LIMITS: &[Limit] = &[Limit {
     key: "slowest",
     max: 2_500,
 }];
-/// Limits of scenario 8's figures.
+/// Limits of scenario 8's figures: the targets (every request answered within the
+/// deadline plus 100 ms, service back within 2 s of a member being up). Measured
+/// 2026-12-02 on real members (shared two-core machine): slowest while down 1509, 1539,
+/// 1513 ms; first member up → first success 580 ms.
 const DOWN_LIMITS: &[Limit] = &[
     Limit {
         key: "slowest while down",
-        max: 2_500,
+        max: 1_600,
     },
     Limit {
         key: "unanswered",
         max: 0,
+    },
+    Limit {
+        key: "first member up → first success",
+        max: 2_000,
     },
 ];
 /// Limits of scenario 9's figures. A graceful shutdown migrates partitions; a request
@@ -399,8 +406,8 @@ struct Outage {
     restarting: Instant,
     /// When every member was up again.
     back: Instant,
-    /// When the first member was up again (seen STARTED), when the backend can tell.
-    first_up: Option<Instant>,
+    /// When the first member was up again (seen STARTED; else when every member was).
+    first_up: Instant,
     /// Every loop got an answer to a request sent after the kill.
     answered: bool,
     first_ok: Option<Instant>,
@@ -442,7 +449,12 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
             let restarting = Instant::now();
             cluster.restart_cluster()?;
             let back = Instant::now();
-            let first_up = cluster.first_member_up().filter(|t| *t >= restarting);
+            // Backends that cannot tell (in-process members) are up when the restart
+            // returns.
+            let first_up = cluster
+                .first_member_up()
+                .filter(|t| *t >= restarting)
+                .unwrap_or(back);
             view.wait(RECOVERY, |v| v.first_ok_since(restarting).is_some());
             let first_ok = view.first_ok_since(restarting);
             if first_ok.is_some() {
@@ -487,12 +499,10 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
         match o.first_ok {
             Some(t) => {
                 f.millis("restart → first success", t - o.restarting);
-                if let Some(up) = o.first_up {
-                    f.millis(
-                        "first member up → first success",
-                        t.saturating_duration_since(up),
-                    );
-                }
+                f.millis(
+                    "first member up → first success",
+                    t.saturating_duration_since(o.first_up),
+                );
             }
             None => {
                 f.note(format!(
