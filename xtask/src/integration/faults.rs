@@ -38,16 +38,20 @@ const RECOVERY: Duration = Duration::from_secs(60);
 // request and no request slower than 1 s; with a silent member or the whole cluster down,
 // no request slower than the session store's deadline (1.5 s) plus 100 ms. Measured on real
 // members (2 cores, nothing else running) the figures meet them, with little margin (a
-// crash's slowest request 994 ms, a silent member's 1534 ms, cluster down 1567 ms). The
-// limits asserted here are those targets with room for a noisy two-core CI machine, so
-// that a regression to the old behaviour (5 s backup-ack waits, 47 s stalls, 120 s hangs)
-// fails the run while scheduling noise does not; the printed figures are the measurement.
+// crash's slowest request 994 ms, a silent member's 1534 ms, cluster down 1567 ms). Where
+// every run met a target (a crash: 0 failed; the whole cluster down: slowest 1.6 s, service
+// back within 2 s of a member being up) the limit is the target; elsewhere it has room for
+// a noisy two-core CI machine, so that a regression to the old behaviour (5 s backup-ack
+// waits, 47 s stalls, 120 s hangs) fails the run while scheduling noise does not; the
+// printed figures are the measurement.
 
-/// Limits of scenario 2's figures (keys as printed).
+/// Limits of scenario 2's figures (keys as printed). 0 failed requests is the issue's
+/// target and was met in every run (2026-12-02: 0, 0, 0; slowest 648, 753, 1109 ms, so the
+/// 1 s target is not a limit yet).
 const CRASH_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
-        max: 2,
+        max: 0,
     },
     Limit {
         key: "slowest",
@@ -79,8 +83,12 @@ const DOWN_LIMITS: &[Limit] = &[
 ];
 /// Limits of scenario 9's figures. A graceful shutdown migrates partitions; a request
 /// whose session store operation meets that migration can hit the 1.5 s deadline and get a
-/// 503 (measured 0 to 7 of about 5,000 requests, lost writes always 0): the target of
-/// 0 failed requests is not met yet, so the limit only catches a regression to many.
+/// 503 (measured 0 to 7 of about 5,000 requests, lost writes always 0). Instrumented runs
+/// (2026-12-02: shop log with per-invocation timing, 3 runs: 0 failed, slowest 917, 1310,
+/// 1050 ms) found the slow requests to be single attempts slow at the member, while
+/// partitions moved to or from a rejoining, still cold member (and writes waited for its
+/// backup acks): no client retry, routing or reconnect was involved. The target of
+/// 0 failed requests is not met reliably, so the limit only catches a regression to many.
 const ROLLING_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
