@@ -157,6 +157,7 @@ impl Inner {
             if self.is_shut_down() {
                 return Err(ClientError::ClientShutdown);
             }
+            let round_started = Instant::now();
             let mut all_refused = true;
             let mut addresses: Vec<String> =
                 self.view.members().into_iter().map(|m| m.address).collect();
@@ -201,7 +202,8 @@ impl Inner {
             // later (the cluster is gone; each late wake-up is a longer gap).
             let mut give_up_at: Option<Instant> = None;
             if all_refused && !addresses.is_empty() {
-                let since = *refused_since.get_or_insert_with(Instant::now);
+                // From the start of the first round that found every address refusing.
+                let since = *refused_since.get_or_insert(round_started);
                 if self.config.failover.is_some() {
                     let at = since + self.config.failover_on_refusal_after;
                     if Instant::now() >= at {
