@@ -81,15 +81,17 @@ impl Default for ClusterConfig {
 /// Sleep = `b + b·jitter·(2·rand−1)` capped by the time left, then `b = min(b·multiplier, max)`.
 ///
 /// The defaults differ from Java's (1 s growing by 1.05 to 30 s, no jitter) because a web
-/// application's sessions are the client's main use: 100 ms growing by 1.5 to at most 1 s,
-/// with ±20 % jitter. A lost cluster is then found again within about a second of a member
-/// being up, and a fleet of application instances does not reconnect in lockstep. One
-/// attempt per second per instance is cheap for a member (a refused TCP connect).
+/// application's sessions are the client's main use: 100 ms growing by 1.5 to at most
+/// 500 ms, with ±20 % jitter. A lost cluster is then found again within about half a second
+/// of a member being up (the session store's target is service back within 2 s, and a
+/// fresh member answers its first calls slowly), and a fleet of application instances does
+/// not reconnect in lockstep. Two attempts per second per instance are cheap for a member
+/// (a refused TCP connect, or a "not ready yet" answer while it starts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
     /// First backoff (default 100 ms; Java 1000 ms).
     pub initial_backoff: Duration,
-    /// Backoff ceiling (default 1 s; Java 30000 ms).
+    /// Backoff ceiling (default 500 ms; Java 30000 ms).
     pub max_backoff: Duration,
     /// Growth factor (default 1.5; Java 1.05).
     pub multiplier: f64,
@@ -104,7 +106,7 @@ impl Default for ReconnectPolicy {
     fn default() -> Self {
         Self {
             initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_millis(1000),
+            max_backoff: Duration::from_millis(500),
             multiplier: 1.5,
             jitter: 0.2,
             cluster_connect_timeout: None,
@@ -171,7 +173,7 @@ pub struct ClientConfig {
     /// With a failover list: how long every address of the current cluster may refuse
     /// connections (TCP connection refused: nothing listens there) before the client moves
     /// on to the next cluster, instead of waiting for the whole cluster connect timeout
-    /// (default 500 ms). A timeout or any other failure is a weaker signal and waits for the
+    /// (default 200 ms). A timeout or any other failure is a weaker signal and waits for the
     /// cluster connect timeout.
     pub failover_on_refusal_after: Duration,
     /// Time an invocation may take, retries included (Java 120 s).
@@ -214,7 +216,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(5),
             offline_wait: Duration::ZERO,
             async_start: false,
-            failover_on_refusal_after: Duration::from_millis(500),
+            failover_on_refusal_after: Duration::from_millis(200),
             invocation_timeout: Duration::from_secs(120),
             retry_pause: Duration::from_millis(1000),
             heartbeat_interval: Duration::from_secs(5),
@@ -454,7 +456,7 @@ mod tests {
         assert_eq!(c.retry_pause, Duration::from_secs(1));
         // Session-friendly reconnect defaults (documented on ReconnectPolicy).
         assert_eq!(c.reconnect.initial_backoff, Duration::from_millis(100));
-        assert_eq!(c.reconnect.max_backoff, Duration::from_secs(1));
+        assert_eq!(c.reconnect.max_backoff, Duration::from_millis(500));
         assert!((c.reconnect.multiplier - 1.5).abs() < 1e-9);
         assert!(c.reconnect.jitter > 0.0, "jitter is on by default");
         assert_eq!(c.offline_wait, Duration::ZERO);

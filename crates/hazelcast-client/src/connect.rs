@@ -122,7 +122,12 @@ impl Inner {
         }
         if known != 0 && known != pc {
             // No live connection: a new cluster (failover, re-created cluster) with another
-            // partition count. Keys route by the new count from now on.
+            // partition count. Keys route by the new count from now on. The Java client
+            // keeps its first count for life (`checkAndSetPartitionCount`) and refuses such
+            // a cluster (`ClientNotAllowedInClusterException`: its failover client moves on,
+            // the others shut down); on a cluster change it only resets the partition table,
+            // as `view.clear()` does here. Serving from the cluster found is what a session
+            // store needs: the old cluster's data is gone either way.
             tracing::warn!(
                 old = known,
                 new = pc,
@@ -135,6 +140,7 @@ impl Inner {
         // Cluster id: a connection to another cluster than the live ones is refused; the
         // first connection after losing all of them may find a new cluster (restart or
         // failover): then state is cleared and re-sent.
+        let mut announce = None;
         let send_state = {
             let mut cid = lock(&self.cluster_id);
             if self.connection_count() > 0 {
@@ -158,14 +164,7 @@ impl Inner {
                     .get(self.current_cluster.load(Ordering::SeqCst))
                     .map(|c| c.cluster_name.clone())
                     .unwrap_or_default();
-                self.connected_to.send_modify(|latest| {
-                    let epoch = latest.as_ref().map_or(1, |l| l.epoch + 1);
-                    *latest = Some(ClusterConnection {
-                        epoch,
-                        cluster_name,
-                        cluster_id: resp.cluster_id,
-                    });
-                });
+                announce = Some((cluster_name, resp.cluster_id));
                 reconnect
             }
         };
@@ -196,6 +195,19 @@ impl Inner {
             conns.insert(member_uuid, Arc::clone(&conn));
         }
         tracing::debug!(conn = id, address, member = %member_uuid, "connected");
+        // Announced once the connection is usable, so that a watcher (the session store
+        // configuring its map on a new cluster) can act at once, while this connection is
+        // still being set up.
+        if let Some((cluster_name, cluster_id)) = announce {
+            self.connected_to.send_modify(|latest| {
+                let epoch = latest.as_ref().map_or(1, |l| l.epoch + 1);
+                *latest = Some(ClusterConnection {
+                    epoch,
+                    cluster_name,
+                    cluster_id,
+                });
+            });
+        }
         if let (Some(v), Some(infos)) = (resp.member_list_version, &resp.member_infos)
             && !infos.is_empty()
             && self.view.apply_members(v, infos).is_some()

@@ -157,6 +157,7 @@ impl Inner {
             if self.is_shut_down() {
                 return Err(ClientError::ClientShutdown);
             }
+            let round_started = Instant::now();
             let mut all_refused = true;
             let mut addresses: Vec<String> =
                 self.view.members().into_iter().map(|m| m.address).collect();
@@ -196,20 +197,37 @@ impl Inner {
                     }
                 }
             }
+            // With a failover list, the moment every address has refused for
+            // `failover_on_refusal_after`: the next round runs then, not a backoff step
+            // later (the cluster is gone; each late wake-up is a longer gap).
+            let mut give_up_at: Option<Instant> = None;
             if all_refused && !addresses.is_empty() {
-                let since = *refused_since.get_or_insert_with(Instant::now);
-                if self.config.failover.is_some()
-                    && since.elapsed() >= self.config.failover_on_refusal_after
-                {
-                    return Err(ClientError::ClusterUnreachable(format!(
-                        "cluster {:?}: every address refused connections",
-                        cluster.cluster_name
-                    )));
+                // From the start of the first round that found every address refusing.
+                let since = *refused_since.get_or_insert(round_started);
+                if self.config.failover.is_some() {
+                    let at = since + self.config.failover_on_refusal_after;
+                    if Instant::now() >= at {
+                        // Debug: with every cluster down this repeats several times a
+                        // second (the reconnect loop warns once per round).
+                        tracing::debug!(
+                            cluster = %cluster.cluster_name,
+                            refused_for_ms = since.elapsed().as_millis() as u64,
+                            "every address of the cluster refuses connections: trying the next cluster"
+                        );
+                        return Err(ClientError::ClusterUnreachable(format!(
+                            "cluster {:?}: every address refused connections",
+                            cluster.cluster_name
+                        )));
+                    }
+                    give_up_at = Some(at);
                 }
             } else {
                 refused_since = None;
             }
-            let sleep = backoff.next_sleep();
+            let mut sleep = backoff.next_sleep();
+            if let Some(at) = give_up_at {
+                sleep = sleep.min(at.saturating_duration_since(Instant::now()));
+            }
             let sleep = match deadline {
                 Some(d) => {
                     let now = Instant::now();

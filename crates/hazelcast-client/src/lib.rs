@@ -56,7 +56,7 @@
 //!   and the client routes by the new partition table. How long that takes is the
 //!   members' failure detection (`hazelcast.max.no.heartbeat.seconds`, 60 s by default).
 //! - **Failover on refusal.** With a failover list, a cluster whose every address refuses
-//!   connections for [`ClientConfig::failover_on_refusal_after`] (500 ms) is left for the
+//!   connections for [`ClientConfig::failover_on_refusal_after`] (200 ms) is left for the
 //!   next one at once; a cluster that does not answer waits for its cluster connect
 //!   timeout.
 //!

@@ -531,7 +531,8 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
         .await
         .expect("set lands on b");
     assert_eq!(client.cluster_name(), "fo-dr");
-    assert_eq!(client.stats().failovers, 1);
+    // Counted once the connection is set up; calls may run on it before that.
+    assert!(eventually(Duration::from_secs(10), || client.stats().failovers == 1).await);
     println!("failover to the second cluster took {switch:?}");
     // Data is not shared: the first cluster's entry is not on the second.
     assert!(m.get(&s("on-a")).await.expect("get").is_none());
@@ -566,7 +567,7 @@ async fn failover_between_two_clusters_and_back(backend: Backend) {
         .expect("set lands on a");
     println!("failover back to the first cluster took {back:?}");
     assert_eq!(client.cluster_name(), "fo-primary");
-    assert_eq!(client.stats().failovers, 2);
+    assert!(eventually(Duration::from_secs(10), || client.stats().failovers == 2).await);
     let reader = Client::connect(a.config().build().expect("config"))
         .await
         .expect("connect a");
@@ -875,4 +876,99 @@ async fn failover_at_startup(backend: Backend) {
 on_both_backends!(
     failover_at_startup => failover_at_startup_test_member,
     failover_at_startup_real_member
+);
+
+/// After losing every connection the client accepts a cluster with another partition
+/// count (a failover cluster, or a cluster re-created with another configuration): keys
+/// route by the new count from the first call there, and by the old one again on the way
+/// back.
+///
+/// The official Java client fixes the partition count for its lifetime
+/// (`ClientPartitionService.checkAndSetPartitionCount`): such a cluster is refused with
+/// `ClientNotAllowedInClusterException` (the failover client tries the next cluster, the
+/// others shut down), and only the partition table is reset on a cluster change. This
+/// client serves from the cluster it found instead: the old cluster's data is not there
+/// either way, and a session store that refuses every cluster is worse than one that
+/// starts afresh. A member of the *live* cluster announcing another count is still
+/// refused (see `cluster_state.rs`).
+async fn a_new_cluster_with_another_partition_count_is_accepted(backend: Backend) {
+    let a = backend.start(1, "pc-primary").await;
+    let b = backend.start_with_partitions(2, "pc-dr", 13).await;
+    let b_cfg = ClusterConfig::new("pc-dr", b.addresses().iter().map(ToString::to_string));
+    let client = Client::connect(
+        a.config()
+            .reconnect(fast_reconnect(Some(Duration::from_millis(600))))
+            .offline_wait(Duration::from_secs(10))
+            .failover(3, [b_cfg])
+            .build()
+            .expect("config"),
+    )
+    .await
+    .expect("connect");
+    let m = client.map::<String, String>("pc");
+    let keys: Vec<String> = (0..60).map(|i| format!("key-{i}")).collect();
+    for k in &keys {
+        m.set(k, &s("a")).await.expect("set on the first cluster");
+    }
+
+    a.shutdown().await;
+    // A write in flight at the switch may fail (its outcome is unknown): write once the
+    // client is on the second cluster.
+    assert!(
+        eventually(Duration::from_secs(20), || client.cluster_name() == "pc-dr"
+            && client.is_connected())
+        .await,
+        "failed over"
+    );
+    // Every key routes by 13 partitions on the second cluster: a call routed by 271 would
+    // name a partition the cluster does not have.
+    for k in &keys {
+        m.set(k, &s("b"))
+            .await
+            .expect("set on the 13-partition cluster");
+    }
+    assert_eq!(client.cluster_name(), "pc-dr");
+    assert_eq!(client.stats().failovers, 1);
+    // Another client that only ever knew the second cluster finds each entry where its
+    // partition is.
+    let reader = Client::connect(b.config().build().expect("config"))
+        .await
+        .expect("connect b");
+    let rm = reader.map::<String, String>("pc");
+    for k in &keys {
+        assert_eq!(rm.get(k).await.expect("get").as_deref(), Some("b"), "{k}");
+    }
+    assert_eq!(rm.size().await.expect("size"), keys.len());
+    reader.shutdown().await;
+
+    // Back to the first cluster (271 partitions again).
+    a.restart_cluster().await;
+    b.shutdown().await;
+    assert!(
+        eventually(Duration::from_secs(20), || client.cluster_name()
+            == "pc-primary"
+            && client.is_connected())
+        .await,
+        "failed back"
+    );
+    for k in &keys {
+        m.set(k, &s("a2"))
+            .await
+            .expect("set on the first cluster again");
+    }
+    assert_eq!(client.cluster_name(), "pc-primary");
+    let reader = Client::connect(a.config().build().expect("config"))
+        .await
+        .expect("connect a");
+    let rm = reader.map::<String, String>("pc");
+    for k in &keys {
+        assert_eq!(rm.get(k).await.expect("get").as_deref(), Some("a2"), "{k}");
+    }
+    reader.shutdown().await;
+    client.shutdown().await;
+}
+
+on_both_backends!(
+    a_new_cluster_with_another_partition_count_is_accepted => partition_count_change_test_member,
+    partition_count_change_real_member
 );

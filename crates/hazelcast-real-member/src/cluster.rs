@@ -129,6 +129,7 @@ impl RealClusterBuilder {
                 incarnation: 0,
                 log: PathBuf::new(),
                 paused: false,
+                started_at: None,
             })
             .collect();
         let mut cluster = RealCluster {
@@ -163,6 +164,8 @@ struct Slot {
     incarnation: u32,
     log: PathBuf,
     paused: bool,
+    /// When this incarnation was seen STARTED (its log polled every 100 ms).
+    started_at: Option<Instant>,
 }
 
 /// Real Hazelcast members of one cluster, running as child processes of this process.
@@ -230,6 +233,12 @@ impl RealCluster {
     /// The current log file of member `i` (each restart starts a new one).
     pub fn log_path(&self, i: usize) -> Option<&Path> {
         self.slots.get(i).map(|s| s.log.as_path())
+    }
+
+    /// When the current incarnation of member `i` was seen STARTED (its log line, polled
+    /// every 100 ms while a start waits for it); `None` before that or for a stopped slot.
+    pub fn started_at(&self, i: usize) -> Option<Instant> {
+        self.slots.get(i).and_then(|s| s.started_at)
     }
 
     /// The current log of member `i`.
@@ -448,6 +457,7 @@ impl RealCluster {
         .render();
         let slot = &mut self.slots[i];
         slot.incarnation += 1;
+        slot.started_at = None;
         let config = self.dir.join(format!("member-{i}.yaml"));
         std::fs::write(&config, yaml).map_err(|source| MemberError::Io {
             what: format!("write {}", config.display()),
@@ -488,6 +498,7 @@ impl RealCluster {
                 }
                 let log = std::fs::read_to_string(&slot.log).unwrap_or_default();
                 if log.contains(" is STARTED") {
+                    slot.started_at = Some(Instant::now());
                     break;
                 }
                 if Instant::now() > deadline {

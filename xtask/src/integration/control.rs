@@ -70,6 +70,11 @@ pub(crate) trait ClusterControl {
     fn restart_cluster(&mut self) -> Result<(), String>;
     /// The size of the latest member list member `i` reports, when the backend can tell.
     fn member_view(&self, i: usize) -> Option<usize>;
+    /// When the first member of the current incarnation was up (seen STARTED), when the
+    /// backend can tell.
+    fn first_member_up(&self) -> Option<std::time::Instant> {
+        None
+    }
 }
 
 /// Where the scenarios' clusters come from.
@@ -206,6 +211,11 @@ impl ClusterControl for Real {
     }
     fn member_view(&self, i: usize) -> Option<usize> {
         latest_member_list_size(&self.cluster.log(i))
+    }
+    fn first_member_up(&self) -> Option<std::time::Instant> {
+        (0..self.cluster.addresses().len())
+            .filter_map(|i| self.cluster.started_at(i))
+            .min()
     }
 }
 

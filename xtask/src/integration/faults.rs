@@ -38,16 +38,20 @@ const RECOVERY: Duration = Duration::from_secs(60);
 // request and no request slower than 1 s; with a silent member or the whole cluster down,
 // no request slower than the session store's deadline (1.5 s) plus 100 ms. Measured on real
 // members (2 cores, nothing else running) the figures meet them, with little margin (a
-// crash's slowest request 994 ms, a silent member's 1534 ms, cluster down 1567 ms). The
-// limits asserted here are those targets with room for a noisy two-core CI machine, so
-// that a regression to the old behaviour (5 s backup-ack waits, 47 s stalls, 120 s hangs)
-// fails the run while scheduling noise does not; the printed figures are the measurement.
+// crash's slowest request 994 ms, a silent member's 1534 ms, cluster down 1567 ms). Where
+// every run met a target (a crash: 0 failed; the whole cluster down: slowest 1.6 s, service
+// back within 2 s of a member being up) the limit is the target; elsewhere it has room for
+// a noisy two-core CI machine, so that a regression to the old behaviour (5 s backup-ack
+// waits, 47 s stalls, 120 s hangs) fails the run while scheduling noise does not; the
+// printed figures are the measurement.
 
-/// Limits of scenario 2's figures (keys as printed).
+/// Limits of scenario 2's figures (keys as printed). 0 failed requests is the issue's
+/// target and was met in every run (2026-12-02: 0, 0, 0; slowest 648, 753, 1109 ms, so the
+/// 1 s target is not a limit yet).
 const CRASH_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
-        max: 2,
+        max: 0,
     },
     Limit {
         key: "slowest",
@@ -59,21 +63,32 @@ const SILENT_LIMITS: &[Limit] = &[Limit {
     key: "slowest",
     max: 2_500,
 }];
-/// Limits of scenario 8's figures.
+/// Limits of scenario 8's figures: the issue's targets (every request answered within the
+/// deadline plus 100 ms, service back within 2 s of a member being up). Measured
+/// 2026-12-02 on real members (shared two-core machine): slowest while down 1509, 1539,
+/// 1513 ms; first member up → first success 580 ms.
 const DOWN_LIMITS: &[Limit] = &[
     Limit {
         key: "slowest while down",
-        max: 2_500,
+        max: 1_600,
     },
     Limit {
         key: "unanswered",
         max: 0,
     },
+    Limit {
+        key: "first member up → first success",
+        max: 2_000,
+    },
 ];
 /// Limits of scenario 9's figures. A graceful shutdown migrates partitions; a request
 /// whose session store operation meets that migration can hit the 1.5 s deadline and get a
-/// 503 (measured 0 to 7 of about 5,000 requests, lost writes always 0): the issue's target of
-/// 0 failed requests is not met yet, so the limit only catches a regression to many.
+/// 503 (measured 0 to 7 of about 5,000 requests, lost writes always 0). Instrumented runs
+/// (2026-12-02: shop log with per-invocation timing, 3 runs: 0 failed, slowest 917, 1310,
+/// 1050 ms) found the slow requests to be single attempts slow at the member, while
+/// partitions moved to or from a rejoining, still cold member (and writes waited for its
+/// backup acks): no client retry, routing or reconnect was involved. The issue's target of
+/// 0 failed requests is not met reliably, so the limit only catches a regression to many.
 const ROLLING_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
@@ -122,6 +137,32 @@ fn span(times: &[Instant], fault: Instant) -> Option<String> {
         offset(*first),
         offset(*last)
     ))
+}
+
+/// The requests that failed or took longer than `normal`, counted by the phase (the last
+/// mark at or before their start, e.g. "stop 1" while member 1 shuts down): "stop 1: 2
+/// (slowest 1210 ms), rejoin 2: 1 (…)"; `None` when there are none.
+fn by_phase(samples: &[Sample], marks: &[(Instant, String)], normal: Duration) -> Option<String> {
+    let mut counts: Vec<(&str, usize, Duration)> = Vec::new();
+    for s in samples.iter().filter(|s| !s.ok() || s.took() > normal) {
+        let Some((_, phase)) = marks.iter().rev().find(|(t, _)| *t <= s.started) else {
+            continue;
+        };
+        match counts.iter_mut().find(|(p, ..)| *p == phase.as_str()) {
+            Some((_, n, slowest)) => {
+                *n += 1;
+                *slowest = (*slowest).max(s.took());
+            }
+            None => counts.push((phase.as_str(), 1, s.took())),
+        }
+    }
+    (!counts.is_empty()).then(|| {
+        counts
+            .iter()
+            .map(|(p, n, slowest)| format!("{p}: {n} (slowest {} ms)", slowest.as_millis()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 /// Whether the last `n` requests of the load succeeded (the shop serves again).
@@ -373,6 +414,8 @@ struct Outage {
     restarting: Instant,
     /// When every member was up again.
     back: Instant,
+    /// When the first member was up again (seen STARTED; else when every member was).
+    first_up: Instant,
     /// Every loop got an answer to a request sent after the kill.
     answered: bool,
     first_ok: Option<Instant>,
@@ -414,6 +457,12 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
             let restarting = Instant::now();
             cluster.restart_cluster()?;
             let back = Instant::now();
+            // Backends that cannot tell (in-process members) are up when the restart
+            // returns.
+            let first_up = cluster
+                .first_member_up()
+                .filter(|t| *t >= restarting)
+                .unwrap_or(back);
             view.wait(RECOVERY, |v| v.first_ok_since(restarting).is_some());
             let first_ok = view.first_ok_since(restarting);
             if first_ok.is_some() {
@@ -423,6 +472,7 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
                 killed,
                 restarting,
                 back,
+                first_up,
                 answered,
                 first_ok,
             })
@@ -455,12 +505,20 @@ pub(crate) fn cluster_down(suite: &mut Suite) -> Outcome {
         .millis("p50 while down", percentile(&took, 50))
         .count("unanswered", unanswered);
         match o.first_ok {
-            Some(t) => f.millis("restart → first success", t - o.restarting),
-            None => f.note(format!(
-                "NO success within {} s after the restart",
-                RECOVERY.as_secs()
-            )),
-        };
+            Some(t) => {
+                f.millis("restart → first success", t - o.restarting);
+                f.millis(
+                    "first member up → first success",
+                    t.saturating_duration_since(o.first_up),
+                );
+            }
+            None => {
+                f.note(format!(
+                    "NO success within {} s after the restart",
+                    RECOVERY.as_secs()
+                ));
+            }
+        }
         let mut signed_out = 0;
         let mut empty = 0;
         for jar in &mut users {
@@ -497,28 +555,37 @@ pub(crate) fn rolling_restart(suite: &mut Suite) -> Outcome {
             std::thread::sleep(WARM_UP);
             let began = Instant::now();
             let mut steps = Vec::new();
+            let mut phases = Vec::new();
             for i in 0..3 {
                 let t = Instant::now();
                 cluster.shutdown_member(i)?;
                 let stopped = t.elapsed();
+                phases.push((t, format!("stop {i}")));
                 let t = Instant::now();
                 cluster.restart_member(i)?;
+                phases.push((t, format!("rejoin {i}")));
                 steps.push(format!(
                     "member {i}: stop {:.1} s, rejoin {:.1} s",
                     stopped.as_secs_f64(),
                     t.elapsed().as_secs_f64()
                 ));
+                phases.push((Instant::now(), format!("after {i}")));
                 std::thread::sleep(Duration::from_secs(2));
             }
             std::thread::sleep(Duration::from_secs(3));
-            Ok::<_, String>((began, Instant::now(), steps))
+            Ok::<_, String>((began, Instant::now(), steps, phases))
         })
         .or_fail("load")?;
-        let (began, end, steps) = marks.or_fail("rolling restart")?;
+        let (began, end, steps, phases) = marks.or_fail("rolling restart")?;
         let v = load::verify(shop.address, &load.sessions);
         let mut f = Figures::default();
         f.note(steps.join(", "));
         load::timing_figures(&load.samples, began, end, &mut f);
+        if let Some(text) = by_phase(&load.samples, &phases, NORMAL) {
+            f.note(format!(
+                "failed or slower than 1 s, by the phase they began in: {text}"
+            ));
+        }
         let holds = truth(&load, &v, began, &mut f);
         let serves = serves_at_the_end(&load.samples, 10);
         Ok(judge(
@@ -587,6 +654,37 @@ mod tests {
         assert!(
             o.figures
                 .contains("LIMITS BROKEN: slowest 5100 ms > limit 1000 ms")
+        );
+    }
+
+    #[test]
+    fn slow_and_failed_requests_are_counted_by_phase() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let sample = |start: u64, took: u64, status: u16| Sample {
+            started: at(start),
+            finished: at(start + took),
+            status: Some(status),
+            worker: 0,
+        };
+        let samples = [
+            sample(50, 2000, 200),
+            sample(150, 1200, 200),
+            sample(160, 10, 503),
+            sample(170, 10, 200),
+            sample(300, 1500, 200),
+        ];
+        let marks = [
+            (at(100), "stop 0".to_owned()),
+            (at(200), "rejoin 0".to_owned()),
+        ];
+        assert_eq!(
+            by_phase(&samples, &marks, Duration::from_secs(1)).as_deref(),
+            Some("stop 0: 2 (slowest 1200 ms), rejoin 0: 1 (slowest 1500 ms)")
+        );
+        assert_eq!(
+            by_phase(&samples[3..4], &marks, Duration::from_secs(1)),
+            None
         );
     }
 

@@ -166,7 +166,10 @@ impl Shop {
             .env_remove("HZ_CLUSTER_NAME")
             .env_remove("HZ_FAILOVER_CLUSTER_NAME")
             .env("PORT", "0")
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("INTEGRATION_SHOP_RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -194,12 +197,24 @@ impl Shop {
                 }
             });
         }
+        // `INTEGRATION_SHOP_LOG=<file>`: every line the shop logs is appended there (with
+        // `INTEGRATION_SHOP_RUST_LOG` as its filter), to see what the client did in a fault.
+        let mut log_file = std::env::var_os("INTEGRATION_SHOP_LOG").and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
         if let Some(stderr) = stderr {
             std::thread::spawn(move || {
                 // Only the last lines matter when the shop exits; keep a few.
                 let mut last = Vec::new();
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
+                    if let Some(f) = log_file.as_mut() {
+                        let _ = writeln!(f, "{line}");
+                    }
                     if line.starts_with("shop:") {
                         let _ = tx_err.send(Err(line.clone()));
                     }

@@ -115,6 +115,14 @@ fn steady(samples: &Mutex<Vec<Sample>>, since: Instant, n: usize, limit: Duratio
     false
 }
 
+/// Longest gap between two successful probes allowed in either direction of scenario 3.
+/// The target is 1 s; measured on real members (shared two-core machine,
+/// 2026-12-02) the gaps were 1.0–1.7 s, most of it the other cluster's cold members
+/// answering their first calls (the client's part: ~200 ms until every address refused,
+/// then ~100–300 ms to connect and authenticate). The limit catches a regression to the
+/// old 10 s gaps, not the last half second.
+const REGION_GAP_LIMIT: Duration = Duration::from_millis(2_500);
+
 /// Scenario 3: Two clusters in the failover list; the first is shut down under load (every
 /// member killed), the shop continues on the second; the first returns as a fresh cluster,
 /// the second goes, the shop moves back.
@@ -186,23 +194,35 @@ pub(crate) fn region_outage(suite: &mut Suite) -> Outcome {
         let failed = samples.iter().filter(|s| !s.ok()).count();
         let end = samples.last().map_or_else(Instant::now, |s| s.finished);
         let gap = |from: Instant, to: Instant| longest_gap(&samples, from, to, Sample::ok);
-        let figures = format!(
+        let (away, home) = (
+            gap(marks.0, if moved { marks.1 } else { end }),
+            gap(marks.1, end),
+        );
+        let mut figures = format!(
             "{} probes, failed {failed}; first cluster down → on the second: gap {} ms ({}); second down, first back → gap {} ms ({}); sessions are not carried over (no WAN between open-source clusters)",
             samples.len(),
-            ms(gap(marks.0, if moved { marks.1 } else { end })),
+            ms(away),
             if moved {
                 "moved"
             } else {
                 "did NOT move within 60 s"
             },
-            ms(gap(marks.1, end)),
+            ms(home),
             if back {
                 "moved back"
             } else {
                 "did NOT move back within 60 s"
             },
         );
-        if moved && back {
+        let broken: Vec<String> = [("gap away", away), ("gap back", home)]
+            .iter()
+            .filter(|(_, g)| *g > REGION_GAP_LIMIT)
+            .map(|(k, g)| format!("{k} {} ms > limit {} ms", ms(*g), ms(REGION_GAP_LIMIT)))
+            .collect();
+        if !broken.is_empty() {
+            figures.push_str(&format!("; LIMITS BROKEN: {}", broken.join(", ")));
+        }
+        if moved && back && broken.is_empty() {
             Ok(Outcome::passed(figures))
         } else {
             Ok(Outcome::failed(figures))

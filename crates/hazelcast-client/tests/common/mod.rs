@@ -120,11 +120,22 @@ impl Backend {
 
     /// A cluster of its own named `name`, for a test that kills, pauses or restarts.
     pub async fn start(self, members: usize, name: &str) -> Members {
+        self.start_with_partitions(members, name, 271).await
+    }
+
+    /// As [`start`](Self::start), with `partitions` partitions instead of 271.
+    pub async fn start_with_partitions(
+        self,
+        members: usize,
+        name: &str,
+        partitions: u32,
+    ) -> Members {
         let inner = match self {
             Backend::TestMember => Inner::Test(
                 TestCluster::builder()
                     .members(members)
                     .cluster_name(name)
+                    .partition_count(partitions)
                     .start()
                     .await
                     .expect("test cluster"),
@@ -133,6 +144,7 @@ impl Backend {
                 RealCluster::builder()
                     .members(members)
                     .cluster_name(name)
+                    .property("hazelcast.partition.count", partitions.to_string())
                     .start_async()
                     .await
                     .expect("real members (JDK and Maven needed)"),
