@@ -363,7 +363,7 @@ impl SessionData {
             && s.read.is_empty()
             && s.principal_changed.is_none()
             && s.max_inactive_interval_changed.is_none()
-            && !(s.save_mode == SaveMode::Always && !s.record.attributes.is_empty());
+            && (s.save_mode != SaveMode::Always || s.record.attributes.is_empty());
         only_touch.then_some(Touch {
             from: s.stored_last_accessed_time,
             to: s.record.last_accessed_time,

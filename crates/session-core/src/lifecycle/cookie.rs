@@ -425,11 +425,11 @@ mod tests {
     fn finds_cookies_in_headers() {
         assert_eq!(
             find_cookie(&[b"a=1; SESSION=xyz; b=2"], "SESSION"),
-            CookieLookup::One("xyz".into())
+            CookieLookup::One("xyz")
         );
         assert_eq!(
             find_cookie(&[b"a=1", b"SESSION=\"xyz\""], "SESSION"),
-            CookieLookup::One("xyz".into())
+            CookieLookup::One("xyz")
         );
         assert_eq!(
             find_cookie(&[b"a=1; SESSIONX=1"], "SESSION"),
@@ -437,7 +437,7 @@ mod tests {
         );
         assert_eq!(
             find_cookie(&[b"SESSION=x; SESSION=x"], "SESSION"),
-            CookieLookup::One("x".into())
+            CookieLookup::One("x")
         );
         assert_eq!(
             find_cookie(&[b"SESSION=x", b"SESSION=y"], "SESSION"),
