@@ -85,4 +85,4 @@ pub use memory::{DEFAULT_PURGE_INTERVAL, MemoryRepositoryBuilder, MemorySessionR
 pub use modes::{FlushMode, SaveMode};
 pub use record::{SessionDelta, SessionRecord};
 pub use repository::{IndexedSessionRepository, SessionRepository};
-pub use session::{MAX_ATTRIBUTE_NAME_LEN, SessionData};
+pub use session::{MAX_ATTRIBUTE_NAME_LEN, SessionData, Touch};

@@ -5,11 +5,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use tracing::{debug, trace};
+use tracing::debug;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::SessionConfig;
@@ -19,6 +19,10 @@ use crate::id::is_valid_session_id;
 use crate::record::{SessionDelta, SessionRecord};
 use crate::repository::{IndexedSessionRepository, SessionRepository};
 use crate::session::SessionData;
+
+mod builder;
+
+pub use builder::MemoryRepositoryBuilder;
 
 /// How often the background task removes expired sessions by default.
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(1);
@@ -68,17 +72,6 @@ pub struct MemorySessionRepository {
     shared: Arc<Shared>,
 }
 
-/// Builds a [`MemorySessionRepository`].
-#[derive(Debug)]
-pub struct MemoryRepositoryBuilder {
-    config: SessionConfig,
-    clock: Arc<dyn Clock>,
-    purge_interval: Duration,
-    max_sessions: Option<usize>,
-    event_capacity: usize,
-    spawn_purge_task: bool,
-}
-
 /// Number of independently locked shards of sessions.
 const SHARDS: usize = 64;
 
@@ -120,87 +113,6 @@ impl Drop for Shared {
 // so a poisoned lock still guards usable data.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl MemoryRepositoryBuilder {
-    /// Uses `config` for the sessions (max inactive interval, modes, codec, ids).
-    pub fn config(mut self, config: SessionConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Uses `clock` instead of the system clock (tests).
-    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
-    }
-
-    /// How often the background task purges expired sessions (default 1 s; at least 10 ms).
-    pub fn purge_interval(mut self, interval: Duration) -> Self {
-        self.purge_interval = interval.max(Duration::from_millis(10));
-        self
-    }
-
-    /// Refuses new sessions once `max` are stored.
-    pub fn max_sessions(mut self, max: usize) -> Self {
-        self.max_sessions = Some(max);
-        self
-    }
-
-    /// Events buffered per subscriber (default [`DEFAULT_EVENT_CAPACITY`]).
-    pub fn event_capacity(mut self, capacity: usize) -> Self {
-        self.event_capacity = capacity;
-        self
-    }
-
-    /// Whether to spawn the background purge task (default true; it is only spawned when a
-    /// tokio runtime is current).
-    pub fn background_purge(mut self, enabled: bool) -> Self {
-        self.spawn_purge_task = enabled;
-        self
-    }
-
-    /// Builds the repository, spawning the purge task on the current tokio runtime if there
-    /// is one.
-    pub fn build(self) -> MemorySessionRepository {
-        let shared = Arc::new(Shared {
-            config: self.config,
-            clock: self.clock,
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
-            hasher: RandomState::new(),
-            count: AtomicUsize::new(0),
-            by_expiry: Mutex::new(BTreeSet::new()),
-            by_principal: Mutex::new(HashMap::new()),
-            events: EventBus::new(self.event_capacity),
-            max_sessions: self.max_sessions,
-            purge_task: Mutex::new(None),
-        });
-        if self.spawn_purge_task {
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                let weak = Arc::downgrade(&shared);
-                let task = runtime.spawn(purge_loop(weak, self.purge_interval));
-                *lock(&shared.purge_task) = Some(task.abort_handle());
-            } else {
-                debug!("no tokio runtime: expired sessions are purged on writes only");
-            }
-        }
-        MemorySessionRepository { shared }
-    }
-}
-
-async fn purge_loop(shared: Weak<Shared>, every: Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        let Some(shared) = shared.upgrade() else {
-            return;
-        };
-        let purged = shared.purge_expired();
-        if purged > 0 {
-            trace!(purged, "expired sessions purged");
-        }
-    }
 }
 
 impl Shared {
@@ -281,6 +193,23 @@ impl Shared {
             }
         }
         expired
+    }
+
+    /// Moves the last access of stored session `id` to `to` (never backwards); an expired
+    /// session is removed instead. A later expiry needs no index change (the purge re-files
+    /// it).
+    fn touch(&self, id: &str, to: SystemTime, now: SystemTime, expired: &mut Vec<String>) {
+        let mut shard = self.shard(id);
+        let Some(stored) = shard.get_mut(id) else {
+            debug!("touch of a session that is no longer stored: dropped");
+            return;
+        };
+        if stored.is_expired(now) {
+            self.remove_locked(&mut shard, id);
+            expired.push(id.to_owned());
+        } else if to > stored.last_accessed_time {
+            stored.last_accessed_time = to;
+        }
     }
 
     fn purge_expired(&self) -> usize {
@@ -485,6 +414,14 @@ impl SessionRepository for MemorySessionRepository {
     async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
         let now = self.shared.clock.now();
         let mut expired = self.shared.purge(now);
+        if let Some(touch) = session.pending_touch() {
+            // Only the last access moved: updated in place, no delta (no record copy).
+            self.shared
+                .touch(&session.original_id(), touch.to, now, &mut expired);
+            session.mark_touched(&touch, true);
+            self.shared.publish_expired(expired);
+            return Ok(());
+        }
         let mut events = Vec::new();
         let delta = session.delta();
         let result = if delta.invalidated {
@@ -564,6 +501,10 @@ impl SessionRepository for MemorySessionRepository {
 
     fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
         Some(self)
+    }
+
+    fn completes_without_waiting(&self) -> bool {
+        true
     }
 }
 

@@ -57,6 +57,12 @@ pub trait SessionRepository: Send + Sync {
     fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
         None
     }
+
+    /// Whether every operation completes without waiting (an in-process store): the
+    /// request lifecycle then arms no store deadline timer around it. `false` by default.
+    fn completes_without_waiting(&self) -> bool {
+        false
+    }
 }
 
 /// A repository that can also find the sessions of one principal (user), as Spring's
@@ -95,5 +101,9 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
 
     fn as_indexed(&self) -> Option<&dyn IndexedSessionRepository> {
         (**self).as_indexed()
+    }
+
+    fn completes_without_waiting(&self) -> bool {
+        (**self).completes_without_waiting()
     }
 }

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -55,7 +56,10 @@ struct Inner {
     codec: Arc<dyn AttributeCodec>,
     id_generator: Arc<dyn SessionIdGenerator>,
     flush_mode: FlushMode,
-    generation: watch::Sender<u64>,
+    /// Bumped on every change.
+    generation: AtomicU64,
+    /// Created by the first [`SessionData::changes`] (most sessions are never watched).
+    watchers: OnceLock<watch::Sender<u64>>,
 }
 
 struct State {
@@ -73,6 +77,8 @@ struct State {
     principal_changed: Option<u64>,
     max_inactive_interval_changed: Option<u64>,
     last_accessed_time_changed: Option<u64>,
+    /// The last-accessed time as loaded or last written to the store.
+    stored_last_accessed_time: SystemTime,
 }
 
 impl State {
@@ -85,6 +91,7 @@ impl State {
 impl SessionData {
     pub(crate) fn from_parts(record: SessionRecord, is_new: bool, config: &SessionConfig) -> Self {
         let original_id = record.id.clone();
+        let stored_last_accessed_time = record.last_accessed_time;
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
@@ -100,11 +107,13 @@ impl SessionData {
                     principal_changed: None,
                     max_inactive_interval_changed: None,
                     last_accessed_time_changed: None,
+                    stored_last_accessed_time,
                 }),
                 codec: Arc::clone(config.codec()),
                 id_generator: Arc::clone(config.id_generator()),
                 flush_mode: config.flush_mode(),
-                generation: watch::Sender::new(0),
+                generation: AtomicU64::new(0),
+                watchers: OnceLock::new(),
             }),
         }
     }
@@ -121,7 +130,7 @@ impl SessionData {
     /// Runs `change` on the state and tells watchers a change happened.
     fn change<R>(&self, change: impl FnOnce(&mut State) -> R) -> R {
         let result = change(&mut self.state());
-        self.inner.generation.send_modify(|g| *g += 1);
+        self.changed();
         result
     }
 
@@ -135,8 +144,15 @@ impl SessionData {
             }
             change(&mut state)
         };
-        self.inner.generation.send_modify(|g| *g += 1);
+        self.changed();
         Ok(result)
+    }
+
+    fn changed(&self) {
+        let generation = self.inner.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        if let Some(watchers) = self.inner.watchers.get() {
+            watchers.send_modify(|g| *g = (*g).max(generation));
+        }
     }
 
     /// The session id.
@@ -317,6 +333,60 @@ impl SessionData {
         });
     }
 
+    /// The pending change when it is only a newer last-accessed time (the usual request
+    /// that reads its session, or reads nothing): `None` when anything else changed, or
+    /// nothing did. A repository can store such a touch without building a
+    /// [`SessionDelta`] (which copies the record), or skip it (see [`Touch`]), and then
+    /// calls [`SessionData::mark_touched`].
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_core::{SessionConfig, SessionRecord};
+    ///
+    /// let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+    /// let s = SessionConfig::default().load_session(SessionRecord::new("id", then, None));
+    /// assert!(s.pending_touch().is_none());
+    /// s.set_last_accessed_time(then + Duration::from_secs(5));
+    /// let touch = s.pending_touch().unwrap();
+    /// assert_eq!(touch.moved(), Duration::from_secs(5));
+    /// s.mark_touched(&touch, true);
+    /// assert!(!s.has_changes());
+    /// ```
+    pub fn pending_touch(&self) -> Option<Touch> {
+        let s = self.state();
+        let seq = s.last_accessed_time_changed?;
+        let only_touch = !s.is_new
+            && !s.invalidated
+            && s.record.id == s.original_id
+            && s.upserted.is_empty()
+            && s.removed.is_empty()
+            && s.read.is_empty()
+            && s.principal_changed.is_none()
+            && s.max_inactive_interval_changed.is_none()
+            && (s.save_mode != SaveMode::Always || s.record.attributes.is_empty());
+        only_touch.then_some(Touch {
+            from: s.stored_last_accessed_time,
+            to: s.record.last_accessed_time,
+            max_inactive_interval: s.record.max_inactive_interval,
+            seq,
+        })
+    }
+
+    /// Records that `touch` was handled: `written` when the store now has its time (a
+    /// later touch is measured from there), `false` when the repository skipped it.
+    /// Changes made after [`SessionData::pending_touch`] stay pending.
+    pub fn mark_touched(&self, touch: &Touch, written: bool) {
+        let mut s = self.state();
+        if s.last_accessed_time_changed
+            .is_some_and(|seq| seq <= touch.seq)
+        {
+            s.last_accessed_time_changed = None;
+        }
+        if written && touch.to > s.stored_last_accessed_time {
+            s.stored_last_accessed_time = touch.to;
+        }
+    }
+
     /// Whether a save has anything to write.
     pub fn has_changes(&self) -> bool {
         let s = self.state();
@@ -355,12 +425,15 @@ impl SessionData {
     /// A counter that grows on every change; watch it to save after each change
     /// ([`FlushMode::Immediate`]) or to tell whether a handler modified the session.
     pub fn generation(&self) -> u64 {
-        *self.inner.generation.borrow()
+        self.inner.generation.load(Ordering::Acquire)
     }
 
     /// A receiver that is notified on every change (see [`SessionData::generation`]).
     pub fn changes(&self) -> watch::Receiver<u64> {
-        self.inner.generation.subscribe()
+        self.inner
+            .watchers
+            .get_or_init(|| watch::Sender::new(self.generation()))
+            .subscribe()
     }
 
     /// The full current state, without change tracking.
@@ -423,6 +496,36 @@ impl SessionData {
             s.is_new = false;
             s.original_id.clone_from(&delta.record.id);
         }
+    }
+}
+
+/// A pending save that only moves the last-accessed time ([`SessionData::pending_touch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Touch {
+    /// The last-accessed time as loaded (or last written).
+    pub from: SystemTime,
+    /// The new last-accessed time.
+    pub to: SystemTime,
+    /// The session's max inactive interval.
+    pub max_inactive_interval: Option<Duration>,
+    seq: u64,
+}
+
+impl Touch {
+    /// How far the last access moved (zero if backwards).
+    pub fn moved(&self) -> Duration {
+        self.to.duration_since(self.from).unwrap_or_default()
+    }
+
+    /// Whether a store that writes a touch only once the last access moved by at least
+    /// `fraction` of the max inactive interval may skip this one: it moved less, or not at
+    /// all. Without an interval every move counts.
+    pub fn within(&self, fraction: f64) -> bool {
+        let moved = self.moved();
+        let threshold = self
+            .max_inactive_interval
+            .map_or(Duration::ZERO, |i| i.mul_f64(fraction));
+        moved.is_zero() || moved < threshold
     }
 }
 
@@ -524,6 +627,80 @@ mod tests {
         let s = loaded(&config.clone().with_save_mode(SaveMode::Always));
         assert!(s.has_changes());
         assert_eq!(s.delta().upserted, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_touch_alone_is_a_pending_touch_and_anything_else_is_not() {
+        let config = SessionConfig::default();
+        let s = loaded(&config);
+        let loaded_at = s.last_accessed_time();
+        assert_eq!(s.pending_touch(), None, "nothing pending");
+        let later = loaded_at + Duration::from_secs(7);
+        s.set_last_accessed_time(later);
+        let touch = s.pending_touch().expect("only the last access moved");
+        assert_eq!((touch.from, touch.to), (loaded_at, later));
+        assert_eq!(touch.moved(), Duration::from_secs(7));
+        // A change made after the touch was taken stays pending.
+        s.set_last_accessed_time(later + Duration::from_secs(1));
+        s.mark_touched(&touch, true);
+        let next = s
+            .pending_touch()
+            .expect("the second touch is still pending");
+        assert_eq!(next.from, later, "measured from the written time");
+        s.mark_touched(&next, false);
+        assert!(!s.has_changes());
+        // Skipped: the next touch is still measured from the last written time.
+        s.set_last_accessed_time(later + Duration::from_secs(2));
+        assert_eq!(s.pending_touch().map(|t| t.from), Some(later));
+        // Any other change makes it a full save.
+        s.get::<i32>("a").unwrap();
+        s.insert("b", &3).unwrap();
+        assert_eq!(s.pending_touch(), None);
+        let fresh = new_session();
+        fresh.set_last_accessed_time(SystemTime::now() + Duration::from_secs(1));
+        assert_eq!(fresh.pending_touch(), None, "a new session is saved whole");
+        let read = config.clone().with_save_mode(SaveMode::OnGetAttribute);
+        let r = loaded(&read);
+        r.set_last_accessed_time(SystemTime::now() + Duration::from_secs(1));
+        r.get::<i32>("a").unwrap();
+        assert_eq!(r.pending_touch(), None, "a read attribute is written back");
+    }
+
+    #[test]
+    fn a_touch_is_skippable_below_the_fraction_of_the_interval() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let touch = |moved: u64, interval: Option<u64>| Touch {
+            from: t0,
+            to: t0 + Duration::from_secs(moved),
+            max_inactive_interval: interval.map(Duration::from_secs),
+            seq: 1,
+        };
+        assert!(touch(0, Some(1800)).within(0.1));
+        assert!(touch(179, Some(1800)).within(0.1));
+        assert!(!touch(180, Some(1800)).within(0.1));
+        assert!(
+            !touch(1, None).within(0.1),
+            "no interval: every move is written"
+        );
+        assert!(touch(0, None).within(0.1));
+        let backwards = Touch {
+            to: t0 - Duration::from_secs(5),
+            ..touch(0, Some(1800))
+        };
+        assert_eq!(backwards.moved(), Duration::ZERO);
+    }
+
+    #[test]
+    fn changes_are_watched_only_once_asked_for() {
+        let s = loaded(&SessionConfig::default());
+        s.insert("x", &1).unwrap();
+        assert!(s.inner.watchers.get().is_none(), "no channel until watched");
+        let g = s.generation();
+        let mut rx = s.changes();
+        assert_eq!(*rx.borrow_and_update(), g);
+        s.insert("x", &2).unwrap();
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(*rx.borrow_and_update(), g + 1);
     }
 
     #[test]

@@ -81,6 +81,9 @@ struct Slot {
     users: u32,
     referenced: bool,
     in_ring: bool,
+    /// Writers of this key waiting for their own event ([`Ticket::await_own_event`]):
+    /// only they are woken by its events, not every waiting writer.
+    waiters: Option<Arc<tokio::sync::Notify>>,
 }
 
 #[derive(Debug, Default)]
@@ -108,8 +111,6 @@ pub(crate) struct LocalCache {
     invalidations: AtomicU64,
     flushes: AtomicU64,
     entries: AtomicU64,
-    /// Woken on every entry event (writers wait for their own).
-    events_seen: tokio::sync::Notify,
 }
 
 /// How long a write waits for its own entry event before it returns (see
@@ -165,7 +166,6 @@ impl LocalCache {
             invalidations: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
             entries: AtomicU64::new(0),
-            events_seen: tokio::sync::Notify::new(),
         }
     }
 
@@ -248,7 +248,6 @@ impl LocalCache {
     /// An entry event for `key` from the cluster.
     pub(crate) fn on_event(&self, key: &str) {
         self.record_event(key);
-        self.events_seen.notify_waiters();
     }
 
     fn record_event(&self, key: &str) {
@@ -258,6 +257,9 @@ impl LocalCache {
             return;
         };
         slot.events += 1;
+        if let Some(waiters) = &slot.waiters {
+            waiters.notify_waiters();
+        }
         if slot.skip_own > 0 {
             slot.skip_own -= 1;
             return;
@@ -423,7 +425,15 @@ impl Ticket<'_> {
         }
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            let notified = self.cache.events_seen.notified();
+            let waiters = {
+                let mut guard = lock(self.cache.shard(&self.key));
+                // The ticket keeps the slot; without it there is nothing to wait for.
+                let Some(slot) = guard.slots.get_mut(&self.key) else {
+                    return;
+                };
+                Arc::clone(slot.waiters.get_or_insert_with(Default::default))
+            };
+            let notified = waiters.notified();
             let mut notified = std::pin::pin!(notified);
             notified.as_mut().enable();
             if self.new_events() > 0 {
@@ -481,6 +491,9 @@ impl Ticket<'_> {
             return;
         };
         slot.users = slot.users.saturating_sub(1);
+        if slot.users == 0 {
+            slot.waiters = None;
+        }
         let outcome = if current { decide(slot) } else { Outcome::Drop };
         match outcome {
             Outcome::Store(value, skip) => {
@@ -524,6 +537,9 @@ impl Drop for Ticket<'_> {
             let mut shard = lock(self.cache.shard(&self.key));
             if let Some(slot) = shard.slots.get_mut(&self.key) {
                 slot.users = slot.users.saturating_sub(1);
+                if slot.users == 0 {
+                    slot.waiters = None;
+                }
                 if slot.users == 0 && slot.value.is_none() {
                     shard.slots.remove(&self.key);
                 }

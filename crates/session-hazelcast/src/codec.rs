@@ -64,35 +64,55 @@ impl AttributeCodec for HazelcastCodec {
             })
     }
 
+    fn json_text<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
+        // A malformed one is left to `decode`, which reports why.
+        json_text(bytes).ok().flatten().map(str::as_bytes)
+    }
+
     fn decode(&self, bytes: &[u8], visit: &mut DecodeFn<'_>) -> Result<(), CodecError> {
         let fail = |source: session_core::BoxError| CodecError::Decode {
             codec: NAME,
             source,
         };
-        let value = read_value(bytes).map_err(fail)?;
-        match value {
-            Value::Json(JsonValue(text)) => {
-                let mut de = serde_json::Deserializer::from_str(&text);
-                {
-                    let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(&mut de);
-                    visit(&mut erased).map_err(|e| fail(e.into()))?;
-                }
-                de.end().map_err(|e| fail(e.into()))
+        if let Some(text) = json_text(bytes).map_err(fail)? {
+            // Parsed where it lies (structs and collections are stored as JSON).
+            let mut de = serde_json::Deserializer::from_str(text);
+            {
+                let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(&mut de);
+                visit(&mut erased).map_err(|e| fail(e.into()))?;
             }
-            other => {
-                let mut erased =
-                    <dyn erased_serde::Deserializer<'_>>::erase(ValueDeserializer(other));
-                visit(&mut erased).map_err(|e| fail(e.into()))
-            }
+            return de.end().map_err(|e| fail(e.into()));
         }
+        let value = read_value(bytes).map_err(fail)?;
+        let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(ValueDeserializer(value));
+        visit(&mut erased).map_err(|e| fail(e.into()))
     }
 }
 
 /// Serializes a built-in value as `Data` (partition hash 0).
 fn to_data(value: &Value) -> Result<Data, hazelcast_protocol::serialization::SerializationError> {
-    let mut out = DataOutput::with_header(value.type_id(), 16);
+    let capacity = match value {
+        Value::Json(JsonValue(text)) => 4 + text.len(),
+        _ => 16,
+    };
+    let mut out = DataOutput::with_header(value.type_id(), capacity);
     value.write_payload(&mut out)?;
     Ok(out.into_data())
+}
+
+/// The text of a `HazelcastJsonValue` in `bytes` (a whole `Data`), borrowed; `None` for
+/// any other type.
+fn json_text(bytes: &[u8]) -> Result<Option<&str>, session_core::BoxError> {
+    let Some(header) = bytes.get(..HEADER_SIZE) else {
+        return Ok(None);
+    };
+    if i32::from_be_bytes([header[4], header[5], header[6], header[7]]) != type_id::JSON {
+        return Ok(None);
+    }
+    let mut input = DataInput::new(&bytes[HEADER_SIZE..]);
+    let text = input.read_str()?;
+    input.finish()?;
+    Ok(Some(text))
 }
 
 /// Reads the built-in value in `bytes` (a whole `Data`; empty = null).

@@ -405,6 +405,11 @@ impl AttributeCodec for CompactCodec {
         HazelcastCodec.encode(value)
     }
 
+    fn json_text<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
+        // JSON values are HazelcastCodec's (a Compact value is never JSON).
+        HazelcastCodec.json_text(bytes)
+    }
+
     fn decode(&self, bytes: &[u8], visit: &mut DecodeFn<'_>) -> Result<(), CodecError> {
         let is_compact = bytes.len() >= 8
             && i32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) == type_id::COMPACT;

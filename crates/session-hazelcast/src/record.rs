@@ -310,12 +310,14 @@ fn opt<'a, 'r, T>(
     }
 }
 
-fn read_time(r: &CompactReader<'_>, prefix: &str) -> Result<SecondsNanos, SerializationError> {
-    let seconds = format!("{prefix}_seconds");
-    let nanos = format!("{prefix}_nanos");
+/// The `…_seconds` and `…_nanos` fields of one time.
+fn read_time(
+    r: &CompactReader<'_>,
+    (seconds, nanos): (&str, &str),
+) -> Result<SecondsNanos, SerializationError> {
     Ok(SecondsNanos {
-        seconds: opt(r, &seconds, |r, n| r.read_nullable_int64(n))?,
-        nanos: opt(r, &nanos, |r, n| r.read_nullable_int32(n))?,
+        seconds: opt(r, seconds, |r, n| r.read_nullable_int64(n))?,
+        nanos: opt(r, nanos, |r, n| r.read_nullable_int32(n))?,
     })
 }
 
@@ -337,9 +339,15 @@ impl CompactDeserialize for BackingMapSession {
             original_id: string("originalId")?,
             id: string("id")?,
             principal_name: string("principalName")?,
-            creation_time: read_time(r, "creationTime")?,
-            last_accessed_time: read_time(r, "lastAccessedTime")?,
-            max_inactive_interval: read_time(r, "maxInactiveInterval")?,
+            creation_time: read_time(r, ("creationTime_seconds", "creationTime_nanos"))?,
+            last_accessed_time: read_time(
+                r,
+                ("lastAccessedTime_seconds", "lastAccessedTime_nanos"),
+            )?,
+            max_inactive_interval: read_time(
+                r,
+                ("maxInactiveInterval_seconds", "maxInactiveInterval_nanos"),
+            )?,
             attribute_names,
             attribute_values,
         })

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -406,15 +407,26 @@ impl SessionRepository for HazelcastSessionRepository {
     }
 
     async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
+        if let Some(touch) = session.pending_touch()
+            && touch.within(self.inner.touch_fraction)
+        {
+            // Only the last access moved, by less than the write threshold: nothing to
+            // write (the stored time is at least the loaded one), no record copied.
+            telemetry::count(telemetry::SAVES_SKIPPED);
+            session.mark_touched(&touch, false);
+            return Ok(());
+        }
         let delta = session.delta();
         if delta.is_empty() {
             telemetry::count(telemetry::SAVES_SKIPPED);
             session.mark_saved(&delta);
             return Ok(());
         }
-        telemetry::operation(
-            "save",
-            self.within(async {
+        // Boxed: the writes' futures are large, and a future is as large as everything it
+        // may await; inline, every save (even one that writes nothing) would build and
+        // copy them.
+        let write: Pin<Box<dyn Future<Output = Result<(), RepositoryError>> + Send + '_>> =
+            Box::pin(async {
                 self.await_listener().await;
                 if delta.invalidated {
                     if !delta.is_new {
@@ -426,9 +438,8 @@ impl SessionRepository for HazelcastSessionRepository {
                     self.save_existing(&delta).await?;
                 }
                 Ok(())
-            }),
-        )
-        .await?;
+            });
+        telemetry::operation("save", self.within(write)).await?;
         session.mark_saved(&delta);
         Ok(())
     }
@@ -446,7 +457,10 @@ impl SessionRepository for HazelcastSessionRepository {
                 return Ok(Some(self.inner.config.load_session(cached.record.clone())));
             }
             self.inner.cache.count_miss();
-            let found = self.within(self.load_fresh(id)).await?;
+            // Boxed: a cache hit must not build (and copy) the read's large future.
+            let read: Pin<Box<dyn Future<Output = _> + Send + '_>> =
+                Box::pin(self.within(self.load_fresh(id)));
+            let found = read.await?;
             Ok(found.map(|c| self.inner.config.load_session(c.record.clone())))
         })
         .await

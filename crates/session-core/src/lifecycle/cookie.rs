@@ -296,17 +296,17 @@ fn strip_port(host: &str) -> &str {
 
 /// What the `Cookie` headers of a request say about one cookie.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CookieLookup {
+pub(crate) enum CookieLookup<'a> {
     /// Not present.
     Absent,
     /// Present once (or several times with the same value).
-    One(String),
+    One(&'a str),
     /// Present with different values, or too often.
     Ambiguous,
 }
 
 /// Finds cookie `name` in the request's `Cookie` header values.
-pub(crate) fn find_cookie(headers: &[&[u8]], name: &str) -> CookieLookup {
+pub(crate) fn find_cookie<'a>(headers: &[&'a [u8]], name: &str) -> CookieLookup<'a> {
     let mut found: Option<&[u8]> = None;
     let mut seen = 0usize;
     for header in headers {
@@ -336,9 +336,9 @@ pub(crate) fn find_cookie(headers: &[&[u8]], name: &str) -> CookieLookup {
     match found {
         None => CookieLookup::Absent,
         Some(value) => match std::str::from_utf8(value) {
-            Ok(value) if value.len() <= MAX_COOKIE_VALUE_LEN => CookieLookup::One(value.to_owned()),
+            Ok(value) if value.len() <= MAX_COOKIE_VALUE_LEN => CookieLookup::One(value),
             // Unreadable or oversized: present, but no usable value.
-            _ => CookieLookup::One(String::new()),
+            _ => CookieLookup::One(""),
         },
     }
 }
@@ -425,11 +425,11 @@ mod tests {
     fn finds_cookies_in_headers() {
         assert_eq!(
             find_cookie(&[b"a=1; SESSION=xyz; b=2"], "SESSION"),
-            CookieLookup::One("xyz".into())
+            CookieLookup::One("xyz")
         );
         assert_eq!(
             find_cookie(&[b"a=1", b"SESSION=\"xyz\""], "SESSION"),
-            CookieLookup::One("xyz".into())
+            CookieLookup::One("xyz")
         );
         assert_eq!(
             find_cookie(&[b"a=1; SESSIONX=1"], "SESSION"),
@@ -437,7 +437,7 @@ mod tests {
         );
         assert_eq!(
             find_cookie(&[b"SESSION=x; SESSION=x"], "SESSION"),
-            CookieLookup::One("x".into())
+            CookieLookup::One("x")
         );
         assert_eq!(
             find_cookie(&[b"SESSION=x", b"SESSION=y"], "SESSION"),
@@ -445,7 +445,7 @@ mod tests {
         );
         assert_eq!(
             find_cookie(&[b"SESSION=\xff\xfe"], "SESSION"),
-            CookieLookup::One(String::new())
+            CookieLookup::One("")
         );
         let many = "SESSION=x;".repeat(100);
         assert_eq!(

@@ -125,11 +125,14 @@ impl LazySession {
         &self,
         operation: impl std::future::Future<Output = Result<T, RepositoryError>>,
     ) -> Result<T, RepositoryError> {
-        match self.state.manager.inner.store_deadline {
-            Some(deadline) => tokio::time::timeout(deadline, operation)
-                .await
-                .unwrap_or(Err(RepositoryError::Timeout)),
-            None => operation.await,
+        let manager = &self.state.manager.inner;
+        match manager.store_deadline {
+            Some(deadline) if !manager.repository.completes_without_waiting() => {
+                tokio::time::timeout(deadline, operation)
+                    .await
+                    .unwrap_or(Err(RepositoryError::Timeout))
+            }
+            _ => operation.await,
         }
     }
 

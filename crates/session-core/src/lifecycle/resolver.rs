@@ -95,7 +95,7 @@ impl IdResolver {
                 }
                 CookieLookup::One(value) => {
                     let id = cookie
-                        .decode_value(&value)
+                        .decode_value(value)
                         .and_then(|token| match signer {
                             Some(signer) => signer.verify(&token).map(str::to_owned),
                             None => Some(token),
