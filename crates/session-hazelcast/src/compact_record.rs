@@ -25,7 +25,7 @@
 //!
 //! A `None`, or an empty `Vec`, carries no type at run time: its kind comes from
 //! [`RecordTypes`] hints (`None` without a hint is a null STRING; an empty `Vec` without a
-//! hint is refused with [`RecordError::Ambiguous`]). Declare the kind of every field that
+//! hint is refused with [`CompactRecordError::Ambiguous`]). Declare the kind of every field that
 //! can be `None` (other than strings) or empty.
 //!
 //! Reading goes the other way through serde: any Compact record deserializes into a struct
@@ -123,7 +123,7 @@ impl RecordTypes {
 /// Why a value could not become, or be read from, a Compact record.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RecordError {
+pub enum CompactRecordError {
     /// The value (or a nested one) has no Compact form: not a struct at the top, a map, a
     /// tuple, a non-unit enum variant, a sequence of mixed kinds...
     #[error("no Compact form: {0}")]
@@ -160,15 +160,15 @@ pub enum RecordError {
 /// The struct `value` as a Compact record (see the [module docs](self) for the mapping).
 ///
 /// # Errors
-/// [`RecordError`] for values without a Compact form or with an undeclared ambiguous field.
+/// [`CompactRecordError`] for values without a Compact form or with an undeclared ambiguous field.
 pub fn to_record<T: Serialize + ?Sized>(
     value: &T,
     types: &RecordTypes,
-) -> Result<GenericRecord, RecordError> {
+) -> Result<GenericRecord, CompactRecordError> {
     let tree = value.serialize(ValSer)?;
     match tree {
         Val::Record(name, fields) => build(name, fields, types, 0),
-        _ => Err(RecordError::Unsupported(
+        _ => Err(CompactRecordError::Unsupported(
             "the top-level value must be a struct".into(),
         )),
     }
@@ -178,7 +178,7 @@ pub fn to_record<T: Serialize + ?Sized>(
 pub(crate) fn erased_to_record(
     value: &dyn erased_serde::Serialize,
     types: &RecordTypes,
-) -> Result<GenericRecord, RecordError> {
+) -> Result<GenericRecord, CompactRecordError> {
     struct Wrap<'a>(&'a dyn erased_serde::Serialize);
     impl Serialize for Wrap<'_> {
         fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -191,12 +191,12 @@ pub(crate) fn erased_to_record(
 /// The record as a `T` (field names must match; DECIMAL reads as [`Decimal`]).
 ///
 /// # Errors
-/// [`RecordError::Decode`] when the record does not fit `T`, or holds a kind without a
+/// [`CompactRecordError::Decode`] when the record does not fit `T`, or holds a kind without a
 /// serde form (date/time kinds).
-pub fn from_record<T: DeserializeOwned>(record: &GenericRecord) -> Result<T, RecordError> {
+pub fn from_record<T: DeserializeOwned>(record: &GenericRecord) -> Result<T, CompactRecordError> {
     let json =
-        crate::compact_codec::record_to_json(record).map_err(|e| RecordError::Decode(e.into()))?;
-    serde_json::from_value(json).map_err(|e| RecordError::Decode(e.into()))
+        crate::compact_codec::record_to_json(record).map_err(|e| CompactRecordError::Decode(e.into()))?;
+    serde_json::from_value(json).map_err(|e| CompactRecordError::Decode(e.into()))
 }
 
 /// A serialized value, typed as serde saw it.
@@ -223,9 +223,9 @@ fn build(
     fields: Vec<(&'static str, Val)>,
     types: &RecordTypes,
     depth: usize,
-) -> Result<GenericRecord, RecordError> {
+) -> Result<GenericRecord, CompactRecordError> {
     if depth > MAX_DEPTH {
-        return Err(RecordError::Unsupported(format!(
+        return Err(CompactRecordError::Unsupported(format!(
             "records nested deeper than {MAX_DEPTH}"
         )));
     }
@@ -234,7 +234,7 @@ fn build(
         let value = field_value(name, field, val, types, depth)?;
         b = b.field(field, value);
     }
-    b.build().map_err(RecordError::Build)
+    b.build().map_err(CompactRecordError::Build)
 }
 
 fn field_value(
@@ -243,9 +243,9 @@ fn field_value(
     val: Val,
     types: &RecordTypes,
     depth: usize,
-) -> Result<FieldValue, RecordError> {
+) -> Result<FieldValue, CompactRecordError> {
     let hint = types.get(type_name, field);
-    let mismatch = |kind| RecordError::HintMismatch {
+    let mismatch = |kind| CompactRecordError::HintMismatch {
         type_name: type_name.to_owned(),
         field: field.to_owned(),
         kind,
@@ -258,7 +258,7 @@ fn field_value(
         Val::Seq(items) if items.is_empty() => match hint {
             Some(kind) => empty_of(kind).ok_or_else(|| mismatch(kind))?,
             None => {
-                return Err(RecordError::Ambiguous {
+                return Err(CompactRecordError::Ambiguous {
                     type_name: type_name.to_owned(),
                     field: field.to_owned(),
                 });
@@ -351,9 +351,9 @@ fn array(
     items: Vec<Val>,
     types: &RecordTypes,
     depth: usize,
-) -> Result<FieldValue, RecordError> {
+) -> Result<FieldValue, CompactRecordError> {
     let mixed = || {
-        RecordError::Unsupported(format!(
+        CompactRecordError::Unsupported(format!(
             "field {field:?} of {type_name:?}: a sequence of mixed kinds"
         ))
     };
@@ -454,7 +454,7 @@ fn array(
             }
         }
         Some(Val::Seq(_)) | Some(Val::Bytes(_)) => {
-            return Err(RecordError::Unsupported(format!(
+            return Err(CompactRecordError::Unsupported(format!(
                 "field {field:?} of {type_name:?}: nested sequences"
             )));
         }
@@ -466,7 +466,7 @@ fn array(
                     FieldKind::ArrayOfDecimal => FieldValue::ArrayOfDecimal(Some(vec![None; n])),
                     FieldKind::ArrayOfCompact => FieldValue::ArrayOfCompact(Some(vec![None; n])),
                     other => {
-                        return Err(RecordError::HintMismatch {
+                        return Err(CompactRecordError::HintMismatch {
                             type_name: type_name.to_owned(),
                             field: field.to_owned(),
                             kind: other,
@@ -597,14 +597,14 @@ mod tests {
         }
         assert!(matches!(
             to_record(&E { empty: vec![] }, &RecordTypes::new()),
-            Err(RecordError::Ambiguous { .. })
+            Err(CompactRecordError::Ambiguous { .. })
         ));
         assert!(matches!(
             to_record(
                 &E { empty: vec![] },
                 &RecordTypes::new().hint("x.E", "empty", FieldKind::Decimal)
             ),
-            Err(RecordError::HintMismatch { .. })
+            Err(CompactRecordError::HintMismatch { .. })
         ));
         #[derive(Serialize)]
         #[serde(rename = "x.M")]
@@ -613,7 +613,7 @@ mod tests {
         }
         assert!(matches!(
             to_record(&M { m: HashMap::new() }, &RecordTypes::new()),
-            Err(RecordError::Unsupported(_))
+            Err(CompactRecordError::Unsupported(_))
         ));
         assert!(to_record(&5, &RecordTypes::new()).is_err());
         assert!(to_record(&u64::MAX, &RecordTypes::new()).is_err());
