@@ -47,7 +47,7 @@ fn client_ping_vector() {
 #[test]
 fn map_get_alice_vector() {
     let mut m = MapGetRequest {
-        name: "spring:session:sessions".into(),
+        name: "spring:session:sessions",
         key: alice(),
         thread_id: 1,
     }
@@ -69,7 +69,7 @@ fn map_get_alice_vector() {
 #[test]
 fn header_fields_are_read_and_overwritten_in_place() {
     let mut m = MapGetRequest {
-        name: "m".into(),
+        name: "m",
         key: alice(),
         thread_id: 3,
     }

@@ -23,6 +23,9 @@ pub(super) struct Field {
     pub(super) since: Option<(u32, u32, u32)>,
     pub(super) offset: usize,
     pub(super) doc: Option<String>,
+    /// A request's plain string field, of the struct's type parameter `S` (`String` by
+    /// default, `&str` to encode a borrowed name without copying it).
+    pub(super) borrowed: bool,
 }
 
 impl Field {
@@ -30,6 +33,9 @@ impl Field {
         matches!(self.ty, Ty::Fixed(..))
     }
     pub(super) fn base_ty(&self, cp: &str) -> String {
+        if self.borrowed {
+            return "S".into();
+        }
         let t = rust_ty(&self.ty, cp);
         if self.nullable {
             format!("Option<{t}>")
@@ -76,6 +82,7 @@ pub(super) fn fields(
             since: (since_v > container_since).then_some(since_v),
             offset,
             doc: p.doc.clone(),
+            borrowed: false,
         });
     }
     Ok(out)
@@ -86,10 +93,34 @@ pub(super) fn fixed_rust_ty(f: &Field) -> String {
 }
 
 /// The struct definition.
+/// Makes a request's plain (not nullable, not versioned) string fields borrowable: they take
+/// the struct's type parameter `S`.
+pub(super) fn borrow_strings(fs: &mut [Field]) {
+    for f in fs {
+        f.borrowed = matches!(f.ty, Ty::Str) && !f.nullable && f.since.is_none();
+    }
+}
+
+fn is_generic(fs: &[Field]) -> bool {
+    fs.iter().any(|f| f.borrowed)
+}
+
 pub(super) fn gen_struct(out: &mut String, name: &str, doc: &str, fs: &[Field], cp: &str) {
     out.push_str(&doc_attr("", Some(doc), name));
+    if is_generic(fs) {
+        out.push_str("#[doc = \"\"]\n");
+        out.push_str(&doc_attr(
+            "",
+            Some("`S` is the type of its string fields: `String` (what `decode` returns) or `&str`\n(to encode without copying the strings)."),
+            "",
+        ));
+    }
     out.push_str("#[derive(Debug, Clone, PartialEq)]\n");
-    let _ = writeln!(out, "pub struct {name} {{");
+    if is_generic(fs) {
+        let _ = writeln!(out, "pub struct {name}<S = String> {{");
+    } else {
+        let _ = writeln!(out, "pub struct {name} {{");
+    }
     for f in fs {
         let mut d = f.doc.clone().unwrap_or_default();
         if let Some(s) = f.since {
@@ -146,7 +177,9 @@ pub(super) fn gen_encode_fixed(out: &mut String, fs: &[Field], header: usize) {
 }
 
 pub(super) fn var_stmt(f: &Field, v: &str) -> String {
-    if f.nullable {
+    if f.borrowed {
+        format!("w.string({}.as_ref())", v.strip_prefix('&').unwrap_or(v))
+    } else if f.nullable {
         format!(
             "w.nullable({}.as_ref(), |w, n| {})",
             v.strip_prefix('&').unwrap_or(v),
@@ -266,6 +299,7 @@ pub(super) fn gen_message_part(out: &mut String, p: &Part) {
             _ => None,
         })
         .sum();
+    let mut encode_impl = String::new();
     let _ = writeln!(out, "impl {} {{", p.struct_name);
     let _ = writeln!(
         out,
@@ -294,23 +328,38 @@ pub(super) fn gen_message_part(out: &mut String, p: &Part) {
     for f in p.fields.iter().filter(|f| !f.is_fixed()) {
         if f.nullable || f.since.is_some() {
             size.push_str(" + 64");
+        } else if f.borrowed {
+            let _ = write!(size, " + 6 + self.{}.as_ref().len()", f.name);
         } else {
             let _ = write!(size, " + {}", size_expr(&f.ty, &format!("self.{}", f.name)));
         }
     }
-    out.push_str("    /// Encodes the message (correlation id 0, partition id −1).\n");
-    out.push_str("    pub fn encode(&self) -> Message {\n");
+    let generic = is_generic(&p.fields);
+    let mut enc = String::new();
+    enc.push_str("    /// Encodes the message (correlation id 0, partition id −1).\n");
+    enc.push_str("    pub fn encode(&self) -> Message {\n");
     let _ = writeln!(
-        out,
-        "        let {mut_}writer = MessageWriter::{ctor}(Self::MESSAGE_TYPE, {size});",
-        mut_ = if p.fields.is_empty() { "" } else { "mut " }
+        enc,
+        "        let {mut_}writer = MessageWriter::{ctor}({this}::MESSAGE_TYPE, {size});",
+        mut_ = if p.fields.is_empty() { "" } else { "mut " },
+        this = if generic {
+            format!("<{}>", p.struct_name)
+        } else {
+            "Self".into()
+        }
     );
     if !p.fields.is_empty() {
-        out.push_str("        let w = &mut writer;\n");
+        enc.push_str("        let w = &mut writer;\n");
     }
-    gen_encode_fixed(out, &p.fields, header);
-    gen_encode_var(out, &p.fields);
-    out.push_str("        writer.finish()\n    }\n\n");
+    gen_encode_fixed(&mut enc, &p.fields, header);
+    gen_encode_var(&mut enc, &p.fields);
+    enc.push_str("        writer.finish()\n    }\n\n");
+    if generic {
+        // Encoding takes any string type; the constants and `decode` belong to `S = String`.
+        encode_impl = enc;
+    } else {
+        out.push_str(&enc);
+    }
     // decode
     out.push_str("    /// Decodes the message, ignoring fields and frames it does not know.\n    ///\n    /// # Errors\n    /// When the message has another type or is malformed.\n");
     out.push_str("    pub fn decode(message: &Message) -> Result<Self, DecodeError> {\n");
@@ -329,6 +378,13 @@ pub(super) fn gen_message_part(out: &mut String, p: &Part) {
     gen_decode_fields(out, &p.fields, cp, false);
     let _ = writeln!(out, "        Ok({})", struct_init(&p.fields));
     out.push_str("    }\n}\n\n");
+    if generic {
+        let _ = writeln!(
+            out,
+            "impl<S: AsRef<str>> {}<S> {{\n{encode_impl}}}\n",
+            p.struct_name
+        );
+    }
     let _ = writeln!(
         out,
         "impl Codec for {n} {{\n    const MESSAGE_TYPE: i32 = {n}::MESSAGE_TYPE;\n    fn encode(&self) -> Message {{ {n}::encode(self) }}\n    fn decode(message: &Message) -> Result<Self, DecodeError> {{ {n}::decode(message) }}\n}}\n",

@@ -3,11 +3,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::codecs::{Field, Kind, Part, fields, gen_custom, gen_message_part};
+use super::codecs::{Field, Kind, Part, borrow_strings, fields, gen_custom, gen_message_part};
 use super::defs::{Definitions, load, parse_version};
 use super::names::{pascal, snake};
 use super::reference::{gen_ref_fn, reference_cases, reference_preamble};
 use super::{HEADER, rustfmt};
+
+/// Services whose requests take their plain string fields (map names) as a type parameter,
+/// so that a hot call encodes a borrowed name (see `codecs::borrow_strings`).
+const BORROWED_STRINGS: &[&str] = &["Map"];
 
 pub(super) fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
     let Definitions {
@@ -73,13 +77,19 @@ pub(super) fn generate(root: &Path) -> Result<Vec<(String, String)>, String> {
                     message_type: mtype,
                     since: msince,
                     label: format!("{}.{} request", s.name, m.name),
-                    fields: fields(
-                        m.request.params.as_deref().unwrap_or_default(),
-                        msince,
-                        16,
-                        &customs,
-                        &base,
-                    )?,
+                    fields: {
+                        let mut f = fields(
+                            m.request.params.as_deref().unwrap_or_default(),
+                            msince,
+                            16,
+                            &customs,
+                            &base,
+                        )?;
+                        if BORROWED_STRINGS.contains(&s.name.as_str()) {
+                            borrow_strings(&mut f);
+                        }
+                        f
+                    },
                     doc: m.doc.clone().unwrap_or_default(),
                     retryable: m.request.retryable,
                     partition_identifier: pid.clone(),

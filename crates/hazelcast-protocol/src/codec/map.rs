@@ -15,10 +15,13 @@ use crate::message::{Message, MessageWriter};
 #[doc = " If ttl is 0, then the entry lives forever.This method returns a clone of the previous value, not the original"]
 #[doc = " (identically equal) value previously put into the map.Time resolution for TTL is seconds. The given TTL value is"]
 #[doc = " rounded to the next closest second value."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutRequest {
+pub struct MapPutRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Value for the map entry."]
@@ -36,26 +39,6 @@ impl MapPutRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -76,6 +59,28 @@ impl MapPutRequest {
             thread_id,
             ttl,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutRequest>::MESSAGE_TYPE,
+            38 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -137,10 +142,13 @@ impl Codec for MapPutResponse {
 
 #[doc = " This method returns a clone of the original value, so modifying the returned value does not change the actual"]
 #[doc = " value in the map. You should put the modified value back to make changes visible to all nodes."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapGetRequest {
+pub struct MapGetRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -154,19 +162,6 @@ impl MapGetRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -183,6 +178,21 @@ impl MapGetRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapGetRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapGetRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -247,10 +257,13 @@ impl Codec for MapGetResponse {
 #[doc = " If this map permits null values, then a return value of null does not necessarily indicate that the map contained no mapping for the key; it's also"]
 #[doc = " possible that the map explicitly mapped the key to null. The map will not contain a mapping for the specified key once the"]
 #[doc = " call returns."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRemoveRequest {
+pub struct MapRemoveRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -264,19 +277,6 @@ impl MapRemoveRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -293,6 +293,21 @@ impl MapRemoveRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapRemoveRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapRemoveRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -353,10 +368,13 @@ impl Codec for MapRemoveResponse {
 }
 
 #[doc = " Replaces the entry for a key only if currently mapped to a given value."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapReplaceRequest {
+pub struct MapReplaceRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " New value for the map entry."]
@@ -372,25 +390,6 @@ impl MapReplaceRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -409,6 +408,27 @@ impl MapReplaceRequest {
             value,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapReplaceRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapReplaceRequest>::MESSAGE_TYPE,
+            30 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -469,10 +489,13 @@ impl Codec for MapReplaceResponse {
 }
 
 #[doc = " Replaces the the entry for a key only if existing values equal to the testValue"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapReplaceIfSameRequest {
+pub struct MapReplaceIfSameRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Test the existing value against this value to find if equal to this value."]
@@ -490,28 +513,6 @@ impl MapReplaceIfSameRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.test_value.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.test_value);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -532,6 +533,30 @@ impl MapReplaceIfSameRequest {
             value,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapReplaceIfSameRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapReplaceIfSameRequest>::MESSAGE_TYPE,
+            30 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.test_value.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.test_value);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -592,10 +617,13 @@ impl Codec for MapReplaceIfSameResponse {
 }
 
 #[doc = " Returns true if this map contains a mapping for the specified key."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapContainsKeyRequest {
+pub struct MapContainsKeyRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -609,19 +637,6 @@ impl MapContainsKeyRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -638,6 +653,21 @@ impl MapContainsKeyRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapContainsKeyRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapContainsKeyRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -699,10 +729,13 @@ impl Codec for MapContainsKeyResponse {
 
 #[doc = " Returns true if this map maps one or more keys to the specified value.This operation will probably require time"]
 #[doc = " linear in the map size for most implementations of the Map interface."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapContainsValueRequest {
+pub struct MapContainsValueRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Value to check if exists in the map."]
     pub value: Data,
 }
@@ -714,18 +747,6 @@ impl MapContainsValueRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -737,6 +758,20 @@ impl MapContainsValueRequest {
         let name = r.string()?;
         let value = r.data()?;
         Ok(Self { name, value })
+    }
+}
+
+impl<S: AsRef<str>> MapContainsValueRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapContainsValueRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -797,10 +832,13 @@ impl Codec for MapContainsValueResponse {
 }
 
 #[doc = " Removes the mapping for a key from this map if existing value equal to the this value"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRemoveIfSameRequest {
+pub struct MapRemoveIfSameRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Test the existing value against this value to find if equal to this value. Only remove the entry from the map if the value is equal to this value."]
@@ -816,25 +854,6 @@ impl MapRemoveIfSameRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -853,6 +872,27 @@ impl MapRemoveIfSameRequest {
             value,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapRemoveIfSameRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapRemoveIfSameRequest>::MESSAGE_TYPE,
+            30 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -918,10 +958,13 @@ impl Codec for MapRemoveIfSameResponse {
 #[doc = " for the specified key once the call returns."]
 #[doc = " This method breaks the contract of EntryListener. When an entry is removed by delete(), it fires an EntryEvent"]
 #[doc = " with a null oldValue. Also, a listener with predicates will have null values, so only keys can be queried via predicates"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapDeleteRequest {
+pub struct MapDeleteRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -935,19 +978,6 @@ impl MapDeleteRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -964,6 +994,21 @@ impl MapDeleteRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapDeleteRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapDeleteRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -1036,10 +1081,13 @@ impl Codec for MapDeleteResponse {
 
 #[doc = " If this map has a MapStore, this method flushes all the local dirty entries by calling MapStore.storeAll()"]
 #[doc = " and/or MapStore.deleteAll()."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapFlushRequest {
+pub struct MapFlushRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapFlushRequest {
@@ -1049,14 +1097,6 @@ impl MapFlushRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1067,6 +1107,19 @@ impl MapFlushRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapFlushRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapFlushRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -1123,10 +1176,13 @@ impl Codec for MapFlushResponse {
 #[doc = " Tries to remove the entry with the given key from this map within the specified timeout value."]
 #[doc = " If the key is already locked by another thread and/or member, then this operation will wait the timeout"]
 #[doc = " amount for acquiring the lock."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapTryRemoveRequest {
+pub struct MapTryRemoveRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -1142,20 +1198,6 @@ impl MapTryRemoveRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.timeout);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1174,6 +1216,22 @@ impl MapTryRemoveRequest {
             thread_id,
             timeout,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapTryRemoveRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapTryRemoveRequest>::MESSAGE_TYPE,
+            38 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.timeout);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -1236,10 +1294,13 @@ impl Codec for MapTryRemoveResponse {
 #[doc = " Tries to put the given key and value into this map within a specified timeout value. If this method returns false,"]
 #[doc = " it means that the caller thread could not acquire the lock for the key within the timeout duration,"]
 #[doc = " thus the put operation is not successful."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapTryPutRequest {
+pub struct MapTryPutRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " New value for the map entry."]
@@ -1257,26 +1318,6 @@ impl MapTryPutRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.timeout);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1297,6 +1338,28 @@ impl MapTryPutRequest {
             thread_id,
             timeout,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapTryPutRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapTryPutRequest>::MESSAGE_TYPE,
+            38 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.timeout);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -1358,10 +1421,13 @@ impl Codec for MapTryPutResponse {
 
 #[doc = " Same as put except that MapStore, if defined, will not be called to store/persist the entry."]
 #[doc = " If ttl is 0, then the entry lives forever."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutTransientRequest {
+pub struct MapPutTransientRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " New value for the map entry."]
@@ -1379,26 +1445,6 @@ impl MapPutTransientRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1419,6 +1465,28 @@ impl MapPutTransientRequest {
             thread_id,
             ttl,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutTransientRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutTransientRequest>::MESSAGE_TYPE,
+            38 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -1474,10 +1542,13 @@ impl Codec for MapPutTransientResponse {
 
 #[doc = " Puts an entry into this map with a given ttl (time to live) value if the specified key is not already associated"]
 #[doc = " with a value. Entry will expire and get evicted after the ttl."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutIfAbsentRequest {
+pub struct MapPutIfAbsentRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " New value for the map entry."]
@@ -1495,26 +1566,6 @@ impl MapPutIfAbsentRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1535,6 +1586,28 @@ impl MapPutIfAbsentRequest {
             thread_id,
             ttl,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutIfAbsentRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutIfAbsentRequest>::MESSAGE_TYPE,
+            38 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -1597,10 +1670,13 @@ impl Codec for MapPutIfAbsentResponse {
 #[doc = " Puts an entry into this map with a given ttl (time to live) value.Entry will expire and get evicted after the ttl"]
 #[doc = " If ttl is 0, then the entry lives forever. Similar to the put operation except that set doesn't"]
 #[doc = " return the old value, which is more efficient."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapSetRequest {
+pub struct MapSetRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " New value for the map entry."]
@@ -1618,26 +1694,6 @@ impl MapSetRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1658,6 +1714,28 @@ impl MapSetRequest {
             thread_id,
             ttl,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapSetRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapSetRequest>::MESSAGE_TYPE,
+            38 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -1716,10 +1794,13 @@ impl Codec for MapSetResponse {
 #[doc = " has been acquired."]
 #[doc = " Scope of the lock is this map only. Acquired lock is only for the key in this map. Locks are re-entrant,"]
 #[doc = " so if the key is locked N times then it should be unlocked N times before another thread can acquire it."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapLockRequest {
+pub struct MapLockRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -1737,21 +1818,6 @@ impl MapLockRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            46 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.put(&self.reference_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1772,6 +1838,23 @@ impl MapLockRequest {
             ttl,
             reference_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapLockRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapLockRequest>::MESSAGE_TYPE,
+            46 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.put(&self.reference_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -1829,10 +1912,13 @@ impl Codec for MapLockResponse {
 #[doc = " released.If the lock is not available, then the current thread becomes disabled for thread scheduling"]
 #[doc = " purposes and lies dormant until one of two things happens the lock is acquired by the current thread, or"]
 #[doc = " the specified waiting time elapses."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapTryLockRequest {
+pub struct MapTryLockRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -1852,22 +1938,6 @@ impl MapTryLockRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            54 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.lease);
-        w.put(&self.timeout);
-        w.put(&self.reference_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1890,6 +1960,24 @@ impl MapTryLockRequest {
             timeout,
             reference_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapTryLockRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapTryLockRequest>::MESSAGE_TYPE,
+            54 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.lease);
+        w.put(&self.timeout);
+        w.put(&self.reference_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -1950,10 +2038,13 @@ impl Codec for MapTryLockResponse {
 }
 
 #[doc = " Checks the lock for the specified key.If the lock is acquired then returns true, else returns false."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapIsLockedRequest {
+pub struct MapIsLockedRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry to check if it is locked."]
     pub key: Data,
 }
@@ -1965,18 +2056,6 @@ impl MapIsLockedRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -1988,6 +2067,20 @@ impl MapIsLockedRequest {
         let name = r.string()?;
         let key = r.data()?;
         Ok(Self { name, key })
+    }
+}
+
+impl<S: AsRef<str>> MapIsLockedRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapIsLockedRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -2051,10 +2144,13 @@ impl Codec for MapIsLockedResponse {
 #[doc = " If the current thread is the holder of this lock, then the hold count is decremented.If the hold count is zero,"]
 #[doc = " then the lock is released.  If the current thread is not the holder of this lock,"]
 #[doc = " then ILLEGAL_MONITOR_STATE is thrown."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapUnlockRequest {
+pub struct MapUnlockRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry to unlock"]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -2070,20 +2166,6 @@ impl MapUnlockRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            38 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.reference_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -2102,6 +2184,22 @@ impl MapUnlockRequest {
             thread_id,
             reference_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapUnlockRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapUnlockRequest>::MESSAGE_TYPE,
+            38 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.reference_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -2157,10 +2255,13 @@ impl Codec for MapUnlockResponse {
 
 #[doc = " Adds an interceptor for this map. Added interceptor will intercept operations"]
 #[doc = " and execute user defined methods and will cancel operations if user defined method throw exception."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddInterceptorRequest {
+pub struct MapAddInterceptorRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " interceptor to add"]
     pub interceptor: Data,
 }
@@ -2172,18 +2273,6 @@ impl MapAddInterceptorRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.interceptor.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.interceptor);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -2195,6 +2284,20 @@ impl MapAddInterceptorRequest {
         let name = r.string()?;
         let interceptor = r.data()?;
         Ok(Self { name, interceptor })
+    }
+}
+
+impl<S: AsRef<str>> MapAddInterceptorRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddInterceptorRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.interceptor.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.interceptor);
+        writer.finish()
     }
 }
 
@@ -2255,12 +2358,15 @@ impl Codec for MapAddInterceptorResponse {
 }
 
 #[doc = " Removes the given interceptor for this map so it will not intercept operations anymore."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRemoveInterceptorRequest {
+pub struct MapRemoveInterceptorRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " of interceptor"]
-    pub id: String,
+    pub id: S,
 }
 
 impl MapRemoveInterceptorRequest {
@@ -2270,18 +2376,6 @@ impl MapRemoveInterceptorRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.id.len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.string(&self.id);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -2293,6 +2387,20 @@ impl MapRemoveInterceptorRequest {
         let name = r.string()?;
         let id = r.string()?;
         Ok(Self { name, id })
+    }
+}
+
+impl<S: AsRef<str>> MapRemoveInterceptorRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapRemoveInterceptorRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.id.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.string(self.id.as_ref());
+        writer.finish()
     }
 }
 
@@ -2354,10 +2462,13 @@ impl Codec for MapRemoveInterceptorResponse {
 
 #[doc = " Adds a MapListener for this map. To receive an event, you should implement a corresponding MapListener"]
 #[doc = " sub-interface for that event."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddEntryListenerToKeyWithPredicateRequest {
+pub struct MapAddEntryListenerToKeyWithPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " predicate for filtering entries."]
@@ -2378,27 +2489,6 @@ impl MapAddEntryListenerToKeyWithPredicateRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            28 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.include_value);
-        w.put(&self.listener_flags);
-        w.put(&self.local_only);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -2421,6 +2511,29 @@ impl MapAddEntryListenerToKeyWithPredicateRequest {
             listener_flags,
             local_only,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapAddEntryListenerToKeyWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddEntryListenerToKeyWithPredicateRequest>::MESSAGE_TYPE,
+            28 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.include_value);
+        w.put(&self.listener_flags);
+        w.put(&self.local_only);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -2566,10 +2679,13 @@ impl Codec for MapAddEntryListenerToKeyWithPredicateEntryEvent {
 
 #[doc = " Adds an continuous entry listener for this map. Listener will get notified for map add/remove/update/evict events"]
 #[doc = " filtered by the given predicate."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddEntryListenerWithPredicateRequest {
+pub struct MapAddEntryListenerWithPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " predicate for filtering entries."]
     pub predicate: Data,
     #[doc = " true if EntryEvent should"]
@@ -2588,21 +2704,6 @@ impl MapAddEntryListenerWithPredicateRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            28 + 6 + self.name.len() + 6 + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.include_value);
-        w.put(&self.listener_flags);
-        w.put(&self.local_only);
-        w.string(&self.name);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -2623,6 +2724,23 @@ impl MapAddEntryListenerWithPredicateRequest {
             listener_flags,
             local_only,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapAddEntryListenerWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddEntryListenerWithPredicateRequest>::MESSAGE_TYPE,
+            28 + 6 + self.name.as_ref().len() + 6 + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.include_value);
+        w.put(&self.listener_flags);
+        w.put(&self.local_only);
+        w.string(self.name.as_ref());
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -2768,10 +2886,13 @@ impl Codec for MapAddEntryListenerWithPredicateEntryEvent {
 
 #[doc = " Adds a MapListener for this map. To receive an event, you should implement a corresponding MapListener"]
 #[doc = " sub-interface for that event."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddEntryListenerToKeyRequest {
+pub struct MapAddEntryListenerToKeyRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " true if EntryEvent should contain the value."]
@@ -2789,21 +2910,6 @@ impl MapAddEntryListenerToKeyRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            28 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.include_value);
-        w.put(&self.listener_flags);
-        w.put(&self.local_only);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -2824,6 +2930,23 @@ impl MapAddEntryListenerToKeyRequest {
             listener_flags,
             local_only,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapAddEntryListenerToKeyRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddEntryListenerToKeyRequest>::MESSAGE_TYPE,
+            28 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.include_value);
+        w.put(&self.listener_flags);
+        w.put(&self.local_only);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -2969,10 +3092,13 @@ impl Codec for MapAddEntryListenerToKeyEntryEvent {
 
 #[doc = " Adds a MapListener for this map. To receive an event, you should implement a corresponding MapListener"]
 #[doc = " sub-interface for that event."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddEntryListenerRequest {
+pub struct MapAddEntryListenerRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " true if EntryEvent should contain the value."]
     pub include_value: bool,
     #[doc = " flags of enabled listeners."]
@@ -2988,17 +3114,6 @@ impl MapAddEntryListenerRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 28 + 6 + self.name.len());
-        let w = &mut writer;
-        w.put(&self.include_value);
-        w.put(&self.listener_flags);
-        w.put(&self.local_only);
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3017,6 +3132,22 @@ impl MapAddEntryListenerRequest {
             listener_flags,
             local_only,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapAddEntryListenerRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddEntryListenerRequest>::MESSAGE_TYPE,
+            28 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.include_value);
+        w.put(&self.listener_flags);
+        w.put(&self.local_only);
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -3161,10 +3292,13 @@ impl Codec for MapAddEntryListenerEntryEvent {
 
 #[doc = " Removes the specified entry listener. If there is no such listener added before, this call does no change in the"]
 #[doc = " cluster and returns false."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRemoveEntryListenerRequest {
+pub struct MapRemoveEntryListenerRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " id of registered listener."]
     pub registration_id: Uuid,
 }
@@ -3176,15 +3310,6 @@ impl MapRemoveEntryListenerRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 39 + 6 + self.name.len());
-        let w = &mut writer;
-        w.put(&self.registration_id);
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3199,6 +3324,20 @@ impl MapRemoveEntryListenerRequest {
             name,
             registration_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapRemoveEntryListenerRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapRemoveEntryListenerRequest>::MESSAGE_TYPE,
+            39 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.registration_id);
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -3264,10 +3403,13 @@ impl Codec for MapRemoveEntryListenerResponse {
 #[doc = " IMPORTANT: Please see com.hazelcast.partition.PartitionLostListener for weaknesses."]
 #[doc = " IMPORTANT: Listeners registered from HazelcastClient may miss some of the map partition lost events due"]
 #[doc = " to design limitations."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddPartitionLostListenerRequest {
+pub struct MapAddPartitionLostListenerRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " if true fires events that originated from this node only, otherwise fires all events"]
     pub local_only: bool,
 }
@@ -3279,15 +3421,6 @@ impl MapAddPartitionLostListenerRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 23 + 6 + self.name.len());
-        let w = &mut writer;
-        w.put(&self.local_only);
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3299,6 +3432,20 @@ impl MapAddPartitionLostListenerRequest {
         let local_only = fixed::<bool>(p, 16)?;
         let name = r.string()?;
         Ok(Self { name, local_only })
+    }
+}
+
+impl<S: AsRef<str>> MapAddPartitionLostListenerRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddPartitionLostListenerRequest>::MESSAGE_TYPE,
+            23 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.local_only);
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -3406,10 +3553,13 @@ impl Codec for MapAddPartitionLostListenerMapPartitionLostEvent {
 
 #[doc = " Removes the specified map partition lost listener. If there is no such listener added before, this call does no"]
 #[doc = " change in the cluster and returns false."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRemovePartitionLostListenerRequest {
+pub struct MapRemovePartitionLostListenerRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " id of register"]
     pub registration_id: Uuid,
 }
@@ -3421,15 +3571,6 @@ impl MapRemovePartitionLostListenerRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 39 + 6 + self.name.len());
-        let w = &mut writer;
-        w.put(&self.registration_id);
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3444,6 +3585,20 @@ impl MapRemovePartitionLostListenerRequest {
             name,
             registration_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapRemovePartitionLostListenerRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapRemovePartitionLostListenerRequest>::MESSAGE_TYPE,
+            39 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.registration_id);
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -3507,10 +3662,13 @@ impl Codec for MapRemovePartitionLostListenerResponse {
 #[doc = " Returns the EntryView for the specified key."]
 #[doc = " This method returns a clone of original mapping, modifying the returned value does not change the actual value"]
 #[doc = " in the map. One should put modified value back to make changes visible to all nodes."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapGetEntryViewRequest {
+pub struct MapGetEntryViewRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " the key of the entry."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -3524,19 +3682,6 @@ impl MapGetEntryViewRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3553,6 +3698,21 @@ impl MapGetEntryViewRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapGetEntryViewRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapGetEntryViewRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -3618,10 +3778,13 @@ impl Codec for MapGetEntryViewResponse {
 
 #[doc = " Evicts the specified key from this map. If a MapStore is defined for this map, then the entry is not deleted"]
 #[doc = " from the underlying MapStore, evict only removes the entry from the memory."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEvictRequest {
+pub struct MapEvictRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " the specified key to evict from this map."]
     pub key: Data,
     #[doc = " The id of the user thread performing the operation. It is used to guarantee that only the lock holder thread (if a lock exists on the entry) can perform the requested operation."]
@@ -3635,19 +3798,6 @@ impl MapEvictRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3664,6 +3814,21 @@ impl MapEvictRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapEvictRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEvictRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -3726,10 +3891,13 @@ impl Codec for MapEvictResponse {
 #[doc = " Evicts all keys from this map except the locked ones. If a MapStore is defined for this map, deleteAll is not"]
 #[doc = " called by this method. If you do want to deleteAll to be called use the clear method. The EVICT_ALL event is"]
 #[doc = " fired for any registered listeners."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEvictAllRequest {
+pub struct MapEvictAllRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapEvictAllRequest {
@@ -3739,14 +3907,6 @@ impl MapEvictAllRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3757,6 +3917,19 @@ impl MapEvictAllRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapEvictAllRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEvictAllRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -3811,10 +3984,13 @@ impl Codec for MapEvictAllResponse {
 }
 
 #[doc = " Loads all keys into the store. This is a batch load operation so that an implementation can optimize the multiple loads."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapLoadAllRequest {
+pub struct MapLoadAllRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " when <code>true</code>, existing values in the Map will"]
     #[doc = " be replaced by those loaded from the MapLoader"]
     pub replace_existing_values: bool,
@@ -3827,15 +4003,6 @@ impl MapLoadAllRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 23 + 6 + self.name.len());
-        let w = &mut writer;
-        w.put(&self.replace_existing_values);
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3850,6 +4017,20 @@ impl MapLoadAllRequest {
             name,
             replace_existing_values,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapLoadAllRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapLoadAllRequest>::MESSAGE_TYPE,
+            23 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.replace_existing_values);
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -3904,10 +4085,13 @@ impl Codec for MapLoadAllResponse {
 }
 
 #[doc = " Loads the given keys. This is a batch load operation so that an implementation can optimize the multiple loads."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapLoadGivenKeysRequest {
+pub struct MapLoadGivenKeysRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " keys to load"]
     pub keys: Vec<Data>,
     #[doc = " when <code>true</code>, existing values in the Map will be replaced by those loaded from the MapLoader"]
@@ -3921,16 +4105,6 @@ impl MapLoadGivenKeysRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 23 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.put(&self.replace_existing_values);
-        w.string(&self.name);
-        w.list_var(&self.keys, |w, x0| w.data(x0));
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -3947,6 +4121,21 @@ impl MapLoadGivenKeysRequest {
             keys,
             replace_existing_values,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapLoadGivenKeysRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapLoadGivenKeysRequest>::MESSAGE_TYPE,
+            23 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.put(&self.replace_existing_values);
+        w.string(self.name.as_ref());
+        w.list_var(&self.keys, |w, x0| w.data(x0));
+        writer.finish()
     }
 }
 
@@ -4003,10 +4192,13 @@ impl Codec for MapLoadGivenKeysResponse {
 #[doc = " Returns a set clone of the keys contained in this map. The set is NOT backed by the map, so changes to the map"]
 #[doc = " are NOT reflected in the set, and vice-versa. This method is always executed by a distributed query, so it may"]
 #[doc = " throw a QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapKeySetRequest {
+pub struct MapKeySetRequest<S = String> {
     #[doc = " name of the map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapKeySetRequest {
@@ -4016,14 +4208,6 @@ impl MapKeySetRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4034,6 +4218,19 @@ impl MapKeySetRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapKeySetRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapKeySetRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -4098,10 +4295,13 @@ impl Codec for MapKeySetResponse {
 #[doc = " Please note that all the keys in the request should belong to the partition id to which this request is being sent, all keys"]
 #[doc = " matching to a different partition id shall be ignored. The API implementation using this request may need to send multiple"]
 #[doc = " of these request messages for filling a request for a key set if the keys belong to different partitions."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapGetAllRequest {
+pub struct MapGetAllRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " keys to get"]
     pub keys: Vec<Data>,
 }
@@ -4113,15 +4313,6 @@ impl MapGetAllRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "any key belongs to target partition";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.string(&self.name);
-        w.list_var(&self.keys, |w, x0| w.data(x0));
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4133,6 +4324,20 @@ impl MapGetAllRequest {
         let name = r.string()?;
         let keys = r.list_var(|r| r.data())?;
         Ok(Self { name, keys })
+    }
+}
+
+impl<S: AsRef<str>> MapGetAllRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapGetAllRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.list_var(&self.keys, |w, x0| w.data(x0));
+        writer.finish()
     }
 }
 
@@ -4196,10 +4401,13 @@ impl Codec for MapGetAllResponse {
 #[doc = " The collection is NOT backed by the map, so changes to the map are NOT reflected in the collection, and vice-versa."]
 #[doc = " This method is always executed by a distributed query, so it may throw a QueryResultSizeExceededException"]
 #[doc = " if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapValuesRequest {
+pub struct MapValuesRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapValuesRequest {
@@ -4209,14 +4417,6 @@ impl MapValuesRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4227,6 +4427,19 @@ impl MapValuesRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapValuesRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapValuesRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -4290,10 +4503,13 @@ impl Codec for MapValuesResponse {
 #[doc = " The collection is NOT backed by the map, so changes to the map are NOT reflected in the collection, and vice-versa."]
 #[doc = " This method is always executed by a distributed query, so it may throw a QueryResultSizeExceededException"]
 #[doc = " if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEntrySetRequest {
+pub struct MapEntrySetRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapEntrySetRequest {
@@ -4303,14 +4519,6 @@ impl MapEntrySetRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4321,6 +4529,19 @@ impl MapEntrySetRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapEntrySetRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEntrySetRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -4384,10 +4605,13 @@ impl Codec for MapEntrySetResponse {
 #[doc = " runs on all members in parallel.The set is NOT backed by the map, so changes to the map are NOT reflected in the"]
 #[doc = " set, and vice-versa. This method is always executed by a distributed query, so it may throw a"]
 #[doc = " QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapKeySetWithPredicateRequest {
+pub struct MapKeySetWithPredicateRequest<S = String> {
     #[doc = " name of map."]
-    pub name: String,
+    pub name: S,
     #[doc = " specified query criteria."]
     pub predicate: Data,
 }
@@ -4399,18 +4623,6 @@ impl MapKeySetWithPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4422,6 +4634,20 @@ impl MapKeySetWithPredicateRequest {
         let name = r.string()?;
         let predicate = r.data()?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapKeySetWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapKeySetWithPredicateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -4485,10 +4711,13 @@ impl Codec for MapKeySetWithPredicateResponse {
 #[doc = " runs on all members in parallel. The collection is NOT backed by the map, so changes to the map are NOT reflected"]
 #[doc = " in the collection, and vice-versa. This method is always executed by a distributed query, so it may throw a"]
 #[doc = " QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapValuesWithPredicateRequest {
+pub struct MapValuesWithPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " specified query criteria."]
     pub predicate: Data,
 }
@@ -4500,18 +4729,6 @@ impl MapValuesWithPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4523,6 +4740,20 @@ impl MapValuesWithPredicateRequest {
         let name = r.string()?;
         let predicate = r.data()?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapValuesWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapValuesWithPredicateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -4586,10 +4817,13 @@ impl Codec for MapValuesWithPredicateResponse {
 #[doc = " runs on all members in parallel. The collection is NOT backed by the map, so changes to the map are NOT reflected"]
 #[doc = " in the collection, and vice-versa. This method is always executed by a distributed query, so it may throw a"]
 #[doc = " QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEntriesWithPredicateRequest {
+pub struct MapEntriesWithPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " specified query criteria."]
     pub predicate: Data,
 }
@@ -4601,18 +4835,6 @@ impl MapEntriesWithPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4624,6 +4846,20 @@ impl MapEntriesWithPredicateRequest {
         let name = r.string()?;
         let predicate = r.data()?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapEntriesWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEntriesWithPredicateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -4684,10 +4920,13 @@ impl Codec for MapEntriesWithPredicateResponse {
 }
 
 #[doc = " Adds an index to this map with specified configuration."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddIndexRequest {
+pub struct MapAddIndexRequest<S = String> {
     #[doc = " Name of map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Index configuration."]
     pub index_config: custom::IndexConfig,
 }
@@ -4699,15 +4938,6 @@ impl MapAddIndexRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.string(&self.name);
-        self.index_config.encode_into(w);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4719,6 +4949,20 @@ impl MapAddIndexRequest {
         let name = r.string()?;
         let index_config = custom::IndexConfig::decode_from(r)?;
         Ok(Self { name, index_config })
+    }
+}
+
+impl<S: AsRef<str>> MapAddIndexRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddIndexRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        self.index_config.encode_into(w);
+        writer.finish()
     }
 }
 
@@ -4774,10 +5018,13 @@ impl Codec for MapAddIndexResponse {
 
 #[doc = " Returns the number of key-value mappings in this map.  If the map contains more than Integer.MAX_VALUE elements,"]
 #[doc = " returns Integer.MAX_VALUE"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapSizeRequest {
+pub struct MapSizeRequest<S = String> {
     #[doc = " of map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapSizeRequest {
@@ -4787,14 +5034,6 @@ impl MapSizeRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4805,6 +5044,19 @@ impl MapSizeRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapSizeRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapSizeRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -4865,10 +5117,13 @@ impl Codec for MapSizeResponse {
 }
 
 #[doc = " Returns true if this map contains no key-value mappings."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapIsEmptyRequest {
+pub struct MapIsEmptyRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapIsEmptyRequest {
@@ -4878,14 +5133,6 @@ impl MapIsEmptyRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -4896,6 +5143,19 @@ impl MapIsEmptyRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapIsEmptyRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapIsEmptyRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -4962,10 +5222,13 @@ impl Codec for MapIsEmptyResponse {
 #[doc = " Please note that all the keys in the request should belong to the partition id to which this request is being sent, all keys"]
 #[doc = " matching to a different partition id shall be ignored. The API implementation using this request may need to send multiple"]
 #[doc = " of these request messages for filling a request for a key set if the keys belong to different partitions."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutAllRequest {
+pub struct MapPutAllRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " mappings to be stored in this map"]
     pub entries: Vec<(Data, Data)>,
     #[doc = " should trigger MapLoader for elements not in this map"]
@@ -4982,24 +5245,6 @@ impl MapPutAllRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "any key belongs to target partition";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 23 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        let mut fixed_end = 16;
-        match &self.trigger_map_loader {
-            Some(v) => {
-                w.put(v);
-                fixed_end = 17;
-            }
-            None => w.put_bytes(&[0; 1]),
-        }
-        w.truncate_open_payload(fixed_end);
-        w.string(&self.name);
-        w.entry_list_var(&self.entries, |w, k0| w.data(k0), |w, v0| w.data(v0));
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5016,6 +5261,29 @@ impl MapPutAllRequest {
             entries,
             trigger_map_loader,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutAllRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutAllRequest>::MESSAGE_TYPE,
+            23 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        let mut fixed_end = 16;
+        match &self.trigger_map_loader {
+            Some(v) => {
+                w.put(v);
+                fixed_end = 17;
+            }
+            None => w.put_bytes(&[0; 1]),
+        }
+        w.truncate_open_payload(fixed_end);
+        w.string(self.name.as_ref());
+        w.entry_list_var(&self.entries, |w, k0| w.data(k0), |w, v0| w.data(v0));
+        writer.finish()
     }
 }
 
@@ -5072,10 +5340,13 @@ impl Codec for MapPutAllResponse {
 #[doc = " This method clears the map and invokes MapStore#deleteAll deleteAll on MapStore which, if connected to a database,"]
 #[doc = " will delete the records from that database. The MAP_CLEARED event is fired for any registered listeners."]
 #[doc = " To clear a map without calling MapStore#deleteAll, use #evictAll."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapClearRequest {
+pub struct MapClearRequest<S = String> {
     #[doc = " of map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapClearRequest {
@@ -5085,14 +5356,6 @@ impl MapClearRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5103,6 +5366,19 @@ impl MapClearRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapClearRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapClearRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -5158,10 +5434,13 @@ impl Codec for MapClearResponse {
 
 #[doc = " Applies the user defined EntryProcessor to the entry mapped by the key. Returns the the object which is result of"]
 #[doc = " the process() method of EntryProcessor."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapExecuteOnKeyRequest {
+pub struct MapExecuteOnKeyRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " processor to execute on the map entry"]
     pub entry_processor: Data,
     #[doc = " the key of the map entry."]
@@ -5177,25 +5456,6 @@ impl MapExecuteOnKeyRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6
-                + self.name.len()
-                + 6
-                + self.entry_processor.as_bytes().len()
-                + 6
-                + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.entry_processor);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5214,6 +5474,27 @@ impl MapExecuteOnKeyRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapExecuteOnKeyRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapExecuteOnKeyRequest>::MESSAGE_TYPE,
+            30 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.entry_processor.as_bytes().len()
+                + 6
+                + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.entry_processor);
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -5276,10 +5557,13 @@ impl Codec for MapExecuteOnKeyResponse {
 #[doc = " Applies the user defined EntryProcessor to the entry mapped by the key. Returns immediately with a Future"]
 #[doc = " representing that task.EntryProcessor is not cancellable, so calling Future.cancel() method won't cancel the"]
 #[doc = " operation of EntryProcessor."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapSubmitToKeyRequest {
+pub struct MapSubmitToKeyRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " entry processor to be executed on the entry."]
     pub entry_processor: Data,
     #[doc = " the key of the map entry."]
@@ -5295,25 +5579,6 @@ impl MapSubmitToKeyRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6
-                + self.name.len()
-                + 6
-                + self.entry_processor.as_bytes().len()
-                + 6
-                + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.string(&self.name);
-        w.data(&self.entry_processor);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5332,6 +5597,27 @@ impl MapSubmitToKeyRequest {
             key,
             thread_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapSubmitToKeyRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapSubmitToKeyRequest>::MESSAGE_TYPE,
+            30 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.entry_processor.as_bytes().len()
+                + 6
+                + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.string(self.name.as_ref());
+        w.data(&self.entry_processor);
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -5392,10 +5678,13 @@ impl Codec for MapSubmitToKeyResponse {
 }
 
 #[doc = " Applies the user defined EntryProcessor to the all entries in the map.Returns the results mapped by each key in the map."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapExecuteOnAllKeysRequest {
+pub struct MapExecuteOnAllKeysRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " entry processor to be executed."]
     pub entry_processor: Data,
 }
@@ -5407,18 +5696,6 @@ impl MapExecuteOnAllKeysRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.entry_processor.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.entry_processor);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5433,6 +5710,20 @@ impl MapExecuteOnAllKeysRequest {
             name,
             entry_processor,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapExecuteOnAllKeysRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapExecuteOnAllKeysRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.entry_processor.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.entry_processor);
+        writer.finish()
     }
 }
 
@@ -5494,10 +5785,13 @@ impl Codec for MapExecuteOnAllKeysResponse {
 
 #[doc = " Applies the user defined EntryProcessor to the entries in the map which satisfies provided predicate."]
 #[doc = " Returns the results mapped by each key in the map."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapExecuteWithPredicateRequest {
+pub struct MapExecuteWithPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " entry processor to be executed."]
     pub entry_processor: Data,
     #[doc = " specified query criteria."]
@@ -5511,24 +5805,6 @@ impl MapExecuteWithPredicateRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6
-                + self.name.len()
-                + 6
-                + self.entry_processor.as_bytes().len()
-                + 6
-                + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.entry_processor);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5545,6 +5821,26 @@ impl MapExecuteWithPredicateRequest {
             entry_processor,
             predicate,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapExecuteWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapExecuteWithPredicateRequest>::MESSAGE_TYPE,
+            22 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.entry_processor.as_bytes().len()
+                + 6
+                + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.entry_processor);
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -5606,10 +5902,13 @@ impl Codec for MapExecuteWithPredicateResponse {
 
 #[doc = " Applies the user defined EntryProcessor to the entries mapped by the collection of keys.The results mapped by"]
 #[doc = " each key in the collection."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapExecuteOnKeysRequest {
+pub struct MapExecuteOnKeysRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " entry processor to be executed."]
     pub entry_processor: Data,
     #[doc = " The keys for the entries for which the entry processor shall be executed on."]
@@ -5623,19 +5922,6 @@ impl MapExecuteOnKeysRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.entry_processor.as_bytes().len() + 64,
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.entry_processor);
-        w.list_var(&self.keys, |w, x0| w.data(x0));
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5652,6 +5938,21 @@ impl MapExecuteOnKeysRequest {
             entry_processor,
             keys,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapExecuteOnKeysRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapExecuteOnKeysRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.entry_processor.as_bytes().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.entry_processor);
+        w.list_var(&self.keys, |w, x0| w.data(x0));
+        writer.finish()
     }
 }
 
@@ -5713,10 +6014,13 @@ impl Codec for MapExecuteOnKeysResponse {
 
 #[doc = " Releases the lock for the specified key regardless of the lock owner.It always successfully unlocks the key,"]
 #[doc = " never blocks,and returns immediately."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapForceUnlockRequest {
+pub struct MapForceUnlockRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " the key of the map entry."]
     pub key: Data,
     #[doc = " The client-wide unique id for this request. It is used to make the request idempotent by sending the same reference id during retries."]
@@ -5730,19 +6034,6 @@ impl MapForceUnlockRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.reference_id);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5759,6 +6050,21 @@ impl MapForceUnlockRequest {
             key,
             reference_id,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapForceUnlockRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapForceUnlockRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.reference_id);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -5816,10 +6122,13 @@ impl Codec for MapForceUnlockResponse {
 #[doc = " runs on all members in parallel. The collection is NOT backed by the map, so changes to the map are NOT reflected"]
 #[doc = " in the collection, and vice-versa. This method is always executed by a distributed query, so it may throw a"]
 #[doc = " QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapKeySetWithPagingPredicateRequest {
+pub struct MapKeySetWithPagingPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " specified query criteria."]
     pub predicate: custom::PagingPredicateHolder,
 }
@@ -5831,15 +6140,6 @@ impl MapKeySetWithPagingPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.string(&self.name);
-        self.predicate.encode_into(w);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5851,6 +6151,20 @@ impl MapKeySetWithPagingPredicateRequest {
         let name = r.string()?;
         let predicate = custom::PagingPredicateHolder::decode_from(r)?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapKeySetWithPagingPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapKeySetWithPagingPredicateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        self.predicate.encode_into(w);
+        writer.finish()
     }
 }
 
@@ -5922,10 +6236,13 @@ impl Codec for MapKeySetWithPagingPredicateResponse {
 #[doc = " runs on all members in parallel. The collection is NOT backed by the map, so changes to the map are NOT reflected"]
 #[doc = " in the collection, and vice-versa. This method is always executed by a distributed query, so it may throw a"]
 #[doc = " QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapValuesWithPagingPredicateRequest {
+pub struct MapValuesWithPagingPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " specified query criteria."]
     pub predicate: custom::PagingPredicateHolder,
 }
@@ -5937,15 +6254,6 @@ impl MapValuesWithPagingPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.string(&self.name);
-        self.predicate.encode_into(w);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -5957,6 +6265,20 @@ impl MapValuesWithPagingPredicateRequest {
         let name = r.string()?;
         let predicate = custom::PagingPredicateHolder::decode_from(r)?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapValuesWithPagingPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapValuesWithPagingPredicateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        self.predicate.encode_into(w);
+        writer.finish()
     }
 }
 
@@ -6028,10 +6350,13 @@ impl Codec for MapValuesWithPagingPredicateResponse {
 #[doc = " runs on all members in parallel. The collection is NOT backed by the map, so changes to the map are NOT reflected"]
 #[doc = " in the collection, and vice-versa. This method is always executed by a distributed query, so it may throw a"]
 #[doc = " QueryResultSizeExceededException if query result size limit is configured."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEntriesWithPagingPredicateRequest {
+pub struct MapEntriesWithPagingPredicateRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " specified query criteria."]
     pub predicate: custom::PagingPredicateHolder,
 }
@@ -6043,15 +6368,6 @@ impl MapEntriesWithPagingPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.string(&self.name);
-        self.predicate.encode_into(w);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6063,6 +6379,20 @@ impl MapEntriesWithPagingPredicateRequest {
         let name = r.string()?;
         let predicate = custom::PagingPredicateHolder::decode_from(r)?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapEntriesWithPagingPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEntriesWithPagingPredicateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        self.predicate.encode_into(w);
+        writer.finish()
     }
 }
 
@@ -6131,10 +6461,13 @@ impl Codec for MapEntriesWithPagingPredicateResponse {
 }
 
 #[doc = " Fetches specified number of keys from the specified partition starting from specified table index."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapFetchKeysRequest {
+pub struct MapFetchKeysRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " The index-size pairs that define the state of iteration"]
     pub iteration_pointers: Vec<(i32, i32)>,
     #[doc = " The number of items to be batched"]
@@ -6148,16 +6481,6 @@ impl MapFetchKeysRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "partitionId";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 26 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.put(&self.batch);
-        w.string(&self.name);
-        w.entry_list_fixed(&self.iteration_pointers);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6174,6 +6497,21 @@ impl MapFetchKeysRequest {
             iteration_pointers,
             batch,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapFetchKeysRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapFetchKeysRequest>::MESSAGE_TYPE,
+            26 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.put(&self.batch);
+        w.string(self.name.as_ref());
+        w.entry_list_fixed(&self.iteration_pointers);
+        writer.finish()
     }
 }
 
@@ -6241,10 +6579,13 @@ impl Codec for MapFetchKeysResponse {
 }
 
 #[doc = " Fetches specified number of entries from the specified partition starting from specified table index."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapFetchEntriesRequest {
+pub struct MapFetchEntriesRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " The index-size pairs that define the state of iteration"]
     pub iteration_pointers: Vec<(i32, i32)>,
     #[doc = " The number of items to be batched"]
@@ -6258,16 +6599,6 @@ impl MapFetchEntriesRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "partitionId";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 26 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.put(&self.batch);
-        w.string(&self.name);
-        w.entry_list_fixed(&self.iteration_pointers);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6284,6 +6615,21 @@ impl MapFetchEntriesRequest {
             iteration_pointers,
             batch,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapFetchEntriesRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapFetchEntriesRequest>::MESSAGE_TYPE,
+            26 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.put(&self.batch);
+        w.string(self.name.as_ref());
+        w.entry_list_fixed(&self.iteration_pointers);
+        writer.finish()
     }
 }
 
@@ -6351,10 +6697,13 @@ impl Codec for MapFetchEntriesResponse {
 }
 
 #[doc = " Applies the aggregation logic on all map entries and returns the result"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAggregateRequest {
+pub struct MapAggregateRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " aggregator to aggregate the entries with"]
     pub aggregator: Data,
 }
@@ -6366,18 +6715,6 @@ impl MapAggregateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.aggregator.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.aggregator);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6389,6 +6726,20 @@ impl MapAggregateRequest {
         let name = r.string()?;
         let aggregator = r.data()?;
         Ok(Self { name, aggregator })
+    }
+}
+
+impl<S: AsRef<str>> MapAggregateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAggregateRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.aggregator.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.aggregator);
+        writer.finish()
     }
 }
 
@@ -6449,10 +6800,13 @@ impl Codec for MapAggregateResponse {
 }
 
 #[doc = " Applies the aggregation logic on map entries filtered with the Predicate and returns the result"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAggregateWithPredicateRequest {
+pub struct MapAggregateWithPredicateRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " aggregator to aggregate the entries with"]
     pub aggregator: Data,
     #[doc = " predicate to filter the entries with"]
@@ -6466,24 +6820,6 @@ impl MapAggregateWithPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6
-                + self.name.len()
-                + 6
-                + self.aggregator.as_bytes().len()
-                + 6
-                + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.aggregator);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6500,6 +6836,26 @@ impl MapAggregateWithPredicateRequest {
             aggregator,
             predicate,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapAggregateWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAggregateWithPredicateRequest>::MESSAGE_TYPE,
+            22 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.aggregator.as_bytes().len()
+                + 6
+                + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.aggregator);
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -6561,10 +6917,13 @@ impl Codec for MapAggregateWithPredicateResponse {
 }
 
 #[doc = " Applies the projection logic on all map entries and returns the result"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapProjectRequest {
+pub struct MapProjectRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " projection to transform the entries with. May return null."]
     pub projection: Data,
 }
@@ -6576,18 +6935,6 @@ impl MapProjectRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.projection.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.projection);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6599,6 +6946,20 @@ impl MapProjectRequest {
         let name = r.string()?;
         let projection = r.data()?;
         Ok(Self { name, projection })
+    }
+}
+
+impl<S: AsRef<str>> MapProjectRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapProjectRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.projection.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.projection);
+        writer.finish()
     }
 }
 
@@ -6659,10 +7020,13 @@ impl Codec for MapProjectResponse {
 }
 
 #[doc = " Applies the projection logic on map entries filtered with the Predicate and returns the result"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapProjectWithPredicateRequest {
+pub struct MapProjectWithPredicateRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " projection to transform the entries with. May return null."]
     pub projection: Data,
     #[doc = " predicate to filter the entries with"]
@@ -6676,24 +7040,6 @@ impl MapProjectWithPredicateRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6
-                + self.name.len()
-                + 6
-                + self.projection.as_bytes().len()
-                + 6
-                + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.projection);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6710,6 +7056,26 @@ impl MapProjectWithPredicateRequest {
             projection,
             predicate,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapProjectWithPredicateRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapProjectWithPredicateRequest>::MESSAGE_TYPE,
+            22 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.projection.as_bytes().len()
+                + 6
+                + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.projection);
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -6878,10 +7244,13 @@ impl Codec for MapFetchNearCacheInvalidationMetadataResponse {
 }
 
 #[doc = " Removes all entries which match with the supplied predicate"]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapRemoveAllRequest {
+pub struct MapRemoveAllRequest<S = String> {
     #[doc = " map name."]
-    pub name: String,
+    pub name: S,
     #[doc = " used to select entries to be removed from map."]
     pub predicate: Data,
 }
@@ -6893,18 +7262,6 @@ impl MapRemoveAllRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -6916,6 +7273,20 @@ impl MapRemoveAllRequest {
         let name = r.string()?;
         let predicate = r.data()?;
         Ok(Self { name, predicate })
+    }
+}
+
+impl<S: AsRef<str>> MapRemoveAllRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapRemoveAllRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -6970,10 +7341,13 @@ impl Codec for MapRemoveAllResponse {
 }
 
 #[doc = " Adds listener to map. This listener will be used to listen near cache invalidation events."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapAddNearCacheInvalidationListenerRequest {
+pub struct MapAddNearCacheInvalidationListenerRequest<S = String> {
     #[doc = " name of the map"]
-    pub name: String,
+    pub name: S,
     #[doc = " flags of enabled listeners."]
     pub listener_flags: i32,
     #[doc = " if true fires events that originated from this node only, otherwise fires all events"]
@@ -6987,16 +7361,6 @@ impl MapAddNearCacheInvalidationListenerRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "-1";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 27 + 6 + self.name.len());
-        let w = &mut writer;
-        w.put(&self.listener_flags);
-        w.put(&self.local_only);
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7013,6 +7377,21 @@ impl MapAddNearCacheInvalidationListenerRequest {
             listener_flags,
             local_only,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapAddNearCacheInvalidationListenerRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapAddNearCacheInvalidationListenerRequest>::MESSAGE_TYPE,
+            27 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.listener_flags);
+        w.put(&self.local_only);
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -7193,10 +7572,13 @@ impl Codec for MapAddNearCacheInvalidationListenerIMapBatchInvalidationEvent {
 
 #[doc = " Fetches the specified number of entries from the specified partition starting from specified table index"]
 #[doc = " that match the predicate and applies the projection logic on them."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapFetchWithQueryRequest {
+pub struct MapFetchWithQueryRequest<S = String> {
     #[doc = " Name of the map"]
-    pub name: String,
+    pub name: S,
     #[doc = " The index-size pairs that define the state of iteration"]
     pub iteration_pointers: Vec<(i32, i32)>,
     #[doc = " The number of items to be batched"]
@@ -7214,27 +7596,6 @@ impl MapFetchWithQueryRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "partitionId";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            26 + 6
-                + self.name.len()
-                + 64
-                + 6
-                + self.projection.as_bytes().len()
-                + 6
-                + self.predicate.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.batch);
-        w.string(&self.name);
-        w.entry_list_fixed(&self.iteration_pointers);
-        w.data(&self.projection);
-        w.data(&self.predicate);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7255,6 +7616,29 @@ impl MapFetchWithQueryRequest {
             projection,
             predicate,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapFetchWithQueryRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapFetchWithQueryRequest>::MESSAGE_TYPE,
+            26 + 6
+                + self.name.as_ref().len()
+                + 64
+                + 6
+                + self.projection.as_bytes().len()
+                + 6
+                + self.predicate.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.batch);
+        w.string(self.name.as_ref());
+        w.entry_list_fixed(&self.iteration_pointers);
+        w.data(&self.projection);
+        w.data(&self.predicate);
+        writer.finish()
     }
 }
 
@@ -7324,10 +7708,13 @@ impl Codec for MapFetchWithQueryResponse {
 #[doc = " Performs the initial subscription to the map event journal."]
 #[doc = " This includes retrieving the event journal sequences of the"]
 #[doc = " oldest and newest event in the journal."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEventJournalSubscribeRequest {
+pub struct MapEventJournalSubscribeRequest<S = String> {
     #[doc = " name of the map"]
-    pub name: String,
+    pub name: S,
 }
 
 impl MapEventJournalSubscribeRequest {
@@ -7337,14 +7724,6 @@ impl MapEventJournalSubscribeRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "partitionId";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len());
-        let w = &mut writer;
-        w.string(&self.name);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7355,6 +7734,19 @@ impl MapEventJournalSubscribeRequest {
         let _p = r.initial(Self::MESSAGE_TYPE, crate::message::REQUEST_FIXED_OFFSET)?;
         let name = r.string()?;
         Ok(Self { name })
+    }
+}
+
+impl<S: AsRef<str>> MapEventJournalSubscribeRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEventJournalSubscribeRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        writer.finish()
     }
 }
 
@@ -7430,10 +7822,13 @@ impl Codec for MapEventJournalSubscribeResponse {
 #[doc = " call will wait until it has sufficient items."]
 #[doc = " The predicate, filter and projection may be {@code null} in which case all elements are returned"]
 #[doc = " and no projection is applied."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapEventJournalReadRequest {
+pub struct MapEventJournalReadRequest<S = String> {
     #[doc = " name of the map"]
-    pub name: String,
+    pub name: S,
     #[doc = " the startSequence of the first item to read"]
     pub start_sequence: i64,
     #[doc = " the minimum number of items to read."]
@@ -7453,20 +7848,6 @@ impl MapEventJournalReadRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "partitionId";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer =
-            MessageWriter::request(Self::MESSAGE_TYPE, 38 + 6 + self.name.len() + 64 + 64);
-        let w = &mut writer;
-        w.put(&self.start_sequence);
-        w.put(&self.min_size);
-        w.put(&self.max_size);
-        w.string(&self.name);
-        w.nullable(self.predicate.as_ref(), |w, n| w.data(n));
-        w.nullable(self.projection.as_ref(), |w, n| w.data(n));
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7489,6 +7870,24 @@ impl MapEventJournalReadRequest {
             predicate,
             projection,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapEventJournalReadRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapEventJournalReadRequest>::MESSAGE_TYPE,
+            38 + 6 + self.name.as_ref().len() + 64 + 64,
+        );
+        let w = &mut writer;
+        w.put(&self.start_sequence);
+        w.put(&self.min_size);
+        w.put(&self.max_size);
+        w.string(self.name.as_ref());
+        w.nullable(self.predicate.as_ref(), |w, n| w.data(n));
+        w.nullable(self.projection.as_ref(), |w, n| w.data(n));
+        writer.finish()
     }
 }
 
@@ -7578,10 +7977,13 @@ impl Codec for MapEventJournalReadResponse {
 #[doc = " <b>Warning:</b>"]
 #[doc = " <p>"]
 #[doc = " Time resolution for TTL is seconds. The given TTL value is rounded to the next closest second value."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapSetTtlRequest {
+pub struct MapSetTtlRequest<S = String> {
     #[doc = " Name of the map"]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry"]
     pub key: Data,
     #[doc = " The duration in milliseconds after which this entry shall be deleted. O means infinite."]
@@ -7595,19 +7997,6 @@ impl MapSetTtlRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            30 + 6 + self.name.len() + 6 + self.key.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.ttl);
-        w.string(&self.name);
-        w.data(&self.key);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7620,6 +8009,21 @@ impl MapSetTtlRequest {
         let name = r.string()?;
         let key = r.data()?;
         Ok(Self { name, key, ttl })
+    }
+}
+
+impl<S: AsRef<str>> MapSetTtlRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapSetTtlRequest>::MESSAGE_TYPE,
+            30 + 6 + self.name.as_ref().len() + 6 + self.key.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.ttl);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        writer.finish()
     }
 }
 
@@ -7683,10 +8087,13 @@ impl Codec for MapSetTtlResponse {
 #[doc = " If ttl is 0, then the entry lives forever.This method returns a clone of the previous value, not the original"]
 #[doc = " (identically equal) value previously put into the map.Time resolution for TTL is seconds. The given TTL value is"]
 #[doc = " rounded to the next closest second value."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutWithMaxIdleRequest {
+pub struct MapPutWithMaxIdleRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Value for the map entry."]
@@ -7707,27 +8114,6 @@ impl MapPutWithMaxIdleRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            46 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.put(&self.max_idle);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7750,6 +8136,29 @@ impl MapPutWithMaxIdleRequest {
             ttl,
             max_idle,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutWithMaxIdleRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutWithMaxIdleRequest>::MESSAGE_TYPE,
+            46 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.put(&self.max_idle);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -7811,10 +8220,13 @@ impl Codec for MapPutWithMaxIdleResponse {
 
 #[doc = " Same as put except that MapStore, if defined, will not be called to store/persist the entry."]
 #[doc = " If ttl and maxIdle are 0, then the entry lives forever."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutTransientWithMaxIdleRequest {
+pub struct MapPutTransientWithMaxIdleRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Value for the map entry."]
@@ -7835,27 +8247,6 @@ impl MapPutTransientWithMaxIdleRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            46 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.put(&self.max_idle);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -7878,6 +8269,29 @@ impl MapPutTransientWithMaxIdleRequest {
             ttl,
             max_idle,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutTransientWithMaxIdleRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutTransientWithMaxIdleRequest>::MESSAGE_TYPE,
+            46 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.put(&self.max_idle);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -7940,10 +8354,13 @@ impl Codec for MapPutTransientWithMaxIdleResponse {
 
 #[doc = " Puts an entry into this map with a given ttl (time to live) value if the specified key is not already associated"]
 #[doc = " with a value. Entry will expire and get evicted after the ttl or maxIdle, whichever comes first."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutIfAbsentWithMaxIdleRequest {
+pub struct MapPutIfAbsentWithMaxIdleRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Value for the map entry."]
@@ -7964,27 +8381,6 @@ impl MapPutIfAbsentWithMaxIdleRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            46 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.put(&self.max_idle);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -8007,6 +8403,29 @@ impl MapPutIfAbsentWithMaxIdleRequest {
             ttl,
             max_idle,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapPutIfAbsentWithMaxIdleRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutIfAbsentWithMaxIdleRequest>::MESSAGE_TYPE,
+            46 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.put(&self.max_idle);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -8072,10 +8491,13 @@ impl Codec for MapPutIfAbsentWithMaxIdleResponse {
 #[doc = " If ttl and maxIdle are 0, then the entry lives forever."]
 #[doc = " "]
 #[doc = " Similar to the put operation except that set doesn't return the old value, which is more efficient."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapSetWithMaxIdleRequest {
+pub struct MapSetWithMaxIdleRequest<S = String> {
     #[doc = " Name of the map."]
-    pub name: String,
+    pub name: S,
     #[doc = " Key for the map entry."]
     pub key: Data,
     #[doc = " Value for the map entry."]
@@ -8096,27 +8518,6 @@ impl MapSetWithMaxIdleRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "key";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            46 + 6
-                + self.name.len()
-                + 6
-                + self.key.as_bytes().len()
-                + 6
-                + self.value.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.put(&self.thread_id);
-        w.put(&self.ttl);
-        w.put(&self.max_idle);
-        w.string(&self.name);
-        w.data(&self.key);
-        w.data(&self.value);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -8139,6 +8540,29 @@ impl MapSetWithMaxIdleRequest {
             ttl,
             max_idle,
         })
+    }
+}
+
+impl<S: AsRef<str>> MapSetWithMaxIdleRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapSetWithMaxIdleRequest>::MESSAGE_TYPE,
+            46 + 6
+                + self.name.as_ref().len()
+                + 6
+                + self.key.as_bytes().len()
+                + 6
+                + self.value.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.put(&self.thread_id);
+        w.put(&self.ttl);
+        w.put(&self.max_idle);
+        w.string(self.name.as_ref());
+        w.data(&self.key);
+        w.data(&self.value);
+        writer.finish()
     }
 }
 
@@ -8201,10 +8625,13 @@ impl Codec for MapSetWithMaxIdleResponse {
 #[doc = " Replaces each entry's value with the result of invoking the given"]
 #[doc = " function on that entry until all entries have been processed in the targetted partition"]
 #[doc = " or the function throws an exception."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapReplaceAllRequest {
+pub struct MapReplaceAllRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " the function to apply to each entry."]
     pub function: Data,
 }
@@ -8216,18 +8643,6 @@ impl MapReplaceAllRequest {
     pub const RETRYABLE: bool = true;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "partitionId";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(
-            Self::MESSAGE_TYPE,
-            22 + 6 + self.name.len() + 6 + self.function.as_bytes().len(),
-        );
-        let w = &mut writer;
-        w.string(&self.name);
-        w.data(&self.function);
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -8239,6 +8654,20 @@ impl MapReplaceAllRequest {
         let name = r.string()?;
         let function = r.data()?;
         Ok(Self { name, function })
+    }
+}
+
+impl<S: AsRef<str>> MapReplaceAllRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapReplaceAllRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 6 + self.function.as_bytes().len(),
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.data(&self.function);
+        writer.finish()
     }
 }
 
@@ -8298,10 +8727,13 @@ impl Codec for MapReplaceAllResponse {
 #[doc = " Please note that all the keys in the request should belong to the partition id to which this request is being sent, all keys"]
 #[doc = " matching to a different partition id shall be ignored. The API implementation using this request may need to send multiple"]
 #[doc = " of these request messages for filling a request for a key set if the keys belong to different partitions."]
+#[doc = ""]
+#[doc = " `S` is the type of its string fields: `String` (what `decode` returns) or `&str`"]
+#[doc = " (to encode without copying the strings)."]
 #[derive(Debug, Clone, PartialEq)]
-pub struct MapPutAllWithMetadataRequest {
+pub struct MapPutAllWithMetadataRequest<S = String> {
     #[doc = " name of map"]
-    pub name: String,
+    pub name: S,
     #[doc = " entries with metadata"]
     pub entries: Vec<custom::SimpleEntryView>,
 }
@@ -8313,15 +8745,6 @@ impl MapPutAllWithMetadataRequest {
     pub const RETRYABLE: bool = false;
     /// How the request is routed (YAML `partitionIdentifier`: `key`, `-1`, `partitionId`, ...).
     pub const PARTITION_IDENTIFIER: &'static str = "any key belongs to target partition";
-    /// Encodes the message (correlation id 0, partition id −1).
-    pub fn encode(&self) -> Message {
-        let mut writer = MessageWriter::request(Self::MESSAGE_TYPE, 22 + 6 + self.name.len() + 64);
-        let w = &mut writer;
-        w.string(&self.name);
-        w.list_var(&self.entries, |w, x0| x0.encode_into(w));
-        writer.finish()
-    }
-
     /// Decodes the message, ignoring fields and frames it does not know.
     ///
     /// # Errors
@@ -8333,6 +8756,20 @@ impl MapPutAllWithMetadataRequest {
         let name = r.string()?;
         let entries = r.list_var(|r| custom::SimpleEntryView::decode_from(r))?;
         Ok(Self { name, entries })
+    }
+}
+
+impl<S: AsRef<str>> MapPutAllWithMetadataRequest<S> {
+    /// Encodes the message (correlation id 0, partition id −1).
+    pub fn encode(&self) -> Message {
+        let mut writer = MessageWriter::request(
+            <MapPutAllWithMetadataRequest>::MESSAGE_TYPE,
+            22 + 6 + self.name.as_ref().len() + 64,
+        );
+        let w = &mut writer;
+        w.string(self.name.as_ref());
+        w.list_var(&self.entries, |w, x0| x0.encode_into(w));
+        writer.finish()
     }
 }
 
