@@ -367,7 +367,7 @@ impl<'a> FrameReader<'a> {
     #[inline]
     pub fn string(&mut self) -> Result<String, DecodeError> {
         let p = self.value_frame("String frame")?;
-        std::str::from_utf8(p)
+        crate::serialization::utf8(p)
             .map(str::to_owned)
             .map_err(|_| DecodeError::InvalidUtf8)
     }
