@@ -33,7 +33,7 @@ fn value(len: usize) -> Data {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("map_get");
     let get = MapGetRequest {
-        name: MAP.into(),
+        name: MAP,
         key: key(),
         thread_id: 1,
     };
@@ -77,7 +77,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("map_set");
     for len in [100usize, 1024, 16 * 1024] {
         let set = MapSetRequest {
-            name: MAP.into(),
+            name: MAP,
             key: key(),
             value: value(len),
             thread_id: 1,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::cluster_view::{ClusterView, Member};
 use crate::config::{ClientConfig, ClusterConfig, RoutingMode};
-use crate::connection::{Connection, ConnectionSink, WireStats};
+use crate::connection::{Connection, ConnectionMap, ConnectionSink, WireStats};
 use crate::error::ClientError;
 use crate::listener::ListenerEntry;
 use crate::map::Map;
@@ -35,7 +35,7 @@ pub(crate) struct Inner {
     pub(crate) client_uuid: Uuid,
     pub(crate) next_correlation: AtomicI64,
     pub(crate) next_conn_id: AtomicU64,
-    pub(crate) connections: RwLock<HashMap<Uuid, Arc<Connection>>>,
+    pub(crate) connections: RwLock<ConnectionMap>,
     pub(crate) connecting: Mutex<HashSet<String>>,
     pub(crate) pending: crate::pending::PendingTable,
     pub(crate) view: ClusterView,
@@ -100,7 +100,7 @@ impl Inner {
             client_uuid: Uuid::new_v4(),
             next_correlation: AtomicI64::new(1),
             next_conn_id: AtomicU64::new(1),
-            connections: RwLock::new(HashMap::new()),
+            connections: RwLock::new(ConnectionMap::default()),
             connecting: Mutex::new(HashSet::new()),
             pending: crate::pending::PendingTable::default(),
             view: ClusterView::default(),

@@ -3,6 +3,7 @@
 //! and a reader task that reads straight into the incremental decoder's buffer.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::IoSlice;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -47,6 +48,28 @@ pub(crate) struct WireStats {
     pub(crate) messages_received: AtomicU64,
     /// Read system calls that returned data.
     pub(crate) read_calls: AtomicU64,
+}
+
+/// The live connections by member uuid, looked up on every invocation.
+pub(crate) type ConnectionMap = HashMap<Uuid, Arc<Connection>, BuildHasherDefault<UuidHasher>>;
+
+/// A cheap hasher for member uuids (random, and a handful of them: no flooding to fear),
+/// instead of SipHash on every invocation's connection lookup.
+#[derive(Debug, Default)]
+pub(crate) struct UuidHasher(u64);
+
+impl Hasher for UuidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(29) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
 }
 
 /// Called on an event from the member.
@@ -385,6 +408,23 @@ mod tests {
         let mut m = ClientPingRequest {}.encode();
         m.set_correlation_id(id);
         m
+    }
+
+    #[test]
+    fn connection_map_finds_every_member() {
+        use std::hash::BuildHasher;
+        let ids: Vec<Uuid> = (0..64u128)
+            .map(|i| Uuid::from_u128(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)))
+            .collect();
+        let hasher = BuildHasherDefault::<UuidHasher>::default();
+        let hashes: std::collections::HashSet<u64> =
+            ids.iter().map(|u| hasher.hash_one(u)).collect();
+        assert_eq!(hashes.len(), ids.len(), "no collisions among 64 uuids");
+        let mut m: HashMap<Uuid, usize, BuildHasherDefault<UuidHasher>> = HashMap::default();
+        for (i, u) in ids.iter().enumerate() {
+            m.insert(*u, i);
+        }
+        assert!(ids.iter().enumerate().all(|(i, u)| m.get(u) == Some(&i)));
     }
 
     #[test]

@@ -167,9 +167,15 @@ impl Inner {
             message_type = %format_args!("{:#08x}", request.message_type()),
             attempts = tracing::field::Empty,
         );
-        self.invoke_inner(request, route, retryable)
-            .instrument(span)
-            .await
+        // Entering and leaving a span on every poll costs even when nothing listens (the
+        // `log` fallback is asked each time): only instrument when the span is live.
+        if span.is_disabled() {
+            self.invoke_inner(request, route, retryable).await
+        } else {
+            self.invoke_inner(request, route, retryable)
+                .instrument(span)
+                .await
+        }
     }
 
     pub(crate) async fn invoke_inner(
@@ -178,7 +184,7 @@ impl Inner {
         route: Route,
         retryable: bool,
     ) -> Result<Message, ClientError> {
-        Stats::bump(&self.stats.invocations, metric::INVOCATIONS);
+        self.stats.count_invocation();
         let start = Instant::now();
         let deadline_at = tokio::time::Instant::now() + self.config.invocation_timeout;
         // One timer for the whole invocation, every attempt included.

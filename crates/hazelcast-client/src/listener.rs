@@ -136,10 +136,11 @@ impl ListenerEntry {
         };
         let event = EntryEvent {
             event_type: e.event_type,
-            key: e.key,
-            value: e.value,
-            old_value: e.old_value,
-            merging_value: e.merging_value,
+            // Events may be kept: they must not hold the connection's read buffer.
+            key: e.key.as_ref().map(Data::detached),
+            value: e.value.as_ref().map(Data::detached),
+            old_value: e.old_value.as_ref().map(Data::detached),
+            merging_value: e.merging_value.as_ref().map(Data::detached),
             member: e.uuid,
             affected_entries: e.number_of_affected_entries,
         };

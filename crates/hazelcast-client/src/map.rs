@@ -153,7 +153,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     {
         let (k, hash) = self.key(key).await?;
         let req = MapGetRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             thread_id: THREAD_ID,
         };
@@ -196,7 +196,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let old = match max_idle {
             None => {
                 let req = MapPutRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     key: k,
                     value: v,
                     thread_id: THREAD_ID,
@@ -209,7 +209,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             }
             Some(_) => {
                 let req = MapPutWithMaxIdleRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     key: k,
                     value: v,
                     thread_id: THREAD_ID,
@@ -257,7 +257,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         match max_idle {
             None => {
                 let req = MapSetRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     key: k,
                     value: v,
                     thread_id: THREAD_ID,
@@ -268,7 +268,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             }
             Some(_) => {
                 let req = MapSetWithMaxIdleRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     key: k,
                     value: v,
                     thread_id: THREAD_ID,
@@ -314,7 +314,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let old = match max_idle {
             None => {
                 let req = MapPutIfAbsentRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     key: k,
                     value: v,
                     thread_id: THREAD_ID,
@@ -327,7 +327,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             }
             Some(_) => {
                 let req = MapPutIfAbsentWithMaxIdleRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     key: k,
                     value: v,
                     thread_id: THREAD_ID,
@@ -359,7 +359,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(value).await?;
         let req = MapReplaceRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             value: v,
             thread_id: THREAD_ID,
@@ -390,7 +390,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let t = self.client.inner.encode(expected).await?;
         let v = self.client.inner.encode(value).await?;
         let req = MapReplaceIfSameRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             test_value: t,
             value: v,
@@ -415,7 +415,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let (k, hash) = self.key(key).await?;
         let v = self.client.inner.encode(expected).await?;
         let req = MapRemoveIfSameRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             value: v,
             thread_id: THREAD_ID,
@@ -437,7 +437,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     {
         let (k, hash) = self.key(key).await?;
         let req = MapRemoveRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             thread_id: THREAD_ID,
         };
@@ -460,7 +460,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     {
         let (k, hash) = self.key(key).await?;
         let req = MapDeleteRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             thread_id: THREAD_ID,
         };
@@ -481,7 +481,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     {
         let (k, hash) = self.key(key).await?;
         let req = MapContainsKeyRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             thread_id: THREAD_ID,
         };
@@ -503,7 +503,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     {
         let (k, hash) = self.key(key).await?;
         let req = MapSetTtlRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             key: k,
             ttl: to_millis(ttl),
         };

@@ -18,7 +18,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
     /// Connection, timeout or member errors.
     pub async fn size(&self) -> Result<usize, ClientError> {
         let req = MapSizeRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
         };
         let r = self.any(req.encode(), MapSizeRequest::RETRYABLE).await?;
         Ok(usize::try_from(MapSizeResponse::decode(&r)?.response).unwrap_or(0))
@@ -39,7 +39,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let list = match Self::predicate_data(predicate)? {
             Some(p) => {
                 let req = MapValuesWithPredicateRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     predicate: p,
                 };
                 let r = self
@@ -49,7 +49,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             }
             None => {
                 let req = MapValuesRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                 };
                 let r = self.any(req.encode(), MapValuesRequest::RETRYABLE).await?;
                 MapValuesResponse::decode(&r)?.response
@@ -70,7 +70,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let list = match Self::predicate_data(predicate)? {
             Some(p) => {
                 let req = MapKeySetWithPredicateRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     predicate: p,
                 };
                 let r = self
@@ -80,7 +80,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             }
             None => {
                 let req = MapKeySetRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                 };
                 let r = self.any(req.encode(), MapKeySetRequest::RETRYABLE).await?;
                 MapKeySetResponse::decode(&r)?.response
@@ -101,7 +101,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         let list = match Self::predicate_data(predicate)? {
             Some(p) => {
                 let req = MapEntriesWithPredicateRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                     predicate: p,
                 };
                 let r = self
@@ -111,7 +111,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             }
             None => {
                 let req = MapEntrySetRequest {
-                    name: self.name.clone(),
+                    name: self.name.as_str(),
                 };
                 let r = self
                     .any(req.encode(), MapEntrySetRequest::RETRYABLE)
@@ -140,7 +140,7 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         name: Option<&str>,
     ) -> Result<(), ClientError> {
         let req = MapAddIndexRequest {
-            name: self.name.clone(),
+            name: self.name.as_str(),
             index_config: IndexConfig {
                 name: name.map(str::to_owned),
                 r#type: index_type.id(),

@@ -74,9 +74,11 @@ impl Serialize for Data {
     }
 }
 
+/// The value is copied out of the received message (one copy, as for any other type), so
+/// that a kept value does not hold the connection's read buffer.
 impl Deserialize for Data {
     fn from_data(data: &Data, _: &SchemaRegistry) -> Result<Self, SerializationError> {
-        Ok(data.clone())
+        Ok(data.detached())
     }
 }
 

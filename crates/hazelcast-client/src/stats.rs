@@ -2,6 +2,7 @@
 //! same events through the [`metrics`] facade, for whatever recorder (Prometheus, StatsD,
 //! ...) the application installs. Without a recorder the facade costs next to nothing.
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::connection::WireStats;
@@ -17,6 +18,10 @@ pub(crate) struct Stats {
     pub(crate) offline_failures: AtomicU64,
     pub(crate) released_backup_waits: AtomicU64,
     pub(crate) statistics_sent: AtomicU64,
+    /// The `hazelcast_client_invocations` counter of the recorder installed when the first
+    /// invocation was counted: looking it up per call costs more than the call's own
+    /// bookkeeping.
+    invocations_metric: OnceLock<metrics::Counter>,
 }
 
 /// Metric names (see the module docs).
@@ -34,6 +39,14 @@ impl Stats {
     /// Counts one event in `counter` and in the metric `name`.
     pub(crate) fn bump(counter: &AtomicU64, name: &'static str) {
         Self::add(counter, name, 1);
+    }
+
+    /// Counts one invocation (the hot path: the metric handle is looked up once).
+    pub(crate) fn count_invocation(&self) {
+        self.invocations.fetch_add(1, Ordering::Relaxed);
+        self.invocations_metric
+            .get_or_init(|| metrics::counter!(metric::INVOCATIONS))
+            .increment(1);
     }
 
     /// Counts `n` events in `counter` and in the metric `name`.
@@ -70,7 +83,7 @@ impl Stats {
 ///
 /// | metric (counter) | counts |
 /// |---|---|
-/// | `hazelcast_client_invocations` | invocations started (user calls and internal ones) |
+/// | `hazelcast_client_invocations` | invocations started (user calls and internal ones); goes to the recorder installed when the client counted its first invocation |
 /// | `hazelcast_client_retries` | retries after retryable failures |
 /// | `hazelcast_client_reconnects` | reconnects after every connection was lost |
 /// | `hazelcast_client_failovers` | switches to another cluster of the failover list |

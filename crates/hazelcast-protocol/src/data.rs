@@ -89,6 +89,13 @@ impl Data {
         self.bytes.clone()
     }
 
+    /// A `Data` holding its own copy of the bytes. A value decoded from a received message
+    /// shares that message's read buffer: keep a detached copy when the value outlives the
+    /// call (a cache), so that it does not hold the whole buffer.
+    pub fn detached(&self) -> Self {
+        Self::from_bytes(self.bytes.to_vec())
+    }
+
     /// Wraps bytes after checking that they are empty (null) or hold a whole header.
     ///
     /// # Errors

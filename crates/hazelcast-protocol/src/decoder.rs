@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use bytes::BytesMut;
+
 use crate::error::DecodeError;
 use crate::frame::{self, FRAME_HEADER_SIZE, flags};
 use crate::message::{self, Message};
@@ -211,8 +213,9 @@ fn last_frame_start(frames: &[u8]) -> Result<usize, DecodeError> {
 /// ```
 #[derive(Debug)]
 pub struct MessageDecoder {
-    buf: Vec<u8>,
-    start: usize,
+    /// Bytes received and not yet returned. Whole messages are split off it without a copy
+    /// (they share its allocation until they are dropped).
+    buf: BytesMut,
     scan: usize,
     config: DecoderConfig,
     reassembler: Reassembler,
@@ -222,8 +225,7 @@ impl MessageDecoder {
     /// A decoder with the given limits.
     pub fn new(config: DecoderConfig) -> Self {
         Self {
-            buf: Vec::new(),
-            start: 0,
+            buf: BytesMut::new(),
             scan: 0,
             config,
             reassembler: Reassembler::new(),
@@ -242,15 +244,11 @@ impl MessageDecoder {
 
     /// Bytes received but not yet returned as messages.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.start
+        self.buf.len()
     }
 
     /// Appends received bytes.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
         self.buf.extend_from_slice(bytes);
     }
 
@@ -270,19 +268,12 @@ impl MessageDecoder {
     /// assert!(decoder.next_message()?.is_some());
     /// # Ok::<(), hazelcast_protocol::error::DecodeError>(())
     /// ```
-    pub fn buffer_for_read(&mut self, min_spare: usize) -> &mut Vec<u8> {
-        if self.start > 0 && (self.start >= self.buf.len() / 2 || self.spare() < min_spare) {
-            self.buf.drain(..self.start.min(self.buf.len()));
-            self.start = 0;
-        }
-        if self.spare() < min_spare {
+    pub fn buffer_for_read(&mut self, min_spare: usize) -> &mut BytesMut {
+        if self.buf.capacity() - self.buf.len() < min_spare {
+            // Reuses the allocation when every message split off it is gone.
             self.buf.reserve(min_spare);
         }
         &mut self.buf
-    }
-
-    fn spare(&self) -> usize {
-        self.buf.capacity() - self.buf.len()
     }
 
     /// The next whole message, or `Ok(None)` when more bytes are needed.
@@ -291,29 +282,24 @@ impl MessageDecoder {
     /// Malformed or oversized input; see [`DecodeError`].
     pub fn next_message(&mut self) -> Result<Option<Message>, DecodeError> {
         loop {
-            let window = self.buf.get(self.start..).unwrap_or_default();
-            match scan_message(window, self.scan, self.config.max_message_size)? {
+            match scan_message(&self.buf, self.scan, self.config.max_message_size)? {
                 Scan::Incomplete(at) => {
                     self.scan = at;
                     return Ok(None);
                 }
                 Scan::Complete(len) => {
-                    let end = self.start + len;
-                    let raw = if self.start == 0 && self.buf.len() - end <= len {
-                        // The message is most of the buffer: hand the buffer itself over
-                        // and keep only the (smaller) rest, instead of copying the message.
-                        let rest = self.buf.split_off(end);
-                        std::mem::replace(&mut self.buf, rest)
-                    } else {
-                        let raw = window[..len].to_vec();
-                        self.start = end;
-                        raw
-                    };
+                    // No copy: the message keeps its part of the read buffer.
+                    let raw = self.buf.split_to(len.min(self.buf.len()));
                     self.scan = 0;
                     if raw.len() < FRAME_HEADER_SIZE {
                         return Err(DecodeError::FrameTooShort(raw.len() as i64));
                     }
-                    if let Some(m) = self.reassembler.push(raw, &self.config)? {
+                    let (first, _) = frame::read_frame(&raw, 0)?;
+                    if first.has(flags::UNFRAGMENTED_MESSAGE) {
+                        message::validate(&raw)?;
+                        return Ok(Some(Message::from_validated_shared(raw.freeze())));
+                    }
+                    if let Some(m) = self.reassembler.push(raw.to_vec(), &self.config)? {
                         return Ok(Some(m));
                     }
                 }

@@ -20,7 +20,7 @@
 //!
 //! // Client side: encode a request, then set the per-attempt header fields.
 //! let key = Data::from_bytes(vec![0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf5, 0, 0, 0, 1, b'a']);
-//! let mut request = MapGetRequest { name: "sessions".into(), key, thread_id: 1 }.encode();
+//! let mut request = MapGetRequest { name: "sessions", key, thread_id: 1 }.encode();
 //! request.set_correlation_id(7);
 //! request.set_partition_id(73);
 //!

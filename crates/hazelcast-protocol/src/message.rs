@@ -4,6 +4,8 @@
 //! (message type, correlation id, partition id, flags, backup acks) live at fixed offsets of
 //! the initial frame, so reading or overwriting them costs a few byte copies.
 
+use bytes::Bytes;
+
 use crate::error::DecodeError;
 use crate::frame::{self, FRAME_HEADER_SIZE, FrameIter, FrameRef, flags};
 
@@ -36,10 +38,29 @@ const PARTITION_POS: usize = FRAME_HEADER_SIZE + PARTITION_ID_OFFSET;
 /// Invariants (checked by [`Message::from_bytes`]): the bytes are a sequence of well-formed
 /// frames, only the last carries IS_FINAL, and the initial frame holds at least the 13-byte
 /// response header.
-#[derive(Clone, PartialEq, Eq)]
+///
+/// A message built here owns its buffer; a message read by a
+/// [`MessageDecoder`](crate::decoder::MessageDecoder) shares the decoder's read buffer
+/// ([`Bytes`]), so that reading it copies nothing and the `Data` values a codec decodes from
+/// it are slices of it (see [`shared_bytes`](Self::shared_bytes)).
+#[derive(Clone)]
 pub struct Message {
-    buf: Vec<u8>,
+    buf: Buf,
 }
+
+#[derive(Clone)]
+enum Buf {
+    Owned(Vec<u8>),
+    Shared(Bytes),
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Message {}
 
 impl std::fmt::Debug for Message {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -47,7 +68,7 @@ impl std::fmt::Debug for Message {
             .field("type", &format_args!("{:#08x}", self.message_type()))
             .field("correlation_id", &self.correlation_id())
             .field("flags", &format_args!("{:#06x}", self.flags()))
-            .field("len", &self.buf.len())
+            .field("len", &self.as_bytes().len())
             .finish()
     }
 }
@@ -60,42 +81,83 @@ impl Message {
     /// frame is shorter than the 13-byte response header.
     pub fn from_bytes(buf: Vec<u8>) -> Result<Self, DecodeError> {
         validate(&buf)?;
-        Ok(Self { buf })
+        Ok(Self {
+            buf: Buf::Owned(buf),
+        })
     }
 
     /// Wraps bytes already checked by [`validate`].
     pub(crate) fn from_validated(buf: Vec<u8>) -> Self {
-        Self { buf }
+        Self {
+            buf: Buf::Owned(buf),
+        }
+    }
+
+    /// Wraps shared bytes already checked by [`validate`].
+    pub(crate) fn from_validated_shared(buf: Bytes) -> Self {
+        Self {
+            buf: Buf::Shared(buf),
+        }
     }
 
     /// The wire bytes.
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.buf
+        match &self.buf {
+            Buf::Owned(v) => v,
+            Buf::Shared(b) => b,
+        }
     }
 
-    /// Gives back the wire bytes.
+    /// The shared buffer of a message read by a decoder (`None` for one built here): codecs
+    /// slice their `Data` values out of it instead of copying them.
+    #[inline]
+    pub fn shared_bytes(&self) -> Option<&Bytes> {
+        match &self.buf {
+            Buf::Owned(_) => None,
+            Buf::Shared(b) => Some(b),
+        }
+    }
+
+    /// Gives back the wire bytes (copied when they are shared).
     #[inline]
     pub fn into_bytes(self) -> Vec<u8> {
-        self.buf
+        match self.buf {
+            Buf::Owned(v) => v,
+            Buf::Shared(b) => Vec::from(b),
+        }
+    }
+
+    /// Changes header bytes in place (a shared message is copied first: only messages
+    /// built here are changed in practice).
+    #[inline]
+    fn edit(&mut self, f: impl FnOnce(&mut [u8])) {
+        match &mut self.buf {
+            Buf::Owned(v) => f(v),
+            Buf::Shared(b) => {
+                let mut v = b.to_vec();
+                f(&mut v);
+                self.buf = Buf::Owned(v);
+            }
+        }
     }
 
     /// Total size on the wire.
     #[inline]
     pub fn len(&self) -> usize {
-        self.buf.len()
+        self.as_bytes().len()
     }
 
     /// Always false: a message has at least its initial frame.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.as_bytes().is_empty()
     }
 
     #[inline]
     fn i32_at(&self, pos: usize) -> i32 {
         let mut b = [0u8; 4];
-        if let Some(s) = self.buf.get(pos..pos + 4) {
+        if let Some(s) = self.as_bytes().get(pos..pos + 4) {
             b.copy_from_slice(s);
         }
         i32::from_le_bytes(b)
@@ -116,7 +178,7 @@ impl Message {
     #[inline]
     pub fn correlation_id(&self) -> i64 {
         let mut b = [0u8; 8];
-        if let Some(s) = self.buf.get(CORRELATION_POS..CORRELATION_POS + 8) {
+        if let Some(s) = self.as_bytes().get(CORRELATION_POS..CORRELATION_POS + 8) {
             b.copy_from_slice(s);
         }
         i64::from_le_bytes(b)
@@ -125,9 +187,11 @@ impl Message {
     /// Overwrites the correlation id.
     #[inline]
     pub fn set_correlation_id(&mut self, id: i64) {
-        if let Some(s) = self.buf.get_mut(CORRELATION_POS..CORRELATION_POS + 8) {
-            s.copy_from_slice(&id.to_le_bytes());
-        }
+        self.edit(|buf| {
+            if let Some(s) = buf.get_mut(CORRELATION_POS..CORRELATION_POS + 8) {
+                s.copy_from_slice(&id.to_le_bytes());
+            }
+        });
     }
 
     /// The partition id of a request or event (−1 when it has none, or for a response whose
@@ -145,31 +209,35 @@ impl Message {
     /// is too short to hold one.
     #[inline]
     pub fn set_partition_id(&mut self, partition_id: i32) {
-        if self.initial_payload_len() >= PARTITION_ID_OFFSET + 4
-            && let Some(s) = self.buf.get_mut(PARTITION_POS..PARTITION_POS + 4)
-        {
-            s.copy_from_slice(&partition_id.to_le_bytes());
+        if self.initial_payload_len() >= PARTITION_ID_OFFSET + 4 {
+            self.edit(|buf| {
+                if let Some(s) = buf.get_mut(PARTITION_POS..PARTITION_POS + 4) {
+                    s.copy_from_slice(&partition_id.to_le_bytes());
+                }
+            });
         }
     }
 
     /// The number of backup acknowledgements a response announces.
     #[inline]
     pub fn backup_acks(&self) -> u8 {
-        self.buf.get(PARTITION_POS).copied().unwrap_or(0)
+        self.as_bytes().get(PARTITION_POS).copied().unwrap_or(0)
     }
 
     /// Overwrites the backup-acks count of a response.
     #[inline]
     pub fn set_backup_acks(&mut self, acks: u8) {
-        if let Some(b) = self.buf.get_mut(PARTITION_POS) {
-            *b = acks;
-        }
+        self.edit(|buf| {
+            if let Some(b) = buf.get_mut(PARTITION_POS) {
+                *b = acks;
+            }
+        });
     }
 
     /// Flags of the initial frame.
     #[inline]
     pub fn flags(&self) -> u16 {
-        match self.buf.get(FLAGS_POS..FLAGS_POS + 2) {
+        match self.as_bytes().get(FLAGS_POS..FLAGS_POS + 2) {
             Some(s) => u16::from_le_bytes([s[0], s[1]]),
             None => 0,
         }
@@ -181,9 +249,11 @@ impl Message {
     pub fn set_flags(&mut self, new_flags: u16) {
         let keep = self.flags() & flags::IS_FINAL;
         let value = (new_flags & !flags::IS_FINAL) | keep;
-        if let Some(s) = self.buf.get_mut(FLAGS_POS..FLAGS_POS + 2) {
-            s.copy_from_slice(&value.to_le_bytes());
-        }
+        self.edit(|buf| {
+            if let Some(s) = buf.get_mut(FLAGS_POS..FLAGS_POS + 2) {
+                s.copy_from_slice(&value.to_le_bytes());
+            }
+        });
     }
 
     /// Sets or clears `flag` on the initial frame (for example [`flags::BACKUP_AWARE`]).
@@ -213,12 +283,12 @@ impl Message {
 
     /// The frames of the message, initial frame first.
     pub fn frames(&self) -> FrameIter<'_> {
-        FrameIter::new(&self.buf)
+        FrameIter::new(self.as_bytes())
     }
 
     /// The initial frame.
     pub fn initial_frame(&self) -> FrameRef<'_> {
-        match frame::read_frame(&self.buf, 0) {
+        match frame::read_frame(self.as_bytes(), 0) {
             Ok((f, _)) => f,
             Err(_) => FrameRef {
                 flags: 0,
@@ -231,13 +301,13 @@ impl Message {
     /// splitting a frame), each starting with a fragmentation frame that carries
     /// `fragment_id`. A message that fits in one fragment is returned whole, unchanged.
     pub fn to_fragments(&self, max_fragment_size: usize, fragment_id: i64) -> Vec<Vec<u8>> {
-        if self.buf.len() <= max_fragment_size {
-            return vec![self.buf.clone()];
+        if self.len() <= max_fragment_size {
+            return vec![self.as_bytes().to_vec()];
         }
         let frames: Vec<(usize, usize)> = {
             let mut v = Vec::new();
             let mut pos = 0;
-            while let Ok((f, next)) = frame::read_frame(&self.buf, pos) {
+            while let Ok((f, next)) = frame::read_frame(self.as_bytes(), pos) {
                 v.push((pos, f.wire_len()));
                 pos = next;
             }
@@ -274,7 +344,7 @@ impl Message {
                 let last = group.len() - 1;
                 for (j, (pos, len)) in group.into_iter().enumerate() {
                     let start = out.len();
-                    out.extend_from_slice(&self.buf[pos..pos + len]);
+                    out.extend_from_slice(&self.as_bytes()[pos..pos + len]);
                     let mut fl = u16::from_le_bytes([out[start + 4], out[start + 5]]);
                     fl &= !flags::IS_FINAL;
                     if j == last {

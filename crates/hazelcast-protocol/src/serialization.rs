@@ -111,6 +111,7 @@ pub const MAX_DEPTH: usize = 64;
 
 mod data_io;
 
+pub(crate) use data_io::utf8;
 pub use data_io::{DataInput, DataOutput};
 
 /// UUIDs are `uuid::Uuid`; Java writes them as two big-endian `long`s (most significant

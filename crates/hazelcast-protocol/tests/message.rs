@@ -47,7 +47,7 @@ fn client_ping_vector() {
 #[test]
 fn map_get_alice_vector() {
     let mut m = MapGetRequest {
-        name: "spring:session:sessions".into(),
+        name: "spring:session:sessions",
         key: alice(),
         thread_id: 1,
     }
@@ -69,7 +69,7 @@ fn map_get_alice_vector() {
 #[test]
 fn header_fields_are_read_and_overwritten_in_place() {
     let mut m = MapGetRequest {
-        name: "m".into(),
+        name: "m",
         key: alice(),
         thread_id: 3,
     }
@@ -461,4 +461,44 @@ fn tokio_codec_reassembles_fragments() {
     buf.extend_from_slice(&tail);
     assert_eq!(codec.decode(&mut buf).expect("valid"), Some(b));
     assert!(buf.is_empty());
+}
+
+#[test]
+fn decoded_messages_and_their_data_share_the_read_buffer() {
+    let value = Data::new(-11, &[7u8; 1000]);
+    let mut response = MapGetResponse {
+        response: Some(value.clone()),
+    }
+    .encode();
+    response.set_correlation_id(5);
+    let mut decoder = MessageDecoder::new(DecoderConfig::default());
+    // Two messages in one read: both come out, neither copied.
+    let buf = decoder.buffer_for_read(4096);
+    buf.extend_from_slice(response.as_bytes());
+    buf.extend_from_slice(response.as_bytes());
+    let first = decoder.next_message().expect("valid").expect("whole");
+    let second = decoder.next_message().expect("valid").expect("whole");
+    assert!(decoder.next_message().expect("valid").is_none());
+    assert_eq!(first, response);
+    assert_eq!(second, response);
+    let shared = first.shared_bytes().expect("a decoded message is shared");
+    let decoded = MapGetResponse::decode(&first)
+        .expect("decode")
+        .response
+        .expect("value");
+    assert_eq!(decoded, value);
+    let range = shared.as_ptr_range();
+    assert!(
+        range.contains(&decoded.as_bytes().as_ptr()),
+        "the value is a slice of the message"
+    );
+    // A detached copy owns its bytes; changing a header copies the message first.
+    assert!(!range.contains(&decoded.detached().as_bytes().as_ptr()));
+    let mut changed = second.clone();
+    changed.set_correlation_id(6);
+    assert_eq!(changed.correlation_id(), 6);
+    assert_eq!(second.correlation_id(), 5);
+    assert!(changed.shared_bytes().is_none());
+    // A message built here owns its bytes: its values are copied out.
+    assert!(response.shared_bytes().is_none());
 }

@@ -247,7 +247,7 @@ async fn unknown_messages_and_config_conflicts_get_real_error_codes() {
 
     // A message the protocol has but the test member does not implement.
     let mut lock = MapLockRequest {
-        name: "m".into(),
+        name: "m",
         key: s("k"),
         thread_id: 1,
         ttl: -1,
@@ -319,7 +319,7 @@ async fn unknown_messages_and_config_conflicts_get_real_error_codes() {
 
 fn set_request(cluster: &TestCluster, map: &str, key: &str, value: &str) -> Message {
     let mut m = MapSetRequest {
-        name: map.into(),
+        name: map,
         key: s(key),
         value: s(value),
         thread_id: 1,
@@ -453,7 +453,7 @@ async fn entry_events_carry_registration_correlation_and_partition() {
     let reg = c
         .send(
             MapAddEntryListenerRequest {
-                name: "m".into(),
+                name: "m",
                 include_value: true,
                 listener_flags: 1 | 2 | 4,
                 local_only: false,
@@ -499,7 +499,7 @@ async fn faults_delay_stall_refuse_and_crash_mid_request() {
     );
     let t = Instant::now();
     let mut get = MapGetRequest {
-        name: "m".into(),
+        name: "m",
         key: s("x"),
         thread_id: 1,
     }
@@ -573,7 +573,7 @@ async fn key_operations_run_on_the_header_partition_like_a_real_member() {
     c.auth("dev").await;
     let get = |p: i32| {
         let mut m = MapGetRequest {
-            name: "m".into(),
+            name: "m",
             key: s("alice"),
             thread_id: 1,
         }
@@ -700,7 +700,7 @@ async fn malformed_requests_get_an_error_and_the_connection_stays() {
     assert_eq!(e.error_code(), Some(21));
     // A predicate that is not a predicate.
     let mut m = MapValuesWithPredicateRequest {
-        name: "m".into(),
+        name: "m",
         predicate: s("not a predicate"),
     }
     .encode();
@@ -723,7 +723,7 @@ async fn garbage_after_authentication_closes_even_with_listeners() {
         .await;
     c.send(
         MapAddEntryListenerRequest {
-            name: "m".into(),
+            name: "m",
             include_value: true,
             listener_flags: 1,
             local_only: false,

@@ -1,6 +1,7 @@
 //! Encoders and decoders of the protocol's built-in types (fixed-size values, strings,
 //! `Data`, lists, maps, entry lists), used by the generated codecs.
 
+use bytes::Bytes;
 use uuid::Uuid;
 
 use crate::data::Data;
@@ -157,6 +158,9 @@ fn list_of_fixed<T: FixedSize>(payload: &[u8], what: &'static str) -> Result<Vec
 #[derive(Debug, Clone)]
 pub struct FrameReader<'a> {
     buf: &'a [u8],
+    /// The shared buffer `buf` is, for a message read by a decoder: `Data` values are
+    /// sliced out of it instead of copied.
+    shared: Option<&'a Bytes>,
     pos: usize,
     depth: usize,
 }
@@ -164,13 +168,19 @@ pub struct FrameReader<'a> {
 impl<'a> FrameReader<'a> {
     /// A reader at the start (initial frame) of `message`.
     pub fn new(message: &'a Message) -> Self {
-        Self::from_bytes(message.as_bytes())
+        Self {
+            buf: message.as_bytes(),
+            shared: message.shared_bytes(),
+            pos: 0,
+            depth: 0,
+        }
     }
 
     /// A reader over raw frame bytes.
     pub fn from_bytes(buf: &'a [u8]) -> Self {
         Self {
             buf,
+            shared: None,
             pos: 0,
             depth: 0,
         }
@@ -357,7 +367,7 @@ impl<'a> FrameReader<'a> {
     #[inline]
     pub fn string(&mut self) -> Result<String, DecodeError> {
         let p = self.value_frame("String frame")?;
-        std::str::from_utf8(p)
+        crate::serialization::utf8(p)
             .map(str::to_owned)
             .map_err(|_| DecodeError::InvalidUtf8)
     }
@@ -368,7 +378,12 @@ impl<'a> FrameReader<'a> {
     /// Wrong frame kind.
     #[inline]
     pub fn data(&mut self) -> Result<Data, DecodeError> {
-        Ok(Data::from_bytes(self.value_frame("Data frame")?.to_vec()))
+        let p = self.value_frame("Data frame")?;
+        Ok(match self.shared {
+            // `p` lies inside `buf`, which is the shared buffer's content.
+            Some(b) if !p.is_empty() => Data::from_shared(b.slice_ref(p)),
+            _ => Data::from_bytes(p.to_vec()),
+        })
     }
 
     /// Reads a `byteArray` frame.

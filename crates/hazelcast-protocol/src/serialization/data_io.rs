@@ -322,9 +322,7 @@ impl<'a> DataInput<'a> {
     pub fn read_opt_str(&mut self) -> Result<Option<&'a str>> {
         match self.read_opt_byte_slice()? {
             None => Ok(None),
-            Some(b) => std::str::from_utf8(b)
-                .map(Some)
-                .map_err(SerializationError::InvalidUtf8),
+            Some(b) => utf8(b).map(Some).map_err(SerializationError::InvalidUtf8),
         }
     }
 
@@ -335,5 +333,34 @@ impl<'a> DataInput<'a> {
     pub fn read_str(&mut self) -> Result<&'a str> {
         self.read_opt_str()?
             .ok_or(SerializationError::UnexpectedNull)
+    }
+}
+
+/// Checks UTF-8 with SIMD on the valid path (the common one: every String value read goes
+/// through here); the standard library describes the error on the invalid one.
+pub(crate) fn utf8(b: &[u8]) -> std::result::Result<&str, std::str::Utf8Error> {
+    match simdutf8::basic::from_utf8(b) {
+        Ok(s) => Ok(s),
+        Err(_) => std::str::from_utf8(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utf8;
+
+    #[test]
+    fn utf8_accepts_what_std_accepts_and_reports_its_errors() {
+        let long = "añ€😀".repeat(100);
+        for s in ["", "ascii", "añ€😀", long.as_str()] {
+            assert_eq!(utf8(s.as_bytes()), Ok(s));
+        }
+        for bad in [&b"\xff"[..], b"ab\xc3", b"\xed\xa0\x80", &[b'a'; 70][..]] {
+            assert_eq!(utf8(bad), std::str::from_utf8(bad));
+        }
+        let mut long_bad = long.into_bytes();
+        long_bad[150] = 0xff;
+        let err = utf8(&long_bad).expect_err("invalid");
+        assert_eq!(Some(err), std::str::from_utf8(&long_bad).err());
     }
 }
