@@ -194,8 +194,8 @@ pub(crate) fn erased_to_record(
 /// [`CompactRecordError::Decode`] when the record does not fit `T`, or holds a kind without a
 /// serde form (date/time kinds).
 pub fn from_record<T: DeserializeOwned>(record: &GenericRecord) -> Result<T, CompactRecordError> {
-    let json =
-        crate::compact_codec::record_to_json(record).map_err(|e| CompactRecordError::Decode(e.into()))?;
+    let json = crate::compact_codec::record_to_json(record)
+        .map_err(|e| CompactRecordError::Decode(e.into()))?;
     serde_json::from_value(json).map_err(|e| CompactRecordError::Decode(e.into()))
 }
 

@@ -152,7 +152,11 @@ impl ser::Serializer for ValSer {
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CompactRecordError> {
         unsupported("maps")
     }
-    fn serialize_struct(self, name: &'static str, len: usize) -> Result<StructSer, CompactRecordError> {
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<StructSer, CompactRecordError> {
         Ok(StructSer(name, Vec::with_capacity(len)))
     }
     fn serialize_struct_variant(
@@ -171,7 +175,10 @@ pub(super) struct SeqSer(Vec<Val>);
 impl ser::SerializeSeq for SeqSer {
     type Ok = Val;
     type Error = CompactRecordError;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), CompactRecordError> {
+    fn serialize_element<T: ?Sized + Serialize>(
+        &mut self,
+        value: &T,
+    ) -> Result<(), CompactRecordError> {
         self.0.push(value.serialize(ValSer)?);
         Ok(())
     }
