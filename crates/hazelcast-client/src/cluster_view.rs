@@ -120,8 +120,9 @@ impl ClusterView {
         Some(MemberChanges { added, removed })
     }
 
-    /// Applies a partition table: ignored when empty; applied when it comes from another
-    /// connection than the current table, else only when `version` is newer.
+    /// Applies a partition table from the cluster-view listener: ignored when empty;
+    /// applied when it comes from another connection than the current table (Java's rule:
+    /// the listener moved), else only when `version` is newer.
     pub(crate) fn apply_partitions(
         &self,
         source_conn: u64,
@@ -129,12 +130,47 @@ impl ClusterView {
         partitions: &[(Uuid, Vec<i32>)],
         partition_count: u32,
     ) -> bool {
+        self.apply_partitions_when(source_conn, version, partitions, partition_count, |s| {
+            s.partition_source != source_conn || version > s.partition_version
+        })
+    }
+
+    /// Applies the partition table of an authentication response: only when there is no
+    /// table yet or it is newer than the current one. A member that has just joined (a
+    /// rolling restart) answers with the table it had when it joined, often older than the
+    /// one the listener keeps up to date; applying it would route calls by stale owners
+    /// until the listener's next event.
+    pub(crate) fn apply_auth_partitions(
+        &self,
+        source_conn: u64,
+        version: i32,
+        partitions: &[(Uuid, Vec<i32>)],
+        partition_count: u32,
+    ) -> bool {
+        self.apply_partitions_when(source_conn, version, partitions, partition_count, |s| {
+            version > s.partition_version
+        })
+    }
+
+    fn apply_partitions_when(
+        &self,
+        source_conn: u64,
+        version: i32,
+        partitions: &[(Uuid, Vec<i32>)],
+        partition_count: u32,
+        applies: impl FnOnce(&State) -> bool,
+    ) -> bool {
         if partitions.is_empty() || partition_count == 0 {
             return false;
         }
         let mut s = self.write();
-        let newer = version > s.partition_version;
-        if s.partition_source == source_conn && !newer && !s.owners.is_empty() {
+        if !s.owners.is_empty() && !applies(&s) {
+            tracing::debug!(
+                version,
+                current = s.partition_version,
+                source_conn,
+                "partition table ignored"
+            );
             return false;
         }
         let mut owners = vec![None; partition_count as usize];
@@ -145,10 +181,28 @@ impl ClusterView {
                 }
             }
         }
+        let moved = s
+            .owners
+            .iter()
+            .zip(&owners)
+            .filter(|(old, new)| old != new)
+            .count();
+        tracing::debug!(
+            version,
+            previous = s.partition_version,
+            moved,
+            source_conn,
+            "partition table applied"
+        );
         s.owners = owners;
         s.partition_version = version;
         s.partition_source = source_conn;
         true
+    }
+
+    /// The version of the partition table in use (0 before the first).
+    pub(crate) fn partition_version(&self) -> i32 {
+        self.read().partition_version
     }
 
     /// The owner of a partition, if known.
@@ -282,5 +336,30 @@ mod tests {
             "newer"
         );
         assert_eq!(v.owner(2), Some(a));
+    }
+
+    #[test]
+    fn an_authentication_table_applies_only_when_newer() {
+        let v = ClusterView::default();
+        let a = Uuid::from_u128(1);
+        let b = Uuid::from_u128(2);
+        assert!(
+            v.apply_auth_partitions(1, 3, &[(a, vec![0, 1])], 2),
+            "no table yet"
+        );
+        assert!(v.apply_partitions(1, 11, &[(a, vec![0]), (b, vec![1])], 2));
+        assert!(
+            !v.apply_auth_partitions(2, 5, &[(a, vec![0, 1])], 2),
+            "a joining member's older table from another connection"
+        );
+        assert_eq!(v.owner(1), Some(b));
+        assert_eq!(v.partition_version(), 11);
+        assert!(v.apply_auth_partitions(2, 12, &[(b, vec![0, 1])], 2));
+        assert_eq!(v.owner(0), Some(b));
+        v.clear();
+        assert!(
+            v.apply_auth_partitions(3, 1, &[(a, vec![0, 1])], 2),
+            "a new cluster starts over"
+        );
     }
 }

@@ -191,6 +191,9 @@ pub struct ClientConfig {
     /// Whether writes wait for backup acknowledgements (smart routing only; Java true).
     pub backup_acks: bool,
     /// How long to wait for missing backup acks before completing normally (Java 5 s).
+    /// While the client has no connection to some data member (one that has just joined,
+    /// during a rolling restart) the wait is at most 250 ms: a member drops the backup acks
+    /// of clients not connected to it, so those acks would never come.
     pub backup_ack_timeout: Duration,
     /// Re-send non-idempotent requests after a disconnect (Java `redoOperation`, false).
     pub redo_operation: bool,

@@ -215,7 +215,7 @@ impl Inner {
             self.members_changed.notify_one();
         }
         if let (Some(v), Some(parts)) = (resp.partition_list_version, &resp.partitions) {
-            self.view.apply_partitions(id, v, parts, pc);
+            self.view.apply_auth_partitions(id, v, parts, pc);
         }
         if let Err(e) = self.setup_connection(&conn, send_state).await {
             conn.close(&format!("setup failed: {e}"));

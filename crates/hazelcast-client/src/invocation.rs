@@ -192,8 +192,10 @@ impl Inner {
         tokio::pin!(deadline);
         let mut request: Outgoing = Arc::new(request);
         let mut attempt: u32 = 0;
+        let mut trace = Trace::new(self, start);
         loop {
             if self.is_shut_down() {
+                trace.finish("invocation failed", None);
                 return Err(ClientError::ClientShutdown);
             }
             attempt = attempt.saturating_add(1);
@@ -204,12 +206,14 @@ impl Inner {
                 None if self.connection_count() == 0 => {
                     if start.elapsed() >= self.config.offline_wait {
                         Stats::bump(&self.stats.offline_failures, metric::OFFLINE_FAILURES);
+                        trace.finish("invocation failed", None);
                         return Err(ClientError::Offline);
                     }
                     ClientError::NoConnection("not connected to the cluster".into())
                 }
                 None => ClientError::NoConnection("not connected to the cluster".into()),
                 Some((conn, partition_id)) => {
+                    trace.sent(&conn, partition_id, attempt);
                     match self
                         .send_once(
                             &conn,
@@ -220,9 +224,13 @@ impl Inner {
                         )
                         .await
                     {
-                        Ok(Ok(resp)) => return Ok(resp),
+                        Ok(Ok(resp)) => {
+                            trace.finish("slow invocation", Some(resp.backup_acks()));
+                            return Ok(resp);
+                        }
                         Ok(Err(e)) => e,
                         Err(()) => {
+                            trace.finish("invocation timed out", None);
                             return Err(ClientError::Timeout {
                                 elapsed: start.elapsed(),
                                 last_error: None,
@@ -232,16 +240,24 @@ impl Inner {
                 }
             };
             if !err.is_retryable(retryable, self.config.redo_operation) {
+                trace.finish("invocation failed", None);
                 return Err(err);
             }
             let now = tokio::time::Instant::now();
             if now >= deadline_at {
+                trace.finish("invocation timed out", None);
                 return Err(ClientError::Timeout {
                     elapsed: start.elapsed(),
                     last_error: Some(Box::new(err)),
                 });
             }
-            tracing::debug!(attempt, error = %err, "retrying invocation");
+            tracing::debug!(
+                attempt,
+                partition_version = self.view.partition_version(),
+                error = %err,
+                "retrying invocation"
+            );
+            trace.retried(&err);
             Stats::bump(&self.stats.retries, metric::RETRIES);
             let delay =
                 invocation_retry_delay(attempt, self.config.retry_pause).min(deadline_at - now);
@@ -250,6 +266,86 @@ impl Inner {
             } else {
                 tokio::time::sleep(delay).await;
             }
+        }
+    }
+}
+
+/// An invocation taking this long is logged at debug with its attempts.
+const SLOW_INVOCATION: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// What a slow invocation reports at debug: the member of its last attempt, the number of
+/// attempts, the partition table version and the last retried failure. Dropped unfinished
+/// (the caller's own deadline), it reports that too. Costs nothing else: no clock read or
+/// allocation unless debug logging is on and the invocation was slow.
+struct Trace<'a> {
+    inner: &'a Inner,
+    start: Instant,
+    attempt: u32,
+    member: Option<uuid::Uuid>,
+    partition_id: i32,
+    last_retry: Option<String>,
+    done: bool,
+}
+
+impl<'a> Trace<'a> {
+    fn new(inner: &'a Inner, start: Instant) -> Self {
+        Self {
+            inner,
+            start,
+            attempt: 0,
+            member: None,
+            partition_id: -1,
+            last_retry: None,
+            done: false,
+        }
+    }
+
+    fn sent(&mut self, conn: &Connection, partition_id: i32, attempt: u32) {
+        self.member = Some(conn.member_uuid);
+        self.partition_id = partition_id;
+        self.attempt = attempt;
+    }
+
+    fn retried(&mut self, err: &ClientError) {
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            self.last_retry = Some(err.to_string());
+        }
+    }
+
+    fn finish(&mut self, what: &str, backup_acks: Option<u8>) {
+        self.done = true;
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return;
+        }
+        let elapsed = self.start.elapsed();
+        if elapsed < SLOW_INVOCATION {
+            return;
+        }
+        let address = self.member.and_then(|uuid| {
+            self.inner
+                .view
+                .members()
+                .into_iter()
+                .find(|m| m.uuid == uuid)
+                .map(|m| m.address)
+        });
+        tracing::debug!(
+            elapsed_ms = elapsed.as_millis() as u64,
+            attempts = self.attempt,
+            member = address.as_deref().unwrap_or("-"),
+            partition_id = self.partition_id,
+            partition_version = self.inner.view.partition_version(),
+            backup_acks = backup_acks.map_or(-1, i32::from),
+            last_retry = self.last_retry.as_deref().unwrap_or("-"),
+            "{what}"
+        );
+    }
+}
+
+impl Drop for Trace<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.finish("invocation abandoned (caller's deadline)", None);
         }
     }
 }
