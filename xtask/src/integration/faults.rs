@@ -81,18 +81,21 @@ const DOWN_LIMITS: &[Limit] = &[
         max: 2_000,
     },
 ];
-/// Limits of scenario 9's figures. A graceful shutdown migrates partitions; a request
-/// whose session store operation meets that migration can hit the 1.5 s deadline and get a
-/// 503 (measured 0 to 7 of about 5,000 requests, lost writes always 0). Instrumented runs
-/// (2026-12-02: shop log with per-invocation timing, 3 runs: 0 failed, slowest 917, 1310,
-/// 1050 ms) found the slow requests to be single attempts slow at the member, while
-/// partitions moved to or from a rejoining, still cold member (and writes waited for its
-/// backup acks): no client retry, routing or reconnect was involved. The issue's target of
-/// 0 failed requests is not met reliably, so the limit only catches a regression to many.
+/// Limits of scenario 9's figures. The 503s seen before (0 to 7 of about 5,000 requests
+/// per run, all in the seconds after a member rejoined) were writes whose backup had just
+/// moved to the rejoined member before the client was connected to it: a member drops the
+/// backup acks of clients not connected to it, so the write waited for an ack that never
+/// came until the session store's 1.5 s deadline. The client now waits at most 250 ms for
+/// acks while a data member is unconnected and reconnects every 200 ms (issue 13's target
+/// of 0 failed requests, met in every run since: 2026-12-03, 6 runs in a row, 0 failed
+/// each; one run's shop log shows two such writes completed after 250 ms instead of
+/// failing). The slowest request (592 to 1123 ms
+/// in those runs, on the shared two-core machine at load average 4 to 13 from other
+/// builds) does not meet the 1 s target reliably there, so that limit has room.
 const ROLLING_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
-        max: 25,
+        max: 0,
     },
     Limit {
         key: "slowest",
