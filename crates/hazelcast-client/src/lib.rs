@@ -54,10 +54,10 @@
 //!   only to clients connected to it, so a write whose backup moved to a member that has
 //!   just joined (a rolling restart) gets no ack until the client has connected there.
 //!   While some data member has no connection, held writes wait at most 250 ms for their
-//!   acks (the Java client waits 5 s), and the client retries the connection every 200 ms
-//!   instead of every second. Partition tables in authentication responses apply only when
-//!   newer than the one the cluster-view listener keeps: a member that has just joined
-//!   answers with an older one.
+//!   acks instead of the backup-ack timeout, and the client retries the connection every
+//!   200 ms instead of every second. Partition tables in authentication responses apply
+//!   only when newer than the one the cluster-view listener keeps: a member that has just
+//!   joined answers with an older one.
 //! - **A silent member** (a paused VM, a network partition) is dropped when its heartbeat
 //!   times out ([`ClientConfigBuilder::heartbeat_timeout`], Java's 60 s by default); calls
 //!   for its partitions fail by the caller's deadline until the cluster removes the member
