@@ -42,14 +42,6 @@ const FAILURE_DETECTION: [(&str, &str); 2] = [
     ("hazelcast.max.no.heartbeat.seconds", "5"),
 ];
 
-/// Member-side retries tuned for session clusters: a client's call that reaches a member
-/// while its partition migrates (a member joining or leaving, a rolling restart) is retried
-/// by that member with delays growing to `hazelcast.invocation.retry.pause.millis`
-/// (Hazelcast's default 500 ms, so a write could wait up to half a second after its
-/// partition's migration ended); 100 ms lets it go on soon after. The price is a few more
-/// cheap retries while partitions migrate.
-const MIGRATION_RETRY: [(&str, &str); 1] = [("hazelcast.invocation.retry.pause.millis", "100")];
-
 /// One cluster of one setup.
 struct ClusterSpec {
     /// File name under the setup's directory.
@@ -202,7 +194,7 @@ fn render_cluster(spec: &ClusterSpec) -> Result<String, String> {
     let rest = std::mem::take(hz);
     hz.insert(key("cluster-name"), key(spec.name));
     let mut properties = Mapping::new();
-    for (name, value) in FAILURE_DETECTION.into_iter().chain(MIGRATION_RETRY) {
+    for (name, value) in FAILURE_DETECTION {
         properties.insert(key(name), key(value));
     }
     hz.insert(key("properties"), Value::Mapping(properties));
@@ -294,11 +286,6 @@ mod tests {
             assert_eq!(
                 hz["properties"]["hazelcast.heartbeat.interval.seconds"].as_str(),
                 Some("1")
-            );
-            assert_eq!(
-                hz["properties"]["hazelcast.invocation.retry.pause.millis"].as_str(),
-                Some("100"),
-                "member-side retries during migrations"
             );
             let map = &hz["map"][DEFAULT_MAP_NAME];
             assert_eq!(map["backup-count"].as_u64(), Some(1));

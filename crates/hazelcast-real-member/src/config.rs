@@ -102,13 +102,6 @@ impl MemberYaml<'_> {
             ("hazelcast.wait.seconds.before.join".into(), "1".into()),
             ("hazelcast.shutdownhook.policy".into(), "GRACEFUL".into()),
             ("hazelcast.graceful.shutdown.max.wait".into(), "60".into()),
-            // A client's write to a partition that is migrating is retried by the member it
-            // reached, with delays growing to this pause (Hazelcast: 500 ms); 100 ms lets it
-            // go on soon after the migration ends (as the rendered docker configs do).
-            (
-                "hazelcast.invocation.retry.pause.millis".into(),
-                "100".into(),
-            ),
         ];
         for (k, v) in self.failure_detection.properties() {
             props.push((k.to_owned(), v));
@@ -173,7 +166,6 @@ mod tests {
         assert!(y.contains("      backup-count: 2\n"));
         assert!(y.contains("    sessions:\n      max-idle-seconds: 30\n"));
         assert!(y.contains("\"hazelcast.max.no.heartbeat.seconds\": \"5\""));
-        assert!(y.contains("\"hazelcast.invocation.retry.pause.millis\": \"100\""));
         // A caller's property replaces the default one.
         assert!(y.contains("\"hazelcast.partition.count\": \"7\""));
         assert!(!y.contains("\"hazelcast.partition.count\": \"271\""));

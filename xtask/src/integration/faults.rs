@@ -86,12 +86,14 @@ const DOWN_LIMITS: &[Limit] = &[
 /// moved to the rejoined member before the client was connected to it: a member drops the
 /// backup acks of clients not connected to it, so the write waited for an ack that never
 /// came until the session store's 1.5 s deadline. The client now waits at most 250 ms for
-/// acks while a data member is unconnected and reconnects every 200 ms (issue 13's target
-/// of 0 failed requests, met in every run since: 2026-12-03, 8 runs in a row, 0 failed
-/// each; one run's shop log shows two such writes completed after 250 ms instead of
-/// failing). The slowest request (592 to 1123 ms
-/// in those runs, on the shared two-core machine at load average 4 to 20 from other
-/// builds) does not meet the 1 s target reliably there, so that limit has room.
+/// acks while a data member is unconnected and reconnects every 200 ms. Measured
+/// 2026-12-03 on the shared two-core machine while other builds and benchmarks ran (load
+/// average 4 to 16): 12 runs, 11 with 0 failed requests (slowest 592 to 1684 ms; one run's
+/// shop log shows two such writes completed after 250 ms instead of failing) and one with
+/// 9 (at load average 13, p99 1047 ms instead of about 300 ms, slowest 3283 ms: that run
+/// broke the slowest-request limit too). The limit is issue 13's target of 0 failed
+/// requests; the 1 s target for the slowest request is not met on that machine under that
+/// load, so that limit has room.
 const ROLLING_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
