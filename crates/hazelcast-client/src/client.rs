@@ -203,6 +203,9 @@ impl Client {
     pub async fn connect(config: ClientConfig) -> Result<Self, ClientError> {
         config.validate()?;
         let inner = Inner::new(config);
+        // Before any call: it enforces every call's deadline (stopped at shutdown).
+        let deadlines = tokio::spawn(Inner::run_deadlines(Arc::downgrade(&inner)));
+        lock(&inner.tasks).push(deadlines.abort_handle());
         if inner.config.async_start {
             inner.spawn_background();
             inner.reconnecting.store(true, Ordering::SeqCst);

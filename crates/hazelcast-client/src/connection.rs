@@ -1,11 +1,18 @@
 //! One TCP connection to a member: preamble and authentication handshake, a writer task
 //! that sends every queued message with one vectored write (no copy into a batch buffer),
 //! and a reader task that reads straight into the incremental decoder's buffer.
+//!
+//! A call that is alone on its connection (nothing else in flight, nothing queued) skips
+//! the writer task: the caller writes its request to the socket itself (a non-blocking
+//! write, falling back to the queue when the socket is full), which saves the hand-off to
+//! another task when there is nothing to batch. Under load the queue and its batching stay:
+//! a direct write never overtakes a queued message (both take the write half's lock, and a
+//! caller writes directly only when nothing is queued).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::IoSlice;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -28,8 +35,12 @@ const QUEUE: usize = 4096;
 const BATCH_MESSAGES: usize = 512;
 /// Bytes sent with one vectored write at most (more waits for the next write).
 const BATCH_BYTES: usize = 256 * 1024;
-/// Spare room kept in the decoder's buffer for one read.
+/// Room the decoder's buffer grows by when less than [`MIN_READ_ROOM`] is left.
 const READ_CHUNK: usize = 64 * 1024;
+/// Below this much spare room, the decoder's buffer grows before a read. Far below
+/// [`READ_CHUNK`], so that one buffer serves many reads: growing allocates a new buffer
+/// whenever a message read earlier is still alive (it shares the old one).
+const MIN_READ_ROOM: usize = 4 * 1024;
 
 /// A message queued for the writer. Shared, so that an invocation keeps it for a retry
 /// without copying it for the first attempt.
@@ -93,6 +104,15 @@ pub(crate) struct Connection {
     /// When the connection was opened, in milliseconds since the Unix epoch.
     pub(crate) connected_at_ms: i64,
     tx: mpsc::Sender<Outgoing>,
+    /// The socket's write half, shared by the writer task and direct writes; `None` once
+    /// the connection is closed.
+    writer: tokio::sync::Mutex<Option<OwnedWriteHalf>>,
+    /// Messages queued for the writer task and not written yet. A direct write happens
+    /// only when it is zero (checked under the write half's lock), so that it never
+    /// overtakes a queued message.
+    queued: AtomicUsize,
+    /// Calls sent on this connection and not finished ([`Connection::begin_call`]).
+    in_flight: AtomicUsize,
     wire: Arc<WireStats>,
     closed: AtomicBool,
     base: Instant,
@@ -178,6 +198,7 @@ impl Connection {
         let local_address = stream
             .local_addr()
             .map_or_else(|_| String::new(), |a| a.to_string());
+        let (rd, wr) = stream.into_split();
         let conn = Arc::new(Self {
             id,
             member_uuid,
@@ -185,6 +206,9 @@ impl Connection {
             local_address,
             connected_at_ms: crate::statistics::epoch_millis(std::time::SystemTime::now()),
             tx,
+            writer: tokio::sync::Mutex::new(Some(wr)),
+            queued: AtomicUsize::new(0),
+            in_flight: AtomicUsize::new(0),
             wire,
             closed: AtomicBool::new(false),
             base: Instant::now(),
@@ -194,9 +218,8 @@ impl Connection {
             tasks: Mutex::new(Vec::new()),
             sink,
         });
-        let (rd, wr) = stream.into_split();
         let reader = tokio::spawn(read_loop(Arc::clone(&conn), rd, decoder));
-        let writer = tokio::spawn(write_loop(Arc::clone(&conn), wr, rx));
+        let writer = tokio::spawn(write_loop(Arc::clone(&conn), rx));
         {
             let mut t = conn.tasks.lock().unwrap_or_else(PoisonError::into_inner);
             t.push(reader.abort_handle());
@@ -214,22 +237,106 @@ impl Connection {
         self.closed.load(Ordering::SeqCst)
     }
 
-    /// Queues a message for the writer.
-    pub(crate) async fn send(&self, message: Outgoing) -> Result<(), ClientError> {
-        if self.is_closed() {
-            return Err(ClientError::NoConnection(format!(
-                "connection to {} is closed",
-                self.address
-            )));
+    /// Counts a call in flight on this connection until the returned guard is dropped.
+    /// [`CallSlot::alone`] tells whether it is the only one.
+    pub(crate) fn begin_call(&self) -> CallSlot<'_> {
+        let before = self.in_flight.fetch_add(1, Ordering::Relaxed);
+        CallSlot {
+            conn: self,
+            alone: before == 0,
         }
-        self.tx.send(message).await.map_err(|_| {
-            ClientError::NoConnection(format!("connection to {} is closed", self.address))
-        })
+    }
+
+    fn closed_error(&self) -> ClientError {
+        ClientError::NoConnection(format!("connection to {} is closed", self.address))
+    }
+
+    /// Sends a message: written to the socket at once by the caller when `direct` is set
+    /// and nothing is queued or being written, else queued for the writer task.
+    pub(crate) async fn send(
+        self: &Arc<Self>,
+        message: Outgoing,
+        direct: bool,
+    ) -> Result<(), ClientError> {
+        if self.is_closed() {
+            return Err(self.closed_error());
+        }
+        if direct && self.queued.load(Ordering::Acquire) == 0 {
+            match self.try_write_direct(&message).await {
+                Direct::Written => return Ok(()),
+                Direct::Failed(e) => return Err(e),
+                Direct::Busy => {}
+            }
+        }
+        // Reserving first keeps the count right if this future is dropped while waiting.
+        let permit = self.tx.reserve().await.map_err(|_| self.closed_error())?;
+        self.queued.fetch_add(1, Ordering::AcqRel);
+        permit.send(message);
+        Ok(())
+    }
+
+    /// Writes `message` with a non-blocking write if the write half is free and nothing is
+    /// queued. A partial write is finished here, under the lock, so that no other message
+    /// lands in the middle; a caller dropped mid-message closes the connection.
+    async fn try_write_direct(self: &Arc<Self>, message: &Outgoing) -> Direct {
+        let Ok(mut guard) = self.writer.try_lock() else {
+            return Direct::Busy;
+        };
+        if self.queued.load(Ordering::Acquire) != 0 {
+            return Direct::Busy;
+        }
+        let Some(wr) = guard.as_mut() else {
+            return Direct::Failed(self.closed_error());
+        };
+        let bytes = message.as_bytes();
+        let written = match wr.try_write(bytes) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Direct::Busy,
+            Err(e) => {
+                drop(guard);
+                self.close(&format!("write failed: {e}"));
+                return Direct::Failed(self.closed_error());
+            }
+        };
+        let mut calls = 1;
+        if written < bytes.len() {
+            let mut unfinished = CloseUnlessFinished {
+                conn: self,
+                finished: false,
+            };
+            let rest = bytes.get(written..).unwrap_or_default();
+            let r = wr.write_all(rest).await;
+            unfinished.finished = true;
+            if let Err(e) = r {
+                drop(guard);
+                self.close(&format!("write failed: {e}"));
+                return Direct::Failed(self.closed_error());
+            }
+            calls += 1;
+        }
+        drop(guard);
+        let w = &self.wire;
+        w.messages_sent.fetch_add(1, Ordering::Relaxed);
+        w.write_calls.fetch_add(calls, Ordering::Relaxed);
+        w.bytes_sent
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.last_write_ms.store(self.now_ms(), Ordering::Relaxed);
+        Direct::Written
     }
 
     /// Queues a message without waiting (heartbeats); false when the queue is full or closed.
     pub(crate) fn try_send(&self, message: Message) -> bool {
-        !self.is_closed() && self.tx.try_send(Arc::new(message)).is_ok()
+        if self.is_closed() {
+            return false;
+        }
+        match self.tx.try_reserve() {
+            Ok(permit) => {
+                self.queued.fetch_add(1, Ordering::AcqRel);
+                permit.send(Arc::new(message));
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Closes the connection; the first call stops the tasks and tells the sink.
@@ -239,6 +346,11 @@ impl Connection {
         }
         tracing::debug!(conn = self.id, address = %self.address, reason, "connection closed");
         self.abort_tasks();
+        // Dropping the write half shuts the socket's sending side down. When a writer holds
+        // it right now, it goes with the connection.
+        if let Ok(mut w) = self.writer.try_lock() {
+            w.take();
+        }
         self.handlers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -303,6 +415,46 @@ impl Connection {
     }
 }
 
+/// A call counted in flight on a connection (see [`Connection::begin_call`]).
+pub(crate) struct CallSlot<'a> {
+    conn: &'a Connection,
+    /// Whether no other call was in flight on the connection when this one began: its
+    /// request is then written directly (nothing to batch it with).
+    pub(crate) alone: bool,
+}
+
+impl Drop for CallSlot<'_> {
+    fn drop(&mut self) {
+        self.conn.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// What a direct write did.
+enum Direct {
+    /// The whole message is on the socket.
+    Written,
+    /// The write half is busy, messages are queued or the socket is full: queue it.
+    Busy,
+    /// The connection failed.
+    Failed(ClientError),
+}
+
+/// Closes the connection if dropped before a started message is written whole (the stream
+/// would be corrupt).
+struct CloseUnlessFinished<'a> {
+    conn: &'a Arc<Connection>,
+    finished: bool,
+}
+
+impl Drop for CloseUnlessFinished<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn
+                .close("a request was cancelled in the middle of its write");
+        }
+    }
+}
+
 async fn read_loop(conn: Arc<Connection>, mut rd: OwnedReadHalf, mut decoder: MessageDecoder) {
     // Bytes read together with the authentication response come first.
     let reason = 'outer: loop {
@@ -320,7 +472,12 @@ async fn read_loop(conn: Arc<Connection>, mut rd: OwnedReadHalf, mut decoder: Me
         if n > 0 {
             conn.wire.messages_received.fetch_add(n, Ordering::Relaxed);
         }
-        match rd.read_buf(decoder.buffer_for_read(READ_CHUNK)).await {
+        let room = {
+            let b = decoder.buffer_for_read(0);
+            b.capacity() - b.len()
+        };
+        let grow = if room < MIN_READ_ROOM { READ_CHUNK } else { 0 };
+        match rd.read_buf(decoder.buffer_for_read(grow)).await {
             Ok(0) => break "closed by the member".to_owned(),
             Ok(_) => {
                 conn.wire.read_calls.fetch_add(1, Ordering::Relaxed);
@@ -365,11 +522,7 @@ async fn write_batch(wr: &mut OwnedWriteHalf, batch: &[Outgoing]) -> std::io::Re
     Ok(calls)
 }
 
-async fn write_loop(
-    conn: Arc<Connection>,
-    mut wr: OwnedWriteHalf,
-    mut rx: mpsc::Receiver<Outgoing>,
-) {
+async fn write_loop(conn: Arc<Connection>, mut rx: mpsc::Receiver<Outgoing>) {
     let mut batch: Vec<Outgoing> = Vec::with_capacity(BATCH_MESSAGES);
     let reason = loop {
         if rx.recv_many(&mut batch, BATCH_MESSAGES).await == 0 {
@@ -383,8 +536,16 @@ async fn write_loop(
             fill_batch(&mut rx, &mut batch);
         }
         let bytes: usize = batch.iter().map(|m| m.len()).sum();
-        match write_batch(&mut wr, &batch).await {
+        let mut guard = conn.writer.lock().await;
+        let Some(wr) = guard.as_mut() else {
+            break "connection closed".to_owned();
+        };
+        match write_batch(wr, &batch).await {
             Ok(calls) => {
+                // Under the lock: a direct write sees the queue empty only once these
+                // messages are on the socket.
+                conn.queued.fetch_sub(batch.len(), Ordering::AcqRel);
+                drop(guard);
                 let w = &conn.wire;
                 w.messages_sent
                     .fetch_add(batch.len() as u64, Ordering::Relaxed);

@@ -1,21 +1,19 @@
-//! Invocations: routing to a partition owner, correlation ids, one deadline per invocation,
-//! and Java's retry rules.
+//! Invocations: routing to a partition owner, correlation ids, one deadline per invocation
+//! (enforced by one task per client, not a timer per call), and Java's retry rules.
 
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, PoisonError, Weak};
 
 use hazelcast_protocol::codec::error_response::ErrorResponse;
 use hazelcast_protocol::frame::flags;
 use hazelcast_protocol::hash::hash_to_index;
 use hazelcast_protocol::message::Message;
-use tokio::time::Sleep;
 use tracing::Instrument;
 
 use crate::backoff::invocation_retry_delay;
 use crate::connection::{Connection, EventHandler, Outgoing};
 use crate::error::{ClientError, ServerError};
+use crate::pending::Failed;
 use crate::stats::{Stats, metric};
 
 use crate::client::Inner;
@@ -66,16 +64,17 @@ impl Inner {
         live.get(i).map(|c| (Arc::clone(c), partition_id))
     }
 
-    /// Sends `message` on `conn` and waits for its answer until `deadline`, the
-    /// invocation's one timer. `Ok(Err(_))` is a failure to classify; `Err(())` is the
-    /// deadline. The message is shared with the writer: a retry reuses it, copying it only
-    /// when the writer still holds the previous attempt.
+    /// Sends `message` on `conn` and waits for its answer until `deadline` (the
+    /// invocation's, enforced by the deadline task: see `run_deadlines`). `Ok(Err(_))` is a
+    /// failure to classify; `Err(())` is the deadline. The message is shared with the
+    /// writer: a retry reuses it, copying it only when the writer still holds the previous
+    /// attempt.
     pub(crate) async fn send_once(
         &self,
         conn: &Arc<Connection>,
         message: &mut Outgoing,
         partition_id: Option<i32>,
-        deadline: Pin<&mut Sleep>,
+        deadline: tokio::time::Instant,
         handler: Option<EventHandler>,
     ) -> Result<Result<Message, ClientError>, ()> {
         let id = self.next_correlation_id();
@@ -92,7 +91,10 @@ impl Inner {
         if let Some(h) = &handler {
             conn.add_handler(id, Arc::clone(h));
         }
-        let rx = self.pending.register(id, conn.id);
+        // Counted until this call ends: a call alone on its connection writes its request
+        // itself instead of handing it to the writer task.
+        let slot = conn.begin_call();
+        let mut rx = self.pending.register(id, conn.id, deadline);
         // Forgets the call if this future is dropped (a caller's own deadline) or fails
         // before the answer, so that nothing waits in the table for a silent member.
         let mut guard = CallGuard {
@@ -102,23 +104,29 @@ impl Inner {
             handler: handler.is_some(),
             armed: true,
         };
-        let call = async {
-            conn.send(Arc::clone(message)).await?;
-            match rx.await {
-                Err(_) => Err(ClientError::NoConnection("call dropped".into())),
-                Ok(Ok(resp)) if ErrorResponse::matches(&resp) => {
-                    match ErrorResponse::decode(&resp) {
-                        Ok(e) => Err(ClientError::Member(ServerError::from_response(&e))),
-                        Err(e) => Err(ClientError::Protocol(e)),
-                    }
-                }
-                Ok(r) => r,
+        let reply = {
+            // The table entry is registered first, so that its deadline (or a failure of
+            // the connection) also ends a send that waits for room in the queue.
+            let send = conn.send(Arc::clone(message), slot.alone);
+            tokio::pin!(send);
+            tokio::select! {
+                biased;
+                sent = &mut send => match sent {
+                    Ok(()) => (&mut rx).await,
+                    Err(e) => Ok(Err(Failed::Error(e))),
+                },
+                reply = &mut rx => reply,
             }
         };
-        let out = tokio::select! {
-            biased;
-            out = call => out,
-            () = deadline => return Err(()),
+        let out = match reply {
+            Ok(Err(Failed::Deadline)) => return Err(()),
+            Err(_) => Err(ClientError::NoConnection("call dropped".into())),
+            Ok(Err(Failed::Error(e))) => Err(e),
+            Ok(Ok(resp)) if ErrorResponse::matches(&resp) => match ErrorResponse::decode(&resp) {
+                Ok(e) => Err(ClientError::Member(ServerError::from_response(&e))),
+                Err(e) => Err(ClientError::Protocol(e)),
+            },
+            Ok(Ok(resp)) => Ok(resp),
         };
         // The table entry is gone (answered or never sent); an event handler stays for a
         // success.
@@ -139,9 +147,8 @@ impl Inner {
         message: Message,
         handler: Option<EventHandler>,
     ) -> Result<Message, ClientError> {
-        let start = Instant::now();
-        let deadline = tokio::time::sleep(self.config.invocation_timeout);
-        tokio::pin!(deadline);
+        let start = tokio::time::Instant::now();
+        let deadline = start + self.config.invocation_timeout;
         let mut message = Arc::new(message);
         match self
             .send_once(conn, &mut message, None, deadline, handler)
@@ -152,6 +159,38 @@ impl Inner {
                 elapsed: start.elapsed(),
                 last_error: None,
             }),
+        }
+    }
+
+    /// The deadline task (one per client): sleeps until the earliest deadline of the calls
+    /// in flight and fails those whose deadline passed, which then end with
+    /// [`ClientError::Timeout`]. Registering a call wakes it only when the call's deadline
+    /// is the new earliest.
+    pub(crate) async fn run_deadlines(weak: Weak<Inner>) {
+        let lowered = match weak.upgrade() {
+            Some(inner) => inner.pending.deadline_lowered(),
+            None => return,
+        };
+        loop {
+            // Created before reading the deadline, so that a lowering after the read wakes
+            // this task.
+            let notified = lowered.notified();
+            let wake = match weak.upgrade() {
+                Some(inner) => inner.pending.next_wake(),
+                None => return,
+            };
+            match wake {
+                None => notified.await,
+                Some(at) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at) => {
+                            let Some(inner) = weak.upgrade() else { return };
+                            inner.pending.expire_deadlines(tokio::time::Instant::now());
+                        }
+                        () = notified => {}
+                    }
+                }
+            }
         }
     }
 
@@ -185,11 +224,9 @@ impl Inner {
         retryable: bool,
     ) -> Result<Message, ClientError> {
         self.stats.count_invocation();
-        let start = Instant::now();
-        let deadline_at = tokio::time::Instant::now() + self.config.invocation_timeout;
-        // One timer for the whole invocation, every attempt included.
-        let deadline = tokio::time::sleep_until(deadline_at);
-        tokio::pin!(deadline);
+        let start = tokio::time::Instant::now();
+        // One deadline for the whole invocation, every attempt included.
+        let deadline_at = start + self.config.invocation_timeout;
         let mut request: Outgoing = Arc::new(request);
         let mut attempt: u32 = 0;
         let mut trace = Trace::new(self, start);
@@ -215,13 +252,7 @@ impl Inner {
                 Some((conn, partition_id)) => {
                     trace.sent(&conn, partition_id, attempt);
                     match self
-                        .send_once(
-                            &conn,
-                            &mut request,
-                            Some(partition_id),
-                            deadline.as_mut(),
-                            None,
-                        )
+                        .send_once(&conn, &mut request, Some(partition_id), deadline_at, None)
                         .await
                     {
                         Ok(Ok(resp)) => {

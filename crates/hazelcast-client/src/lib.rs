@@ -21,10 +21,12 @@
 //!   (`hazelcast_client_*`, see [`ClientStats`]), and client statistics sent to the cluster
 //!   every 5 s as the official clients do, so that Management Center lists this client
 //!   ([`ClientConfig::statistics_period`]).
-//! - **Hot path**: correlation ids in a sharded table, one timer per invocation, requests
-//!   shared with the connection's writer (copied only for a retry), every queued request
-//!   sent with one vectored write (many per TCP segment under load), responses read
-//!   straight into the decoder, Compact layouts computed once per type.
+//! - **Hot path**: correlation ids in a sharded table, no timer per invocation (one task per
+//!   client fails calls at their deadline), a call alone on its connection written to the
+//!   socket by its caller, requests shared with the connection's writer (copied only for a
+//!   retry), every queued request sent with one vectored write (many per TCP segment under
+//!   load), responses read straight into the decoder, Compact layouts computed once per
+//!   type.
 //!
 //! # Under faults
 //!

@@ -5,20 +5,38 @@
 //! counted from the moment the call is registered. If acks are still missing
 //! `backup_ack_timeout` after the response, the call completes normally (Java's default,
 //! `fail.on.indeterminate.state = false`).
+//!
+//! Every call carries its deadline, and one task per client (`Inner::run_deadlines`)
+//! sleeps until the earliest one and fails the calls whose deadline passed
+//! ([`Failed::Deadline`]), instead of a timer per call: registering a call costs one load of
+//! a shared atomic (and, when its deadline is the new earliest, a wake of that task), and
+//! the task wakes about once per invocation timeout when calls complete in time.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use hazelcast_protocol::message::Message;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use crate::error::ClientError;
 
 /// What the caller of an invocation receives.
-pub(crate) type Outcome = Result<Message, ClientError>;
+pub(crate) type Outcome = Result<Message, Failed>;
+
+/// Why a call ended without a response.
+#[derive(Debug)]
+pub(crate) enum Failed {
+    /// The connection failed, the client shut down, ...
+    Error(ClientError),
+    /// The call's deadline passed.
+    Deadline,
+}
+
+/// No deadline pending ([`PendingTable::next_deadline`]).
+const NO_DEADLINE: u64 = u64::MAX;
 
 /// Number of independently locked shards (a power of two). Correlation ids are sequential,
 /// so calls in flight spread evenly and a response rarely waits for another thread's lock.
@@ -28,6 +46,8 @@ const SHARDS: usize = 32;
 struct Entry {
     tx: oneshot::Sender<Outcome>,
     conn_id: u64,
+    /// When the call fails with [`Failed::Deadline`].
+    deadline: tokio::time::Instant,
     acks_received: u32,
     /// The response, held back until its backup acks arrive.
     held: Option<(Message, Instant)>,
@@ -68,6 +88,14 @@ pub(crate) struct PendingTable {
     shards: Box<[Padded]>,
     /// Responses held for backup acks, so that the periodic sweep costs one load when none is.
     held: AtomicUsize,
+    /// The origin of `next_deadline`.
+    base: tokio::time::Instant,
+    /// When the deadline task wakes next, in whole milliseconds after `base` (rounded up),
+    /// or [`NO_DEADLINE`]. Never later than the deadline of any call in the table: a call
+    /// registered with an earlier deadline lowers it (and wakes the task).
+    next_deadline: AtomicU64,
+    /// Wakes the deadline task when `next_deadline` was lowered.
+    deadline_lowered: Arc<Notify>,
 }
 
 impl Default for PendingTable {
@@ -75,6 +103,9 @@ impl Default for PendingTable {
         Self {
             shards: (0..SHARDS).map(|_| Padded::default()).collect(),
             held: AtomicUsize::new(0),
+            base: tokio::time::Instant::now(),
+            next_deadline: AtomicU64::new(NO_DEADLINE),
+            deadline_lowered: Arc::new(Notify::new()),
         }
     }
 }
@@ -104,14 +135,31 @@ impl PendingTable {
         Some(e)
     }
 
-    /// Registers a call sent on connection `conn_id`.
-    pub(crate) fn register(&self, correlation_id: i64, conn_id: u64) -> oneshot::Receiver<Outcome> {
+    /// `at` in whole milliseconds after `base`, rounded up (so that the deadline task never
+    /// wakes before a deadline it is meant for).
+    fn millis(&self, at: tokio::time::Instant) -> u64 {
+        let d = at.saturating_duration_since(self.base);
+        d.as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000)))
+            .min(NO_DEADLINE - 1)
+    }
+
+    /// Registers a call sent on connection `conn_id`, failed with [`Failed::Deadline`] once
+    /// `deadline` passes (see [`expire_deadlines`](Self::expire_deadlines)).
+    pub(crate) fn register(
+        &self,
+        correlation_id: i64,
+        conn_id: u64,
+        deadline: tokio::time::Instant,
+    ) -> oneshot::Receiver<Outcome> {
         let (tx, rx) = oneshot::channel();
         let old = self.shard(correlation_id).insert(
             correlation_id,
             Entry {
                 tx,
                 conn_id,
+                deadline,
                 acks_received: 0,
                 held: None,
             },
@@ -119,7 +167,66 @@ impl PendingTable {
         if old.is_some_and(|o| o.held.is_some()) {
             self.held.fetch_sub(1, Ordering::Relaxed);
         }
+        // After the insert (and its unlock): the deadline task resets `next_deadline` before
+        // it scans a shard, under the shard's lock, so either its scan sees this entry or
+        // this load sees the reset (and lowers it again). All calls share one timeout, so
+        // the deadline is rarely the earliest: then this is one load.
+        let ms = self.millis(deadline);
+        if ms < self.next_deadline.load(Ordering::Relaxed)
+            && ms < self.next_deadline.fetch_min(ms, Ordering::AcqRel)
+        {
+            self.deadline_lowered.notify_one();
+        }
         rx
+    }
+
+    /// When the deadline task should wake next (`None`: no call has a deadline).
+    pub(crate) fn next_wake(&self) -> Option<tokio::time::Instant> {
+        match self.next_deadline.load(Ordering::Acquire) {
+            NO_DEADLINE => None,
+            ms => Some(self.base + Duration::from_millis(ms)),
+        }
+    }
+
+    /// Fails the calls whose deadline is `now` or earlier, and sets when to wake next.
+    /// Returns how many failed.
+    pub(crate) fn expire_deadlines(&self, now: tokio::time::Instant) -> usize {
+        // Reset before scanning: a call registered meanwhile lowers it again itself.
+        self.next_deadline.swap(NO_DEADLINE, Ordering::AcqRel);
+        let mut earliest = NO_DEADLINE;
+        let mut expired = Vec::new();
+        for mut map in self.shards() {
+            let ids: Vec<i64> = map
+                .iter()
+                .filter_map(|(id, e)| {
+                    if e.deadline <= now {
+                        Some(*id)
+                    } else {
+                        earliest = earliest.min(self.millis(e.deadline));
+                        None
+                    }
+                })
+                .collect();
+            for id in ids {
+                if let Some(e) = self.take(&mut map, id) {
+                    expired.push(e.tx);
+                }
+            }
+        }
+        if earliest != NO_DEADLINE {
+            self.next_deadline.fetch_min(earliest, Ordering::AcqRel);
+        }
+        let n = expired.len();
+        for tx in expired {
+            let _ = tx.send(Err(Failed::Deadline));
+        }
+        n
+    }
+
+    /// Notified when the earliest deadline was lowered (the deadline task then re-reads
+    /// [`next_wake`](Self::next_wake)).
+    pub(crate) fn deadline_lowered(&self) -> Arc<Notify> {
+        Arc::clone(&self.deadline_lowered)
     }
 
     /// Forgets a call (timed out or never sent).
@@ -234,7 +341,7 @@ impl PendingTable {
                     held += 1;
                     Ok(m)
                 }
-                None => Err(error()),
+                None => Err(Failed::Error(error())),
             };
             let _ = e.tx.send(outcome);
         }
@@ -254,7 +361,7 @@ impl PendingTable {
     /// Fails every call.
     pub(crate) fn fail_all(&self, error: impl Fn() -> ClientError) {
         for e in self.drain_where(|_| true) {
-            let _ = e.tx.send(Err(error()));
+            let _ = e.tx.send(Err(Failed::Error(error())));
         }
     }
 }
@@ -276,6 +383,11 @@ mod tests {
     use super::*;
     use hazelcast_protocol::codec::map::MapSetResponse;
 
+    /// A deadline no test reaches.
+    fn far() -> tokio::time::Instant {
+        tokio::time::Instant::now() + Duration::from_secs(3600)
+    }
+
     fn response(id: i64, acks: u8) -> Message {
         let mut m = MapSetResponse {}.encode();
         m.set_correlation_id(id);
@@ -286,7 +398,7 @@ mod tests {
     #[test]
     fn response_without_acks_completes_at_once() {
         let t = PendingTable::default();
-        let mut rx = t.register(1, 7);
+        let mut rx = t.register(1, 7, far());
         assert!(t.on_response(response(1, 0), true));
         assert!(rx.try_recv().expect("completed").is_ok());
         assert_eq!(t.len(), 0);
@@ -299,7 +411,7 @@ mod tests {
     #[test]
     fn acks_before_and_after_the_response_are_counted() {
         let t = PendingTable::default();
-        let mut rx = t.register(5, 1);
+        let mut rx = t.register(5, 1, far());
         t.on_backup_ack(5); // early ack
         assert!(t.on_response(response(5, 2), true));
         assert!(rx.try_recv().is_err(), "one ack still missing");
@@ -311,7 +423,7 @@ mod tests {
     #[test]
     fn all_acks_early_completes_on_response() {
         let t = PendingTable::default();
-        let mut rx = t.register(9, 1);
+        let mut rx = t.register(9, 1, far());
         t.on_backup_ack(9);
         t.on_response(response(9, 1), true);
         assert!(rx.try_recv().expect("completed").is_ok());
@@ -320,7 +432,7 @@ mod tests {
     #[test]
     fn acks_ignored_when_not_waiting_for_backups() {
         let t = PendingTable::default();
-        let mut rx = t.register(2, 1);
+        let mut rx = t.register(2, 1, far());
         t.on_response(response(2, 3), false);
         assert!(rx.try_recv().expect("completed").is_ok());
     }
@@ -328,7 +440,7 @@ mod tests {
     #[test]
     fn missing_acks_complete_normally_after_the_timeout() {
         let t = PendingTable::default();
-        let mut rx = t.register(3, 1);
+        let mut rx = t.register(3, 1, far());
         t.on_response(response(3, 1), true);
         assert_eq!(t.expire_backup_waits(Duration::from_secs(60)), 0);
         assert!(rx.try_recv().is_err());
@@ -339,8 +451,8 @@ mod tests {
     #[test]
     fn release_held_completes_only_calls_waiting_for_acks() {
         let t = PendingTable::default();
-        let mut waiting = t.register(1, 10);
-        let mut held = t.register(2, 11);
+        let mut waiting = t.register(1, 10, far());
+        let mut held = t.register(2, 11, far());
         t.on_response(response(2, 1), true);
         assert_eq!(t.release_held(), 1);
         assert!(matches!(held.try_recv(), Ok(Ok(_))));
@@ -354,7 +466,7 @@ mod tests {
     #[test]
     fn calls_spread_over_shards_are_all_found() {
         let t = PendingTable::default();
-        let mut rxs: Vec<_> = (0..200).map(|i| t.register(i, 1)).collect();
+        let mut rxs: Vec<_> = (0..200).map(|i| t.register(i, 1, far())).collect();
         assert_eq!(t.len(), 200);
         for i in (0..200).rev() {
             assert!(t.on_response(response(i, 0), true));
@@ -362,8 +474,8 @@ mod tests {
         assert!(rxs.iter_mut().all(|rx| rx.try_recv().is_ok()));
         assert_eq!(t.len(), 0);
         // Held responses are counted, and the count goes back to zero.
-        let _a = t.register(1000, 1);
-        let _b = t.register(1001, 2);
+        let _a = t.register(1000, 1, far());
+        let _b = t.register(1001, 2, far());
         t.on_response(response(1000, 1), true);
         t.on_response(response(1001, 1), true);
         assert_eq!(t.held.load(Ordering::Relaxed), 2);
@@ -377,14 +489,14 @@ mod tests {
     #[test]
     fn connection_failure_fails_only_its_calls() {
         let t = PendingTable::default();
-        let mut a = t.register(1, 10);
-        let mut b = t.register(2, 11);
-        let mut held = t.register(3, 10);
+        let mut a = t.register(1, 10, far());
+        let mut b = t.register(2, 11, far());
+        let mut held = t.register(3, 10, far());
         t.on_response(response(3, 1), true);
         t.fail_connection(10, || ClientError::NoConnection("gone".into()));
         assert!(matches!(
             a.try_recv(),
-            Ok(Err(ClientError::NoConnection(_)))
+            Ok(Err(Failed::Error(ClientError::NoConnection(_))))
         ));
         assert!(
             matches!(held.try_recv(), Ok(Ok(_))),
@@ -392,6 +504,55 @@ mod tests {
         );
         assert!(b.try_recv().is_err());
         t.fail_all(|| ClientError::ClientShutdown);
-        assert!(matches!(b.try_recv(), Ok(Err(ClientError::ClientShutdown))));
+        assert!(matches!(
+            b.try_recv(),
+            Ok(Err(Failed::Error(ClientError::ClientShutdown)))
+        ));
+    }
+
+    #[test]
+    fn deadlines_fail_only_expired_calls_and_set_the_next_wake() {
+        let t = PendingTable::default();
+        assert_eq!(t.next_wake(), None, "nothing registered");
+        let now = tokio::time::Instant::now();
+        let soon = now + Duration::from_millis(50);
+        let later = now + Duration::from_secs(10);
+        let mut a = t.register(1, 1, later);
+        let wake = t.next_wake().expect("a deadline");
+        assert!(wake >= later && wake < later + Duration::from_millis(2));
+        let mut b = t.register(2, 1, soon);
+        let wake = t.next_wake().expect("a deadline");
+        assert!(
+            wake >= soon && wake < soon + Duration::from_millis(2),
+            "lowered"
+        );
+        // Not yet due: nothing fails; the next wake stays at the earliest deadline.
+        assert_eq!(t.expire_deadlines(now), 0);
+        assert!(t.next_wake().is_some_and(|w| w >= soon && w < later));
+        // Past the first deadline: only that call fails.
+        assert_eq!(t.expire_deadlines(soon), 1);
+        assert!(matches!(b.try_recv(), Ok(Err(Failed::Deadline))));
+        assert!(a.try_recv().is_err(), "still pending");
+        assert!(
+            t.next_wake().is_some_and(|w| w >= later),
+            "next: the later call"
+        );
+        // An answered call is gone: its deadline fails nothing.
+        assert!(t.on_response(response(1, 0), true));
+        assert!(matches!(a.try_recv(), Ok(Ok(_))));
+        assert_eq!(t.expire_deadlines(later + Duration::from_secs(1)), 0);
+        assert_eq!(t.next_wake(), None);
+        assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn a_held_response_still_fails_at_its_deadline() {
+        let t = PendingTable::default();
+        let now = tokio::time::Instant::now();
+        let mut rx = t.register(4, 1, now + Duration::from_millis(10));
+        t.on_response(response(4, 1), true);
+        assert_eq!(t.expire_deadlines(now + Duration::from_millis(10)), 1);
+        assert!(matches!(rx.try_recv(), Ok(Err(Failed::Deadline))));
+        assert_eq!(t.held.load(Ordering::Relaxed), 0);
     }
 }
