@@ -160,6 +160,11 @@ impl SessionData {
         self.state().record.id.clone()
     }
 
+    /// Whether the session's id is `id` (without copying it).
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        self.state().record.id == id
+    }
+
     /// The id the session is stored under: the id it was loaded or created with, until a
     /// save after [`SessionData::change_id`] stores it under the new one.
     pub fn original_id(&self) -> String {
@@ -274,9 +279,19 @@ impl SessionData {
         check_name(name)?;
         self.live_change(|s| {
             let seq = s.next_seq();
-            s.record.attributes.insert(name.to_owned(), bytes);
+            match s.record.attributes.get_mut(name) {
+                Some(slot) => *slot = bytes,
+                None => {
+                    s.record.attributes.insert(name.to_owned(), bytes);
+                }
+            }
             s.removed.remove(name);
-            s.upserted.insert(name.to_owned(), seq);
+            match s.upserted.get_mut(name) {
+                Some(slot) => *slot = seq,
+                None => {
+                    s.upserted.insert(name.to_owned(), seq);
+                }
+            }
         })
     }
 
@@ -473,6 +488,16 @@ impl SessionData {
         }
     }
 
+    /// The pending save of a stored session that keeps its id and is not invalidated, with
+    /// the session locked until [`InPlaceSave::mark_saved`] (or the guard is dropped): an
+    /// in-process repository applies it to its stored record without copying the session's
+    /// record into a [`SessionDelta`]. `None` for a new, invalidated or renamed session.
+    pub(crate) fn in_place_save(&self) -> Option<InPlaceSave<'_>> {
+        let state = self.state();
+        (!state.is_new && !state.invalidated && state.record.id == state.original_id)
+            .then_some(InPlaceSave { state })
+    }
+
     /// Records that `delta` was written: the session now counts as stored under
     /// `delta.record.id`, and the changes it contained are cleared. Changes made after the
     /// delta was taken stay pending.
@@ -495,6 +520,92 @@ impl SessionData {
         if !delta.invalidated {
             s.is_new = false;
             s.original_id.clone_from(&delta.record.id);
+        }
+    }
+}
+
+/// A locked session's pending save, applied in place ([`SessionData::in_place_save`]).
+pub(crate) struct InPlaceSave<'a> {
+    state: MutexGuard<'a, State>,
+}
+
+impl InPlaceSave<'_> {
+    /// The id the session is stored under (unchanged by this save).
+    pub(crate) fn id(&self) -> &str {
+        &self.state.original_id
+    }
+
+    /// Whether the principal name changed.
+    pub(crate) fn principal_changed(&self) -> bool {
+        self.state.principal_changed.is_some()
+    }
+
+    /// Whether there is anything to write (as [`SessionDelta::is_empty`] of its delta).
+    pub(crate) fn has_changes(&self) -> bool {
+        let s = &*self.state;
+        !s.upserted.is_empty()
+            || !s.removed.is_empty()
+            || s.read.keys().any(|n| s.record.attributes.contains_key(n))
+            || s.principal_changed.is_some()
+            || s.max_inactive_interval_changed.is_some()
+            || s.last_accessed_time_changed.is_some()
+            || (s.save_mode == SaveMode::Always && !s.record.attributes.is_empty())
+    }
+
+    /// Applies the pending changes to the stored record, exactly as
+    /// [`SessionDelta::apply_to`] applies the session's delta.
+    pub(crate) fn apply_to(&self, stored: &mut SessionRecord) {
+        let s = &*self.state;
+        for name in s.removed.keys() {
+            stored.attributes.remove(name);
+        }
+        let mut write = |name: &String| {
+            if let Some(value) = s.record.attributes.get(name) {
+                put_attribute(&mut stored.attributes, name, value);
+            }
+        };
+        if s.save_mode == SaveMode::Always {
+            s.record.attributes.keys().for_each(&mut write);
+        } else {
+            s.upserted.keys().for_each(&mut write);
+            s.read
+                .keys()
+                .filter(|n| !s.upserted.contains_key(*n))
+                .for_each(&mut write);
+        }
+        if s.principal_changed.is_some() {
+            stored.principal_name.clone_from(&s.record.principal_name);
+        }
+        if s.max_inactive_interval_changed.is_some() {
+            stored.max_inactive_interval = s.record.max_inactive_interval;
+        }
+        if s.last_accessed_time_changed.is_some() {
+            stored.last_accessed_time = stored.last_accessed_time.max(s.record.last_accessed_time);
+        }
+    }
+
+    /// Records that the save was written (every pending change: the session stayed locked).
+    pub(crate) fn mark_saved(mut self) {
+        let s = &mut *self.state;
+        s.upserted.clear();
+        s.removed.clear();
+        s.read.clear();
+        s.principal_changed = None;
+        s.max_inactive_interval_changed = None;
+        if s.last_accessed_time_changed.take().is_some()
+            && s.record.last_accessed_time > s.stored_last_accessed_time
+        {
+            s.stored_last_accessed_time = s.record.last_accessed_time;
+        }
+    }
+}
+
+/// Sets `name` to `value` in `attributes`, allocating the name only when it is new.
+pub(crate) fn put_attribute(attributes: &mut BTreeMap<String, Bytes>, name: &str, value: &Bytes) {
+    match attributes.get_mut(name) {
+        Some(slot) => slot.clone_from(value),
+        None => {
+            attributes.insert(name.to_owned(), value.clone());
         }
     }
 }

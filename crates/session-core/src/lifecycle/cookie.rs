@@ -196,6 +196,11 @@ impl CookieConfig {
         self.max_age
     }
 
+    /// Whether the cookie's domain depends on the request host (a domain pattern).
+    pub(crate) fn domain_depends_on_host(&self) -> bool {
+        matches!(self.domain, DomainPolicy::Pattern(_))
+    }
+
     /// The domain for a request to `host` (which may carry a port).
     pub(crate) fn domain_for(&self, host: Option<&str>) -> Option<String> {
         match &self.domain {

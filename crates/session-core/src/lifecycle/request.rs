@@ -117,7 +117,12 @@ impl LazySession {
     }
 
     async fn slot(&self) -> MutexGuard<'_, Slot> {
-        self.state.slot.lock().await
+        // Uncontended (the usual case: one handler uses the session at a time), the lock is
+        // taken without building the waiting future.
+        match self.state.slot.try_lock() {
+            Ok(slot) => slot,
+            Err(_) => self.state.slot.lock().await,
+        }
     }
 
     /// Runs one store operation within the manager's store deadline.
@@ -456,11 +461,13 @@ impl LazySession {
                 tracing::debug!("session not saved; no cookie or header written");
             }
             Some(session) if !session.is_new() && !session.is_invalidated() => {
-                let id = session.id();
-                if self.state.requested_id.as_deref() != Some(id.as_str())
-                    || slot.remember_me.is_some()
-                {
-                    self.write_id(&mut update, &id, slot.remember_me);
+                let same_id = self
+                    .state
+                    .requested_id
+                    .as_deref()
+                    .is_some_and(|requested| session.has_id(requested));
+                if !same_id || slot.remember_me.is_some() {
+                    self.write_id(&mut update, &session.id(), slot.remember_me);
                 }
             }
             _ => {

@@ -2,7 +2,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -72,6 +72,7 @@ impl MemoryRepositoryBuilder {
             hasher: RandomState::new(),
             count: AtomicUsize::new(0),
             by_expiry: Mutex::new(BTreeSet::new()),
+            next_due: AtomicU64::new(u64::MAX),
             by_principal: Mutex::new(HashMap::new()),
             events: EventBus::new(self.event_capacity),
             max_sessions: self.max_sessions,
