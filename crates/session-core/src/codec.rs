@@ -82,6 +82,14 @@ pub trait AttributeCodec: Send + Sync + fmt::Debug {
         let _ = bytes;
         None
     }
+
+    /// Whether [`AttributeCodec::encode`] writes exactly what `serde_json::to_vec` writes
+    /// for the value: [`encode_value`] then serializes the value's own type straight to
+    /// JSON, without the type-erased [`AttributeCodec::encode`] (about twice as fast for
+    /// structs and collections). `false` (the default) for any other encoding.
+    fn encodes_plain_json(&self) -> bool {
+        false
+    }
 }
 
 /// Encodes `value` with `codec`.
@@ -89,6 +97,14 @@ pub fn encode_value<T: Serialize + ?Sized>(
     codec: &dyn AttributeCodec,
     value: &T,
 ) -> Result<Bytes, CodecError> {
+    if codec.encodes_plain_json() {
+        return serde_json::to_vec(value)
+            .map(Bytes::from)
+            .map_err(|e| CodecError::Encode {
+                codec: codec.name(),
+                source: e.into(),
+            });
+    }
     let erased: &dyn erased_serde::Serialize = &value;
     codec.encode(erased).map(Bytes::from)
 }
@@ -99,10 +115,13 @@ pub fn decode_value<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, CodecError> {
     if let Some(json) = codec.json_text(bytes) {
-        return serde_json::from_slice(json).map_err(|e| CodecError::Decode {
+        let fail = |source: crate::error::BoxError| CodecError::Decode {
             codec: codec.name(),
-            source: e.into(),
-        });
+            source,
+        };
+        // Validated as UTF-8 once, as a whole, rather than string by string.
+        let text = std::str::from_utf8(json).map_err(|e| fail(e.into()))?;
+        return serde_json::from_str(text).map_err(|e| fail(e.into()));
     }
     let mut out: Option<T> = None;
     codec.decode(bytes, &mut |de| {
@@ -147,6 +166,10 @@ impl AttributeCodec for JsonCodec {
 
     fn json_text<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
         Some(bytes)
+    }
+
+    fn encodes_plain_json(&self) -> bool {
+        true
     }
 }
 
@@ -256,6 +279,26 @@ mod tests {
     }
 
     #[test]
+    fn the_json_fast_encode_writes_what_the_erased_encode_writes() {
+        let basket = Basket {
+            items: vec![1, 2, 3],
+            total_cents: 7,
+            note: Some("a \"quoted\" \u{e9}\n note".into()),
+        };
+        assert!(JsonCodec.encodes_plain_json() && !ErasedJson.encodes_plain_json());
+        assert_eq!(
+            encode_value(&JsonCodec, &basket).unwrap(),
+            encode_value(&ErasedJson, &basket).unwrap()
+        );
+        let mut m = std::collections::HashMap::new();
+        m.insert((1, 2), 3);
+        assert!(matches!(
+            encode_value(&JsonCodec, &m),
+            Err(CodecError::Encode { codec: "json", .. })
+        ));
+    }
+
+    #[test]
     fn postcard_round_trips() {
         round_trip(&PostcardCodec);
     }
@@ -273,6 +316,8 @@ mod tests {
     fn garbage_and_trailing_bytes_are_errors() {
         assert!(decode_value::<u64>(&JsonCodec, b"12 13").is_err());
         assert!(decode_value::<u64>(&JsonCodec, b"\xff\xfe").is_err());
+        assert!(decode_value::<String>(&JsonCodec, b"\"\xff\"").is_err());
+        assert!(decode_value::<String>(&ErasedJson, b"\"\xff\"").is_err());
         assert!(decode_value::<u64>(&JsonCodec, b"").is_err());
         assert!(decode_value::<u8>(&PostcardCodec, &[1, 2]).is_err());
         assert!(decode_value::<String>(&PostcardCodec, &[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());

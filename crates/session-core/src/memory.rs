@@ -415,37 +415,14 @@ impl MemorySessionRepository {
         new_shard.insert(new.clone(), record);
         Ok(())
     }
-}
 
-impl Default for MemorySessionRepository {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for MemorySessionRepository {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemorySessionRepository")
-            .field("config", &self.shared.config)
-            .field("sessions", &self.len())
-            .field("max_sessions", &self.shared.max_sessions)
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl SessionRepository for MemorySessionRepository {
-    async fn create(&self) -> Result<SessionData, RepositoryError> {
-        Ok(self.shared.config.new_session(self.shared.clock.now())?)
-    }
-
-    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
+    /// [`SessionRepository::save`], which never waits.
+    fn save_at_once(&self, session: &SessionData) -> Result<(), RepositoryError> {
         let now = self.shared.clock.now();
         let mut expired = self.shared.purge(now);
         if let Some(touch) = session.pending_touch() {
             // Only the last access moved: updated in place, no delta (no record copy).
-            self.shared
-                .touch(&session.original_id(), touch.to, now, &mut expired);
+            session.with_original_id(|id| self.shared.touch(id, touch.to, now, &mut expired));
             session.mark_touched(&touch, true);
             self.shared.publish_expired(expired);
             return Ok(());
@@ -506,7 +483,8 @@ impl SessionRepository for MemorySessionRepository {
         result
     }
 
-    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
+    /// [`SessionRepository::find_by_id`], which never waits.
+    fn find_at_once(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
@@ -525,6 +503,45 @@ impl SessionRepository for MemorySessionRepository {
             }
         };
         Ok(Some(self.shared.config.load_session(record)))
+    }
+}
+
+impl Default for MemorySessionRepository {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemorySessionRepository {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemorySessionRepository")
+            .field("config", &self.shared.config)
+            .field("sessions", &self.len())
+            .field("max_sessions", &self.shared.max_sessions)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl SessionRepository for MemorySessionRepository {
+    async fn create(&self) -> Result<SessionData, RepositoryError> {
+        Ok(self.shared.config.new_session(self.shared.clock.now())?)
+    }
+
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
+        self.save_at_once(session)
+    }
+
+    async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
+        self.find_at_once(id)
+    }
+
+    fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        Some(self.find_at_once(id))
+    }
+
+    fn save_now(&self, session: &SessionData) -> Option<Result<(), RepositoryError>> {
+        Some(self.save_at_once(session))
     }
 
     async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {

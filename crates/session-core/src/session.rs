@@ -160,6 +160,12 @@ impl SessionData {
         self.state().record.id.clone()
     }
 
+    /// Runs `f` on the id the session is stored under (without copying it), with the
+    /// session locked.
+    pub(crate) fn with_original_id<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(&self.state().original_id)
+    }
+
     /// Whether the session's id is `id` (without copying it).
     pub(crate) fn has_id(&self, id: &str) -> bool {
         self.state().record.id == id

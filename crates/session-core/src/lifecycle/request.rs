@@ -141,6 +141,15 @@ impl LazySession {
         }
     }
 
+    /// Saves `session` within the store deadline (at once if the store offers it).
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
+        let repository = &self.state.manager.inner.repository;
+        match repository.save_now(session) {
+            Some(saved) => saved,
+            None => self.bounded(repository.save(session)).await,
+        }
+    }
+
     /// Records a store failure; returns the error to give the caller.
     fn store_error(&self, slot: &mut Slot, error: RepositoryError, during: &str) -> LifecycleError {
         let policy = self.state.manager.inner.on_store_failure;
@@ -164,7 +173,11 @@ impl LazySession {
             slot.loaded = true;
             if let Some(id) = &self.state.requested_id {
                 let manager = &self.state.manager.inner;
-                match self.bounded(manager.repository.find_by_id(id)).await {
+                let found = match manager.repository.find_by_id_now(id) {
+                    Some(found) => found,
+                    None => self.bounded(manager.repository.find_by_id(id)).await,
+                };
+                match found {
                     Ok(Some(session)) => {
                         self.watch_if_immediate(&session);
                         session.set_last_accessed_time(manager.clock.now());
@@ -205,10 +218,9 @@ impl LazySession {
         if slot.failed {
             return Err(LifecycleError::StoreFailedEarlier);
         }
-        let repository = &self.state.manager.inner.repository;
         while let Some(session) = slot.invalidated.first().cloned() {
             if !session.is_new()
-                && let Err(error) = self.bounded(repository.save(&session)).await
+                && let Err(error) = self.save(&session).await
             {
                 return Err(self.store_error(slot, error, "deleting a session"));
             }
@@ -216,7 +228,7 @@ impl LazySession {
         }
         if let Some(session) = slot.current.clone()
             && session.has_changes()
-            && let Err(error) = self.bounded(repository.save(&session)).await
+            && let Err(error) = self.save(&session).await
         {
             return Err(self.store_error(slot, error, "saving a session"));
         }
