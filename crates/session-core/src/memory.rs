@@ -1,6 +1,5 @@
 //! [`MemorySessionRepository`]: the embedded, in-process session store.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
@@ -75,13 +74,16 @@ pub struct MemorySessionRepository {
 /// Number of independently locked shards of sessions.
 const SHARDS: usize = 64;
 
-type Shard = HashMap<String, SessionRecord>;
+/// Sessions by id. The ids are made by the server's CSPRNG generator, never chosen by a
+/// client (a request can only look one up), so a fast seeded hash is enough.
+type Shard = HashMap<String, SessionRecord, foldhash::fast::RandomState>;
 
 struct Shared {
     config: SessionConfig,
     clock: Arc<dyn Clock>,
     shards: Box<[Mutex<Shard>]>,
-    hasher: RandomState,
+    /// Picks an id's shard (seeded independently of the shard tables' hashers).
+    hasher: foldhash::fast::RandomState,
     /// Sessions stored (all shards).
     count: AtomicUsize,
     /// `(expiry instant, id)` of every session that can expire. Lock order: a shard, then

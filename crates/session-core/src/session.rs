@@ -64,7 +64,9 @@ struct Inner {
 
 struct State {
     record: SessionRecord,
-    original_id: String,
+    /// The id the session is stored under, when a [`SessionData::change_id`] not yet saved
+    /// made it differ from `record.id` (`None` otherwise: no copy of the id per load).
+    renamed_from: Option<String>,
     is_new: bool,
     invalidated: bool,
     save_mode: SaveMode,
@@ -82,6 +84,18 @@ struct State {
 }
 
 impl State {
+    /// The id the session is stored under.
+    fn original_id(&self) -> &str {
+        self.renamed_from.as_deref().unwrap_or(&self.record.id)
+    }
+
+    /// Whether the id changed since the session was stored.
+    fn id_changed(&self) -> bool {
+        self.renamed_from
+            .as_deref()
+            .is_some_and(|stored| stored != self.record.id)
+    }
+
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -90,13 +104,12 @@ impl State {
 
 impl SessionData {
     pub(crate) fn from_parts(record: SessionRecord, is_new: bool, config: &SessionConfig) -> Self {
-        let original_id = record.id.clone();
         let stored_last_accessed_time = record.last_accessed_time;
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     record,
-                    original_id,
+                    renamed_from: None,
                     is_new,
                     invalidated: false,
                     save_mode: config.save_mode(),
@@ -163,7 +176,7 @@ impl SessionData {
     /// Runs `f` on the id the session is stored under (without copying it), with the
     /// session locked.
     pub(crate) fn with_original_id<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        f(&self.state().original_id)
+        f(self.state().original_id())
     }
 
     /// Whether the session's id is `id` (without copying it).
@@ -174,7 +187,7 @@ impl SessionData {
     /// The id the session is stored under: the id it was loaded or created with, until a
     /// save after [`SessionData::change_id`] stores it under the new one.
     pub fn original_id(&self) -> String {
-        self.state().original_id.clone()
+        self.state().original_id().to_owned()
     }
 
     /// Whether the session was created and never saved.
@@ -338,7 +351,12 @@ impl SessionData {
             return Err(SessionDataError::Invalidated);
         }
         let new_id = self.inner.id_generator.generate()?;
-        self.live_change(|s| s.record.id.clone_from(&new_id))?;
+        self.live_change(|s| {
+            let previous = std::mem::replace(&mut s.record.id, new_id.clone());
+            if s.renamed_from.is_none() {
+                s.renamed_from = Some(previous);
+            }
+        })?;
         Ok(new_id)
     }
 
@@ -378,7 +396,7 @@ impl SessionData {
         let seq = s.last_accessed_time_changed?;
         let only_touch = !s.is_new
             && !s.invalidated
-            && s.record.id == s.original_id
+            && !s.id_changed()
             && s.upserted.is_empty()
             && s.removed.is_empty()
             && s.read.is_empty()
@@ -413,7 +431,7 @@ impl SessionData {
         let s = self.state();
         s.is_new
             || s.invalidated
-            || s.record.id != s.original_id
+            || s.id_changed()
             || !s.upserted.is_empty()
             || !s.removed.is_empty()
             || !s.read.is_empty()
@@ -482,7 +500,7 @@ impl SessionData {
         };
         SessionDelta {
             record: s.record.clone(),
-            original_id: s.original_id.clone(),
+            original_id: s.original_id().to_owned(),
             is_new: s.is_new,
             invalidated: s.invalidated,
             upserted,
@@ -500,7 +518,7 @@ impl SessionData {
     /// record into a [`SessionDelta`]. `None` for a new, invalidated or renamed session.
     pub(crate) fn in_place_save(&self) -> Option<InPlaceSave<'_>> {
         let state = self.state();
-        (!state.is_new && !state.invalidated && state.record.id == state.original_id)
+        (!state.is_new && !state.invalidated && !state.id_changed())
             .then_some(InPlaceSave { state })
     }
 
@@ -525,7 +543,8 @@ impl SessionData {
         }
         if !delta.invalidated {
             s.is_new = false;
-            s.original_id.clone_from(&delta.record.id);
+            // Now stored under the delta's id.
+            s.renamed_from = (s.record.id != delta.record.id).then(|| delta.record.id.clone());
         }
     }
 }
@@ -538,7 +557,7 @@ pub(crate) struct InPlaceSave<'a> {
 impl InPlaceSave<'_> {
     /// The id the session is stored under (unchanged by this save).
     pub(crate) fn id(&self) -> &str {
-        &self.state.original_id
+        self.state.original_id()
     }
 
     /// Whether the principal name changed.
