@@ -1,5 +1,6 @@
 //! Pluggable encoding of attribute values.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use bytes::Bytes;
@@ -98,15 +99,41 @@ pub fn encode_value<T: Serialize + ?Sized>(
     value: &T,
 ) -> Result<Bytes, CodecError> {
     if codec.encodes_plain_json() {
-        return serde_json::to_vec(value)
-            .map(Bytes::from)
-            .map_err(|e| CodecError::Encode {
-                codec: codec.name(),
-                source: e.into(),
-            });
+        return encode_json(value).map_err(|e| CodecError::Encode {
+            codec: codec.name(),
+            source: e.into(),
+        });
     }
     let erased: &dyn erased_serde::Serialize = &value;
     codec.encode(erased).map(Bytes::from)
+}
+
+/// The largest JSON buffer a thread keeps between encodes.
+const MAX_KEPT_JSON_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    /// Each thread's JSON encoding buffer, reused so that an encode allocates only its
+    /// result, of the exact size.
+    static JSON_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `value` as JSON text, written into the thread's buffer and copied out at its exact
+/// size (one allocation instead of a growing `Vec` and the `Bytes` header of its spare
+/// capacity).
+fn encode_json<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, serde_json::Error> {
+    JSON_BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let written = serde_json::to_writer(&mut *buffer, value);
+            let result = written.map(|()| Bytes::copy_from_slice(&buffer));
+            if buffer.capacity() > MAX_KEPT_JSON_BUFFER {
+                *buffer = Vec::new();
+            }
+            result
+        }
+        // A value whose serialization encodes another one on this thread.
+        Err(_) => serde_json::to_vec(value).map(Bytes::from),
+    })
 }
 
 /// Decodes `bytes` with `codec` into a `T`.
@@ -296,6 +323,28 @@ mod tests {
             encode_value(&JsonCodec, &m),
             Err(CodecError::Encode { codec: "json", .. })
         ));
+    }
+
+    /// Encodes another value while it is being encoded.
+    struct Nested;
+
+    impl Serialize for Nested {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let inner = encode_value(&JsonCodec, &[1, 2]).map_err(serde::ser::Error::custom)?;
+            serializer.serialize_bytes(&inner)
+        }
+    }
+
+    #[test]
+    fn a_json_encode_inside_a_json_encode_works() {
+        let bytes = encode_value(&JsonCodec, &Nested).unwrap();
+        assert_eq!(&bytes[..], b"[91,49,44,50,93]");
+        let big = vec![7u8; MAX_KEPT_JSON_BUFFER];
+        assert_eq!(
+            decode_value::<Vec<u8>>(&JsonCodec, &encode_value(&JsonCodec, &big).unwrap()).unwrap(),
+            big
+        );
+        assert!(JSON_BUFFER.with(|b| b.borrow().capacity()) <= MAX_KEPT_JSON_BUFFER);
     }
 
     #[test]
