@@ -132,12 +132,12 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
         let session = begin(&self.middleware, &request);
         let middleware = self.middleware.clone();
+        request.extensions_mut().insert(session.clone());
+        let response = self.service.call(request);
         Box::pin(async move {
-            request.extensions_mut().insert(session.clone());
-            let mut response = service.call(request).await?;
+            let mut response = response.await?;
             match session.commit().await {
                 Ok(update) => {
                     apply(&middleware, response.headers_mut(), update);

@@ -137,11 +137,11 @@ where
         let session = begin(&self.layer, &request);
         let layer = self.layer.clone();
         request.extensions_mut().insert(session.clone());
-        // The clone is not necessarily ready: call the one that was polled ready.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        // The inner service was polled ready: called here, its future awaited below (no
+        // clone of the inner service per request).
+        let response = self.inner.call(request);
         Box::pin(async move {
-            let mut response = inner.call(request).await?;
+            let mut response = response.await?;
             match session.commit().await {
                 Ok(update) => apply(&layer, response.headers_mut(), update),
                 Err(error) => {

@@ -1,5 +1,6 @@
 //! Pluggable encoding of attribute values.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use bytes::Bytes;
@@ -82,6 +83,14 @@ pub trait AttributeCodec: Send + Sync + fmt::Debug {
         let _ = bytes;
         None
     }
+
+    /// Whether [`AttributeCodec::encode`] writes exactly what `serde_json::to_vec` writes
+    /// for the value: [`encode_value`] then serializes the value's own type straight to
+    /// JSON, without the type-erased [`AttributeCodec::encode`] (about twice as fast for
+    /// structs and collections). `false` (the default) for any other encoding.
+    fn encodes_plain_json(&self) -> bool {
+        false
+    }
 }
 
 /// Encodes `value` with `codec`.
@@ -89,8 +98,42 @@ pub fn encode_value<T: Serialize + ?Sized>(
     codec: &dyn AttributeCodec,
     value: &T,
 ) -> Result<Bytes, CodecError> {
+    if codec.encodes_plain_json() {
+        return encode_json(value).map_err(|e| CodecError::Encode {
+            codec: codec.name(),
+            source: e.into(),
+        });
+    }
     let erased: &dyn erased_serde::Serialize = &value;
     codec.encode(erased).map(Bytes::from)
+}
+
+/// The largest JSON buffer a thread keeps between encodes.
+const MAX_KEPT_JSON_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    /// Each thread's JSON encoding buffer, reused so that an encode allocates only its
+    /// result, of the exact size.
+    static JSON_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `value` as JSON text, written into the thread's buffer and copied out at its exact
+/// size (one allocation instead of a growing `Vec` and the `Bytes` header of its spare
+/// capacity).
+fn encode_json<T: Serialize + ?Sized>(value: &T) -> Result<Bytes, serde_json::Error> {
+    JSON_BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let written = serde_json::to_writer(&mut *buffer, value);
+            let result = written.map(|()| Bytes::copy_from_slice(&buffer));
+            if buffer.capacity() > MAX_KEPT_JSON_BUFFER {
+                *buffer = Vec::new();
+            }
+            result
+        }
+        // A value whose serialization encodes another one on this thread.
+        Err(_) => serde_json::to_vec(value).map(Bytes::from),
+    })
 }
 
 /// Decodes `bytes` with `codec` into a `T`.
@@ -99,10 +142,13 @@ pub fn decode_value<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, CodecError> {
     if let Some(json) = codec.json_text(bytes) {
-        return serde_json::from_slice(json).map_err(|e| CodecError::Decode {
+        let fail = |source: crate::error::BoxError| CodecError::Decode {
             codec: codec.name(),
-            source: e.into(),
-        });
+            source,
+        };
+        // Validated as UTF-8 once, as a whole, rather than string by string.
+        let text = std::str::from_utf8(json).map_err(|e| fail(e.into()))?;
+        return serde_json::from_str(text).map_err(|e| fail(e.into()));
     }
     let mut out: Option<T> = None;
     codec.decode(bytes, &mut |de| {
@@ -147,6 +193,10 @@ impl AttributeCodec for JsonCodec {
 
     fn json_text<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
         Some(bytes)
+    }
+
+    fn encodes_plain_json(&self) -> bool {
+        true
     }
 }
 
@@ -256,6 +306,48 @@ mod tests {
     }
 
     #[test]
+    fn the_json_fast_encode_writes_what_the_erased_encode_writes() {
+        let basket = Basket {
+            items: vec![1, 2, 3],
+            total_cents: 7,
+            note: Some("a \"quoted\" \u{e9}\n note".into()),
+        };
+        assert!(JsonCodec.encodes_plain_json() && !ErasedJson.encodes_plain_json());
+        assert_eq!(
+            encode_value(&JsonCodec, &basket).unwrap(),
+            encode_value(&ErasedJson, &basket).unwrap()
+        );
+        let mut m = std::collections::HashMap::new();
+        m.insert((1, 2), 3);
+        assert!(matches!(
+            encode_value(&JsonCodec, &m),
+            Err(CodecError::Encode { codec: "json", .. })
+        ));
+    }
+
+    /// Encodes another value while it is being encoded.
+    struct Nested;
+
+    impl Serialize for Nested {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let inner = encode_value(&JsonCodec, &[1, 2]).map_err(serde::ser::Error::custom)?;
+            serializer.serialize_bytes(&inner)
+        }
+    }
+
+    #[test]
+    fn a_json_encode_inside_a_json_encode_works() {
+        let bytes = encode_value(&JsonCodec, &Nested).unwrap();
+        assert_eq!(&bytes[..], b"[91,49,44,50,93]");
+        let big = vec![7u8; MAX_KEPT_JSON_BUFFER];
+        assert_eq!(
+            decode_value::<Vec<u8>>(&JsonCodec, &encode_value(&JsonCodec, &big).unwrap()).unwrap(),
+            big
+        );
+        assert!(JSON_BUFFER.with(|b| b.borrow().capacity()) <= MAX_KEPT_JSON_BUFFER);
+    }
+
+    #[test]
     fn postcard_round_trips() {
         round_trip(&PostcardCodec);
     }
@@ -273,6 +365,8 @@ mod tests {
     fn garbage_and_trailing_bytes_are_errors() {
         assert!(decode_value::<u64>(&JsonCodec, b"12 13").is_err());
         assert!(decode_value::<u64>(&JsonCodec, b"\xff\xfe").is_err());
+        assert!(decode_value::<String>(&JsonCodec, b"\"\xff\"").is_err());
+        assert!(decode_value::<String>(&ErasedJson, b"\"\xff\"").is_err());
         assert!(decode_value::<u64>(&JsonCodec, b"").is_err());
         assert!(decode_value::<u8>(&PostcardCodec, &[1, 2]).is_err());
         assert!(decode_value::<String>(&PostcardCodec, &[0xff, 0xff, 0xff, 0xff, 0x0f]).is_err());

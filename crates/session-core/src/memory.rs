@@ -1,10 +1,9 @@
 //! [`MemorySessionRepository`]: the embedded, in-process session store.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -75,13 +74,16 @@ pub struct MemorySessionRepository {
 /// Number of independently locked shards of sessions.
 const SHARDS: usize = 64;
 
-type Shard = HashMap<String, SessionRecord>;
+/// Sessions by id. The ids are made by the server's CSPRNG generator, never chosen by a
+/// client (a request can only look one up), so a fast seeded hash is enough.
+type Shard = HashMap<String, SessionRecord, foldhash::fast::RandomState>;
 
 struct Shared {
     config: SessionConfig,
     clock: Arc<dyn Clock>,
     shards: Box<[Mutex<Shard>]>,
-    hasher: RandomState,
+    /// Picks an id's shard (seeded independently of the shard tables' hashers).
+    hasher: foldhash::fast::RandomState,
     /// Sessions stored (all shards).
     count: AtomicUsize,
     /// `(expiry instant, id)` of every session that can expire. Lock order: a shard, then
@@ -89,6 +91,10 @@ struct Shared {
     /// since, or removed): the purge checks the session and files it again under its
     /// current expiry, so a touch never has to update the index.
     by_expiry: Mutex<BTreeSet<(SystemTime, String)>>,
+    /// The earliest instant in `by_expiry` ([`epoch_nanos`], rounded down; `u64::MAX`
+    /// when it is empty): a save checks it without taking the index's lock. Written only
+    /// under the `by_expiry` lock.
+    next_due: AtomicU64,
     /// principal name -> ids (exact: updated whenever a principal changes).
     by_principal: Mutex<HashMap<String, BTreeSet<String>>>,
     events: EventBus,
@@ -124,6 +130,17 @@ impl Shared {
         lock(&self.shards[self.shard_index(id)])
     }
 
+    /// Files `(at, id)` in the locked expiry index.
+    fn file_expiry(
+        &self,
+        by_expiry: &mut BTreeSet<(SystemTime, String)>,
+        at: SystemTime,
+        id: String,
+    ) {
+        self.next_due.fetch_min(epoch_nanos(at), Ordering::Release);
+        by_expiry.insert((at, id));
+    }
+
     fn publish_expired(&self, ids: Vec<String>) {
         for id in ids {
             self.events.publish(SessionEvent::Expired { id });
@@ -133,7 +150,7 @@ impl Shared {
     /// Files a new session (its shard locked by the caller) in the indexes.
     fn index(&self, record: &SessionRecord) {
         if let Some(at) = record.expires_at() {
-            lock(&self.by_expiry).insert((at, record.id.clone()));
+            self.file_expiry(&mut lock(&self.by_expiry), at, record.id.clone());
         }
         if let Some(p) = &record.principal_name {
             lock(&self.by_principal)
@@ -166,8 +183,11 @@ impl Shared {
     }
 
     /// Removes every session expired at `now`; returns their ids. Cheap when nothing is
-    /// due (one look at the earliest expiry).
+    /// due (one atomic load of the earliest expiry, no lock).
     fn purge(&self, now: SystemTime) -> Vec<String> {
+        if epoch_nanos(now) < self.next_due.load(Ordering::Acquire) {
+            return Vec::new();
+        }
         let due: Vec<(SystemTime, String)> = {
             let mut by_expiry = lock(&self.by_expiry);
             let mut due = Vec::new();
@@ -176,6 +196,10 @@ impl Shared {
                     due.push(entry);
                 }
             }
+            let next = by_expiry
+                .first()
+                .map_or(u64::MAX, |(at, _)| epoch_nanos(*at));
+            self.next_due.store(next, Ordering::Release);
             due
         };
         let mut expired = Vec::new();
@@ -189,7 +213,7 @@ impl Shared {
                 expired.push(id);
             } else if let Some(at) = record.expires_at() {
                 // Touched since: filed again under its current expiry.
-                lock(&self.by_expiry).insert((at, id));
+                self.file_expiry(&mut lock(&self.by_expiry), at, id);
             }
         }
         expired
@@ -218,6 +242,16 @@ impl Shared {
         self.publish_expired(expired);
         n
     }
+}
+
+/// `at` in whole nanoseconds since the Unix epoch, rounded down (0 before it, at most
+/// `u64::MAX - 1`), so that `at <= now` implies `epoch_nanos(at) <= epoch_nanos(now)`.
+fn epoch_nanos(at: SystemTime) -> u64 {
+    at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| {
+        u64::try_from(d.as_nanos())
+            .unwrap_or(u64::MAX - 1)
+            .min(u64::MAX - 1)
+    })
 }
 
 impl MemorySessionRepository {
@@ -289,33 +323,30 @@ impl MemorySessionRepository {
         Ok(())
     }
 
-    /// Applies a delta to the stored record in place, under its shard's lock.
+    /// Applies the changes of the session stored under `old` (same id) to its record in
+    /// place, under its shard's lock.
     fn save_existing(
         &self,
-        delta: &SessionDelta,
+        old: &str,
+        principal_changed: bool,
+        apply: impl FnOnce(&mut SessionRecord),
         now: SystemTime,
         expired: &mut Vec<String>,
-    ) -> Result<(), RepositoryError> {
+    ) {
         let shared = &self.shared;
-        let old = &delta.original_id;
-        if delta.id_changed() {
-            return self.save_renamed(delta, now, expired);
-        }
         let mut shard = shared.shard(old);
         let Some(stored) = shard.get_mut(old) else {
             debug!("save of a session that is no longer stored: changes dropped");
-            return Ok(());
+            return;
         };
         if stored.is_expired(now) {
             shared.remove_locked(&mut shard, old);
-            expired.push(old.clone());
-            return Ok(());
+            expired.push(old.to_owned());
+            return;
         }
         let old_expiry = stored.expires_at();
-        let old_principal = delta
-            .principal_changed
-            .then(|| stored.principal_name.clone());
-        delta.apply_to(stored);
+        let old_principal = principal_changed.then(|| stored.principal_name.clone());
+        apply(stored);
         let new_expiry = stored.expires_at();
         if let Some(old_principal) = old_principal
             && old_principal != stored.principal_name
@@ -325,7 +356,7 @@ impl MemorySessionRepository {
                 lock(&shared.by_principal)
                     .entry(p.clone())
                     .or_default()
-                    .insert(old.clone());
+                    .insert(old.to_owned());
             }
         }
         // A later expiry needs no index change (the purge re-files it); an earlier one
@@ -333,9 +364,8 @@ impl MemorySessionRepository {
         if let Some(at) = new_expiry
             && old_expiry.is_none_or(|o| at < o)
         {
-            lock(&shared.by_expiry).insert((at, old.clone()));
+            shared.file_expiry(&mut lock(&shared.by_expiry), at, old.to_owned());
         }
-        Ok(())
     }
 
     /// A change of id: both shards locked (in index order), the record moved.
@@ -387,6 +417,95 @@ impl MemorySessionRepository {
         new_shard.insert(new.clone(), record);
         Ok(())
     }
+
+    /// [`SessionRepository::save`], which never waits.
+    fn save_at_once(&self, session: &SessionData) -> Result<(), RepositoryError> {
+        let now = self.shared.clock.now();
+        let mut expired = self.shared.purge(now);
+        if let Some(touch) = session.pending_touch() {
+            // Only the last access moved: updated in place, no delta (no record copy).
+            session.with_original_id(|id| self.shared.touch(id, touch.to, now, &mut expired));
+            session.mark_touched(&touch, true);
+            self.shared.publish_expired(expired);
+            return Ok(());
+        }
+        if let Some(pending) = session.in_place_save() {
+            // A stored session keeping its id: its changes are applied to the stored record
+            // under the session's lock, without copying its record into a delta.
+            if pending.has_changes() {
+                self.save_existing(
+                    pending.id(),
+                    pending.principal_changed(),
+                    |stored| pending.apply_to(stored),
+                    now,
+                    &mut expired,
+                );
+            }
+            pending.mark_saved();
+            self.shared.publish_expired(expired);
+            return Ok(());
+        }
+        let mut events = Vec::new();
+        let delta = session.delta();
+        let result = if delta.invalidated {
+            if !delta.is_new {
+                let mut shard = self.shared.shard(&delta.original_id);
+                if let Some(record) = self.shared.remove_locked(&mut shard, &delta.original_id) {
+                    if record.is_expired(now) {
+                        expired.push(record.id);
+                    } else {
+                        events.push(SessionEvent::Deleted { id: record.id });
+                    }
+                }
+            }
+            Ok(())
+        } else if delta.is_new {
+            self.save_new(&delta, &mut events)
+        } else if delta.id_changed() {
+            self.save_renamed(&delta, now, &mut expired)
+        } else if !delta.is_empty() {
+            self.save_existing(
+                &delta.original_id,
+                delta.principal_changed,
+                |stored| delta.apply_to(stored),
+                now,
+                &mut expired,
+            );
+            Ok(())
+        } else {
+            Ok(())
+        };
+        if result.is_ok() {
+            session.mark_saved(&delta);
+        }
+        for event in events {
+            self.shared.events.publish(event);
+        }
+        self.shared.publish_expired(expired);
+        result
+    }
+
+    /// [`SessionRepository::find_by_id`], which never waits.
+    fn find_at_once(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
+        if !is_valid_session_id(id) {
+            return Ok(None);
+        }
+        let now = self.shared.clock.now();
+        let record = {
+            let mut shard = self.shared.shard(id);
+            match shard.get(id) {
+                None => return Ok(None),
+                Some(record) if !record.is_expired(now) => record.clone(),
+                Some(_) => {
+                    self.shared.remove_locked(&mut shard, id);
+                    drop(shard);
+                    self.shared.publish_expired(vec![id.to_owned()]);
+                    return Ok(None);
+                }
+            }
+        };
+        Ok(Some(self.shared.config.load_session(record)))
+    }
 }
 
 impl Default for MemorySessionRepository {
@@ -412,66 +531,19 @@ impl SessionRepository for MemorySessionRepository {
     }
 
     async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
-        let now = self.shared.clock.now();
-        let mut expired = self.shared.purge(now);
-        if let Some(touch) = session.pending_touch() {
-            // Only the last access moved: updated in place, no delta (no record copy).
-            self.shared
-                .touch(&session.original_id(), touch.to, now, &mut expired);
-            session.mark_touched(&touch, true);
-            self.shared.publish_expired(expired);
-            return Ok(());
-        }
-        let mut events = Vec::new();
-        let delta = session.delta();
-        let result = if delta.invalidated {
-            if !delta.is_new {
-                let mut shard = self.shared.shard(&delta.original_id);
-                if let Some(record) = self.shared.remove_locked(&mut shard, &delta.original_id) {
-                    if record.is_expired(now) {
-                        expired.push(record.id);
-                    } else {
-                        events.push(SessionEvent::Deleted { id: record.id });
-                    }
-                }
-            }
-            Ok(())
-        } else if delta.is_new {
-            self.save_new(&delta, &mut events)
-        } else if !delta.is_empty() {
-            self.save_existing(&delta, now, &mut expired)
-        } else {
-            Ok(())
-        };
-        if result.is_ok() {
-            session.mark_saved(&delta);
-        }
-        for event in events {
-            self.shared.events.publish(event);
-        }
-        self.shared.publish_expired(expired);
-        result
+        self.save_at_once(session)
     }
 
     async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
-        if !is_valid_session_id(id) {
-            return Ok(None);
-        }
-        let now = self.shared.clock.now();
-        let record = {
-            let mut shard = self.shared.shard(id);
-            match shard.get(id) {
-                None => return Ok(None),
-                Some(record) if !record.is_expired(now) => record.clone(),
-                Some(_) => {
-                    self.shared.remove_locked(&mut shard, id);
-                    drop(shard);
-                    self.shared.publish_expired(vec![id.to_owned()]);
-                    return Ok(None);
-                }
-            }
-        };
-        Ok(Some(self.shared.config.load_session(record)))
+        self.find_at_once(id)
+    }
+
+    fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        Some(self.find_at_once(id))
+    }
+
+    fn save_now(&self, session: &SessionData) -> Option<Result<(), RepositoryError>> {
+        Some(self.save_at_once(session))
     }
 
     async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {

@@ -137,7 +137,7 @@ impl SessionDelta {
         }
         for name in &self.upserted {
             if let Some(value) = self.record.attributes.get(name) {
-                stored.attributes.insert(name.clone(), value.clone());
+                crate::session::put_attribute(&mut stored.attributes, name, value);
             }
         }
         if self.principal_changed {

@@ -63,6 +63,22 @@ pub trait SessionRepository: Send + Sync {
     fn completes_without_waiting(&self) -> bool {
         false
     }
+
+    /// [`find_by_id`](Self::find_by_id) done at once, for a store that answers without
+    /// waiting (an in-process store): the request lifecycle calls it first and skips the
+    /// boxed future of `find_by_id` when it answers. `None` (the default): not offered,
+    /// `find_by_id` is used. When offered, it must answer exactly as `find_by_id` would.
+    fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        let _ = id;
+        None
+    }
+
+    /// [`save`](Self::save) done at once, as [`find_by_id_now`](Self::find_by_id_now).
+    /// `None` (the default): not offered, nothing was saved, `save` is used.
+    fn save_now(&self, session: &SessionData) -> Option<Result<(), RepositoryError>> {
+        let _ = session;
+        None
+    }
 }
 
 /// A repository that can also find the sessions of one principal (user), as Spring's
@@ -105,5 +121,13 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
 
     fn completes_without_waiting(&self) -> bool {
         (**self).completes_without_waiting()
+    }
+
+    fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        (**self).find_by_id_now(id)
+    }
+
+    fn save_now(&self, session: &SessionData) -> Option<Result<(), RepositoryError>> {
+        (**self).save_now(session)
     }
 }

@@ -64,7 +64,9 @@ struct Inner {
 
 struct State {
     record: SessionRecord,
-    original_id: String,
+    /// The id the session is stored under, when a [`SessionData::change_id`] not yet saved
+    /// made it differ from `record.id` (`None` otherwise: no copy of the id per load).
+    renamed_from: Option<String>,
     is_new: bool,
     invalidated: bool,
     save_mode: SaveMode,
@@ -82,6 +84,18 @@ struct State {
 }
 
 impl State {
+    /// The id the session is stored under.
+    fn original_id(&self) -> &str {
+        self.renamed_from.as_deref().unwrap_or(&self.record.id)
+    }
+
+    /// Whether the id changed since the session was stored.
+    fn id_changed(&self) -> bool {
+        self.renamed_from
+            .as_deref()
+            .is_some_and(|stored| stored != self.record.id)
+    }
+
     fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -90,13 +104,12 @@ impl State {
 
 impl SessionData {
     pub(crate) fn from_parts(record: SessionRecord, is_new: bool, config: &SessionConfig) -> Self {
-        let original_id = record.id.clone();
         let stored_last_accessed_time = record.last_accessed_time;
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     record,
-                    original_id,
+                    renamed_from: None,
                     is_new,
                     invalidated: false,
                     save_mode: config.save_mode(),
@@ -160,10 +173,21 @@ impl SessionData {
         self.state().record.id.clone()
     }
 
+    /// Runs `f` on the id the session is stored under (without copying it), with the
+    /// session locked.
+    pub(crate) fn with_original_id<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(self.state().original_id())
+    }
+
+    /// Whether the session's id is `id` (without copying it).
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        self.state().record.id == id
+    }
+
     /// The id the session is stored under: the id it was loaded or created with, until a
     /// save after [`SessionData::change_id`] stores it under the new one.
     pub fn original_id(&self) -> String {
-        self.state().original_id.clone()
+        self.state().original_id().to_owned()
     }
 
     /// Whether the session was created and never saved.
@@ -274,9 +298,19 @@ impl SessionData {
         check_name(name)?;
         self.live_change(|s| {
             let seq = s.next_seq();
-            s.record.attributes.insert(name.to_owned(), bytes);
+            match s.record.attributes.get_mut(name) {
+                Some(slot) => *slot = bytes,
+                None => {
+                    s.record.attributes.insert(name.to_owned(), bytes);
+                }
+            }
             s.removed.remove(name);
-            s.upserted.insert(name.to_owned(), seq);
+            match s.upserted.get_mut(name) {
+                Some(slot) => *slot = seq,
+                None => {
+                    s.upserted.insert(name.to_owned(), seq);
+                }
+            }
         })
     }
 
@@ -317,7 +351,12 @@ impl SessionData {
             return Err(SessionDataError::Invalidated);
         }
         let new_id = self.inner.id_generator.generate()?;
-        self.live_change(|s| s.record.id.clone_from(&new_id))?;
+        self.live_change(|s| {
+            let previous = std::mem::replace(&mut s.record.id, new_id.clone());
+            if s.renamed_from.is_none() {
+                s.renamed_from = Some(previous);
+            }
+        })?;
         Ok(new_id)
     }
 
@@ -357,7 +396,7 @@ impl SessionData {
         let seq = s.last_accessed_time_changed?;
         let only_touch = !s.is_new
             && !s.invalidated
-            && s.record.id == s.original_id
+            && !s.id_changed()
             && s.upserted.is_empty()
             && s.removed.is_empty()
             && s.read.is_empty()
@@ -392,7 +431,7 @@ impl SessionData {
         let s = self.state();
         s.is_new
             || s.invalidated
-            || s.record.id != s.original_id
+            || s.id_changed()
             || !s.upserted.is_empty()
             || !s.removed.is_empty()
             || !s.read.is_empty()
@@ -461,7 +500,7 @@ impl SessionData {
         };
         SessionDelta {
             record: s.record.clone(),
-            original_id: s.original_id.clone(),
+            original_id: s.original_id().to_owned(),
             is_new: s.is_new,
             invalidated: s.invalidated,
             upserted,
@@ -471,6 +510,16 @@ impl SessionData {
             last_accessed_time_changed: s.last_accessed_time_changed.is_some(),
             seq: s.seq,
         }
+    }
+
+    /// The pending save of a stored session that keeps its id and is not invalidated, with
+    /// the session locked until [`InPlaceSave::mark_saved`] (or the guard is dropped): an
+    /// in-process repository applies it to its stored record without copying the session's
+    /// record into a [`SessionDelta`]. `None` for a new, invalidated or renamed session.
+    pub(crate) fn in_place_save(&self) -> Option<InPlaceSave<'_>> {
+        let state = self.state();
+        (!state.is_new && !state.invalidated && !state.id_changed())
+            .then_some(InPlaceSave { state })
     }
 
     /// Records that `delta` was written: the session now counts as stored under
@@ -494,7 +543,94 @@ impl SessionData {
         }
         if !delta.invalidated {
             s.is_new = false;
-            s.original_id.clone_from(&delta.record.id);
+            // Now stored under the delta's id.
+            s.renamed_from = (s.record.id != delta.record.id).then(|| delta.record.id.clone());
+        }
+    }
+}
+
+/// A locked session's pending save, applied in place ([`SessionData::in_place_save`]).
+pub(crate) struct InPlaceSave<'a> {
+    state: MutexGuard<'a, State>,
+}
+
+impl InPlaceSave<'_> {
+    /// The id the session is stored under (unchanged by this save).
+    pub(crate) fn id(&self) -> &str {
+        self.state.original_id()
+    }
+
+    /// Whether the principal name changed.
+    pub(crate) fn principal_changed(&self) -> bool {
+        self.state.principal_changed.is_some()
+    }
+
+    /// Whether there is anything to write (as [`SessionDelta::is_empty`] of its delta).
+    pub(crate) fn has_changes(&self) -> bool {
+        let s = &*self.state;
+        !s.upserted.is_empty()
+            || !s.removed.is_empty()
+            || s.read.keys().any(|n| s.record.attributes.contains_key(n))
+            || s.principal_changed.is_some()
+            || s.max_inactive_interval_changed.is_some()
+            || s.last_accessed_time_changed.is_some()
+            || (s.save_mode == SaveMode::Always && !s.record.attributes.is_empty())
+    }
+
+    /// Applies the pending changes to the stored record, exactly as
+    /// [`SessionDelta::apply_to`] applies the session's delta.
+    pub(crate) fn apply_to(&self, stored: &mut SessionRecord) {
+        let s = &*self.state;
+        for name in s.removed.keys() {
+            stored.attributes.remove(name);
+        }
+        let mut write = |name: &String| {
+            if let Some(value) = s.record.attributes.get(name) {
+                put_attribute(&mut stored.attributes, name, value);
+            }
+        };
+        if s.save_mode == SaveMode::Always {
+            s.record.attributes.keys().for_each(&mut write);
+        } else {
+            s.upserted.keys().for_each(&mut write);
+            s.read
+                .keys()
+                .filter(|n| !s.upserted.contains_key(*n))
+                .for_each(&mut write);
+        }
+        if s.principal_changed.is_some() {
+            stored.principal_name.clone_from(&s.record.principal_name);
+        }
+        if s.max_inactive_interval_changed.is_some() {
+            stored.max_inactive_interval = s.record.max_inactive_interval;
+        }
+        if s.last_accessed_time_changed.is_some() {
+            stored.last_accessed_time = stored.last_accessed_time.max(s.record.last_accessed_time);
+        }
+    }
+
+    /// Records that the save was written (every pending change: the session stayed locked).
+    pub(crate) fn mark_saved(mut self) {
+        let s = &mut *self.state;
+        s.upserted.clear();
+        s.removed.clear();
+        s.read.clear();
+        s.principal_changed = None;
+        s.max_inactive_interval_changed = None;
+        if s.last_accessed_time_changed.take().is_some()
+            && s.record.last_accessed_time > s.stored_last_accessed_time
+        {
+            s.stored_last_accessed_time = s.record.last_accessed_time;
+        }
+    }
+}
+
+/// Sets `name` to `value` in `attributes`, allocating the name only when it is new.
+pub(crate) fn put_attribute(attributes: &mut BTreeMap<String, Bytes>, name: &str, value: &Bytes) {
+    match attributes.get_mut(name) {
+        Some(slot) => slot.clone_from(value),
+        None => {
+            attributes.insert(name.to_owned(), value.clone());
         }
     }
 }

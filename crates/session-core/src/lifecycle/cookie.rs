@@ -196,6 +196,11 @@ impl CookieConfig {
         self.max_age
     }
 
+    /// Whether the cookie's domain depends on the request host (a domain pattern).
+    pub(crate) fn domain_depends_on_host(&self) -> bool {
+        matches!(self.domain, DomainPolicy::Pattern(_))
+    }
+
     /// The domain for a request to `host` (which may carry a port).
     pub(crate) fn domain_for(&self, host: Option<&str>) -> Option<String> {
         match &self.domain {
@@ -228,7 +233,10 @@ impl CookieConfig {
             return None;
         }
         if self.base64 {
-            let bytes = BASE64_LENIENT.decode(value).ok()?;
+            let bytes = match decode_full_quads(value.as_bytes()) {
+                Some(bytes) => bytes,
+                None => BASE64_LENIENT.decode(value).ok()?,
+            };
             String::from_utf8(bytes).ok()
         } else {
             Some(value.to_owned())
@@ -283,6 +291,37 @@ impl CookieConfig {
             SameSite::None => out.push_str("; SameSite=None"),
             SameSite::Omit => {}
         }
+    }
+}
+
+/// Standard base64 made only of whole 4-character groups of the alphabet (no padding: an
+/// id of a multiple of 3 bytes, such as a UUID, always is), decoded directly; `None` for
+/// anything else, which the `base64` crate then decodes (or rejects). Such input has no
+/// padding or trailing bits to judge, so both decode it to the same bytes.
+fn decode_full_quads(value: &[u8]) -> Option<Vec<u8>> {
+    if value.is_empty() || !value.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(value.len() / 4 * 3);
+    for quad in value.chunks_exact(4) {
+        let mut bits = 0u32;
+        for &c in quad {
+            bits = (bits << 6) | u32::from(sextet(c)?);
+        }
+        out.extend_from_slice(&bits.to_be_bytes()[1..]);
+    }
+    Some(out)
+}
+
+/// The value of a standard base64 character.
+fn sextet(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
     }
 }
 
@@ -378,6 +417,25 @@ mod tests {
         let plain = CookieConfig::default().with_base64(false);
         assert_eq!(plain.encode_value(id), id);
         assert_eq!(plain.decode_value(id).as_deref(), Some(id));
+    }
+
+    proptest::proptest! {
+        /// The direct decoder of whole groups decodes what the `base64` crate decodes.
+        #[test]
+        fn whole_groups_decode_as_the_base64_crate(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80),
+            text in "[A-Za-z0-9+/=]{0,64}",
+        ) {
+            let encoded = general_purpose::STANDARD.encode(&bytes);
+            for input in [encoded.as_str(), text.as_str()] {
+                if let Some(fast) = decode_full_quads(input.as_bytes()) {
+                    proptest::prop_assert_eq!(Some(fast), BASE64_LENIENT.decode(input).ok());
+                }
+            }
+            if bytes.len() % 3 == 0 && !bytes.is_empty() {
+                proptest::prop_assert_eq!(decode_full_quads(encoded.as_bytes()), Some(bytes));
+            }
+        }
     }
 
     #[test]

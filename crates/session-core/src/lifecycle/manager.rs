@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
+use crate::lifecycle::cookie::CookieConfig;
 use crate::lifecycle::http::ForwardedHeaders;
 use crate::lifecycle::request::LazySession;
 use crate::lifecycle::resolver::{IdResolver, RequestIds};
@@ -291,12 +292,14 @@ impl SessionManager {
             .resolver
             .resolve(request, self.inner.signer.as_ref());
         let (secure, host) = self.inner.forwarded.effective(request);
-        LazySession::new(
-            self.clone(),
-            requested_id,
-            source,
-            secure,
-            host.map(str::to_owned),
-        )
+        // Only a domain pattern reads the host: otherwise it is not copied.
+        let host = self
+            .inner
+            .resolver
+            .cookie()
+            .is_some_and(CookieConfig::domain_depends_on_host)
+            .then(|| host.map(str::to_owned))
+            .flatten();
+        LazySession::new(self.clone(), requested_id, source, secure, host)
     }
 }

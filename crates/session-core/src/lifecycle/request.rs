@@ -117,7 +117,12 @@ impl LazySession {
     }
 
     async fn slot(&self) -> MutexGuard<'_, Slot> {
-        self.state.slot.lock().await
+        // Uncontended (the usual case: one handler uses the session at a time), the lock is
+        // taken without building the waiting future.
+        match self.state.slot.try_lock() {
+            Ok(slot) => slot,
+            Err(_) => self.state.slot.lock().await,
+        }
     }
 
     /// Runs one store operation within the manager's store deadline.
@@ -133,6 +138,15 @@ impl LazySession {
                     .unwrap_or(Err(RepositoryError::Timeout))
             }
             _ => operation.await,
+        }
+    }
+
+    /// Saves `session` within the store deadline (at once if the store offers it).
+    async fn save(&self, session: &SessionData) -> Result<(), RepositoryError> {
+        let repository = &self.state.manager.inner.repository;
+        match repository.save_now(session) {
+            Some(saved) => saved,
+            None => self.bounded(repository.save(session)).await,
         }
     }
 
@@ -159,7 +173,11 @@ impl LazySession {
             slot.loaded = true;
             if let Some(id) = &self.state.requested_id {
                 let manager = &self.state.manager.inner;
-                match self.bounded(manager.repository.find_by_id(id)).await {
+                let found = match manager.repository.find_by_id_now(id) {
+                    Some(found) => found,
+                    None => self.bounded(manager.repository.find_by_id(id)).await,
+                };
+                match found {
                     Ok(Some(session)) => {
                         self.watch_if_immediate(&session);
                         session.set_last_accessed_time(manager.clock.now());
@@ -200,10 +218,9 @@ impl LazySession {
         if slot.failed {
             return Err(LifecycleError::StoreFailedEarlier);
         }
-        let repository = &self.state.manager.inner.repository;
         while let Some(session) = slot.invalidated.first().cloned() {
             if !session.is_new()
-                && let Err(error) = self.bounded(repository.save(&session)).await
+                && let Err(error) = self.save(&session).await
             {
                 return Err(self.store_error(slot, error, "deleting a session"));
             }
@@ -211,7 +228,7 @@ impl LazySession {
         }
         if let Some(session) = slot.current.clone()
             && session.has_changes()
-            && let Err(error) = self.bounded(repository.save(&session)).await
+            && let Err(error) = self.save(&session).await
         {
             return Err(self.store_error(slot, error, "saving a session"));
         }
@@ -456,11 +473,13 @@ impl LazySession {
                 tracing::debug!("session not saved; no cookie or header written");
             }
             Some(session) if !session.is_new() && !session.is_invalidated() => {
-                let id = session.id();
-                if self.state.requested_id.as_deref() != Some(id.as_str())
-                    || slot.remember_me.is_some()
-                {
-                    self.write_id(&mut update, &id, slot.remember_me);
+                let same_id = self
+                    .state
+                    .requested_id
+                    .as_deref()
+                    .is_some_and(|requested| session.has_id(requested));
+                if !same_id || slot.remember_me.is_some() {
+                    self.write_id(&mut update, &session.id(), slot.remember_me);
                 }
             }
             _ => {

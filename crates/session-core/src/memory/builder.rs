@@ -1,8 +1,7 @@
 //! [`MemoryRepositoryBuilder`] and the background purge task it starts.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -68,10 +67,11 @@ impl MemoryRepositoryBuilder {
         let shared = Arc::new(Shared {
             config: self.config,
             clock: self.clock,
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::new())).collect(),
-            hasher: RandomState::new(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: foldhash::fast::RandomState::default(),
             count: AtomicUsize::new(0),
             by_expiry: Mutex::new(BTreeSet::new()),
+            next_due: AtomicU64::new(u64::MAX),
             by_principal: Mutex::new(HashMap::new()),
             events: EventBus::new(self.event_capacity),
             max_sessions: self.max_sessions,
