@@ -11,7 +11,6 @@ use hazelcast_protocol::data::Data;
 use session_core::{RepositoryError, SessionDelta, SessionRecord};
 
 use crate::cache::{Cached, OWN_EVENT_WAIT};
-use crate::record::BackingMapSession;
 use crate::repository::{Found, HazelcastSessionRepository, backend, outcome_unknown};
 use crate::telemetry;
 
@@ -76,10 +75,10 @@ impl HazelcastSessionRepository {
         data: &Data,
         max_idle: Option<Duration>,
     ) -> Result<bool, RepositoryError> {
-        let k = key.to_owned();
+        let k = key;
         loop {
             match self
-                .call(|| self.inner.map.put_if_absent_with(&k, data, None, max_idle))
+                .call(|| self.inner.map.put_if_absent_with(k, data, None, max_idle))
                 .await
             {
                 // Our own bytes: an earlier attempt of this save landed (its answer was
@@ -88,11 +87,7 @@ impl HazelcastSessionRepository {
                 Err(e) if outcome_unknown(&e) => {
                     tracing::debug!(error = %e, "a new session's write was interrupted; reading it back");
                     telemetry::count(telemetry::RETRIES);
-                    match self
-                        .call(|| self.inner.map.get(&k))
-                        .await
-                        .map_err(backend)?
-                    {
+                    match self.call(|| self.inner.map.get(k)).await.map_err(backend)? {
                         Some(d) if d == *data => return Ok(true),
                         Some(_) => return Ok(false),
                         None => continue,
@@ -104,8 +99,7 @@ impl HazelcastSessionRepository {
     }
 
     pub(crate) async fn save_new(&self, delta: &SessionDelta) -> Result<(), RepositoryError> {
-        let record = BackingMapSession::from_session_record(&delta.record);
-        let data = self.encode(&record)?;
+        let data = self.encode_record(&delta.record)?;
         let max_idle = self.entry_max_idle(delta.record.max_inactive_interval);
         let id = &delta.record.id;
         let ticket = self.inner.cache.ticket(id);
@@ -129,9 +123,9 @@ impl HazelcastSessionRepository {
         expected: &Data,
         data: &Data,
     ) -> Result<Option<bool>, RepositoryError> {
-        let k = key.to_owned();
+        let k = key;
         match self
-            .call(|| self.inner.map.replace_if_same(&k, expected, data))
+            .call(|| self.inner.map.replace_if_same(k, expected, data))
             .await
         {
             Ok(replaced) => Ok(Some(replaced)),
@@ -178,7 +172,7 @@ impl HazelcastSessionRepository {
                 telemetry::count(telemetry::SAVES_SKIPPED);
                 return Ok(());
             }
-            let data = self.encode(&BackingMapSession::from_session_record(&next))?;
+            let data = self.encode_record(&next)?;
             let max_idle = self.entry_max_idle(next.max_inactive_interval);
             let ticket = self.inner.cache.ticket(key);
             let landed = match self.cas(key, &current.data, &data).await? {
@@ -248,11 +242,11 @@ impl HazelcastSessionRepository {
         data: Data,
         max_idle: Duration,
     ) -> Result<(), RepositoryError> {
-        let k = key.to_owned();
+        let k = key;
         let mut value = data;
         for _ in 0..self.inner.max_save_attempts {
             let previous = self
-                .call(|| self.inner.map.put_with(&k, &value, None, Some(max_idle)))
+                .call(|| self.inner.map.put_with(k, &value, None, Some(max_idle)))
                 .await
                 .map_err(backend)?;
             match previous {
@@ -260,7 +254,7 @@ impl HazelcastSessionRepository {
                 Some(p) => value = p,
                 None => {
                     let _ = self
-                        .call(|| self.inner.map.remove_if_same(&k, &value))
+                        .call(|| self.inner.map.remove_if_same(k, &value))
                         .await
                         .map_err(backend)?;
                     return Ok(());
