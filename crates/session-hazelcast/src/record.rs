@@ -24,7 +24,7 @@ use hazelcast_protocol::compact::{
     FieldLayout, NULL_OFFSET, Schema, SchemaRegistry,
 };
 use hazelcast_protocol::data::{Data, type_id};
-use hazelcast_protocol::serialization::SerializationError;
+use hazelcast_protocol::serialization::{DataInput, SerializationError};
 use session_core::SessionRecord;
 
 /// Compact type name of the session record.
@@ -440,48 +440,225 @@ impl BackingMapSession {
         key: &str,
         default_interval: Option<Duration>,
     ) -> Result<SessionRecord, RecordError> {
-        let created = self.creation_time.to_system_time("creationTime")?;
-        let accessed = self.last_accessed_time.to_system_time("lastAccessedTime")?;
-        let (creation_time, last_accessed_time) = match (created, accessed) {
-            (Some(c), Some(a)) => (c, a),
-            (Some(c), None) => (c, c),
-            (None, Some(a)) => (a, a),
-            (None, None) => return Err(RecordError::MissingField("creationTime_seconds")),
-        };
-        let max_inactive_interval = self
-            .max_inactive_interval
-            .to_interval("maxInactiveInterval")?
-            .unwrap_or(default_interval);
-        let names = self.attribute_names.as_deref().unwrap_or_default();
-        let values = self.attribute_values.as_deref().unwrap_or_default();
-        if names.len() != values.len() {
-            return Err(RecordError::AttributeCountMismatch {
-                names: names.len(),
-                values: values.len(),
-            });
-        }
-        if names.len() > MAX_ATTRIBUTES {
-            return Err(RecordError::TooManyAttributes(names.len()));
-        }
-        let mut record = SessionRecord::new(
-            self.id.clone().unwrap_or_else(|| key.to_owned()),
-            creation_time,
-            max_inactive_interval,
-        );
-        record.last_accessed_time = last_accessed_time;
-        record.principal_name.clone_from(&self.principal_name);
-        for (name, value) in names.iter().zip(values) {
-            match (name, value) {
-                (Some(name), Some(value)) if !value.object_bytes.is_empty() => {
-                    record
-                        .attributes
-                        .insert(name.clone(), value.object_bytes.clone());
-                }
-                _ => {}
-            }
-        }
-        Ok(record)
+        session_record(
+            key,
+            default_interval,
+            Stored {
+                id: self.id.as_deref(),
+                principal_name: self.principal_name.as_deref(),
+                times: [
+                    &self.creation_time,
+                    &self.last_accessed_time,
+                    &self.max_inactive_interval,
+                ],
+            },
+            self.attribute_names.as_deref().unwrap_or_default(),
+            self.attribute_values.as_deref().unwrap_or_default(),
+            |v| (!v.object_bytes.is_empty()).then(|| v.object_bytes.clone()),
+        )
     }
+}
+
+/// The scalar fields of a stored record, borrowed (from a [`BackingMapSession`] or from the
+/// record's bytes).
+struct Stored<'a> {
+    id: Option<&'a str>,
+    principal_name: Option<&'a str>,
+    /// Creation, last access, max inactive interval.
+    times: [&'a SecondsNanos; 3],
+}
+
+/// The session a stored record holds, by the rules of
+/// [`BackingMapSession::to_session_record`]; `bytes` gives a value's bytes, `None` for
+/// empty ones (Java null), which drop the attribute.
+fn session_record<N: AsRef<str>, V>(
+    key: &str,
+    default_interval: Option<Duration>,
+    stored: Stored<'_>,
+    names: &[Option<N>],
+    values: &[Option<V>],
+    bytes: impl Fn(&V) -> Option<Bytes>,
+) -> Result<SessionRecord, RecordError> {
+    let [creation, accessed, interval] = stored.times;
+    let created = creation.to_system_time("creationTime")?;
+    let accessed = accessed.to_system_time("lastAccessedTime")?;
+    let (creation_time, last_accessed_time) = match (created, accessed) {
+        (Some(c), Some(a)) => (c, a),
+        (Some(c), None) => (c, c),
+        (None, Some(a)) => (a, a),
+        (None, None) => return Err(RecordError::MissingField("creationTime_seconds")),
+    };
+    let max_inactive_interval = interval
+        .to_interval("maxInactiveInterval")?
+        .unwrap_or(default_interval);
+    if names.len() != values.len() {
+        return Err(RecordError::AttributeCountMismatch {
+            names: names.len(),
+            values: values.len(),
+        });
+    }
+    if names.len() > MAX_ATTRIBUTES {
+        return Err(RecordError::TooManyAttributes(names.len()));
+    }
+    let mut record = SessionRecord::new(
+        stored.id.unwrap_or(key),
+        creation_time,
+        max_inactive_interval,
+    );
+    record.last_accessed_time = last_accessed_time;
+    record.principal_name = stored.principal_name.map(str::to_owned);
+    for (name, value) in names.iter().zip(values) {
+        if let (Some(name), Some(value)) = (name, value)
+            && let Some(b) = bytes(value)
+        {
+            record.attributes.insert(name.as_ref().to_owned(), b);
+        }
+    }
+    Ok(record)
+}
+
+/// Offset-table entry of each field of `BackingMapSession`, by write position (the
+/// schema's fields sorted by name; a test checks it against the schema).
+const TABLE_INDEX: [usize; SESSION_FIELDS] = [9, 4, 10, 3, 2, 6, 5, 8, 7, 0, 1];
+
+/// Entry `index` of an offset table: `Some(None)` for null, `Some(Some(offset))` for an
+/// offset below `limit`, `None` when the table or the offset is bad (as the generic
+/// reader decides).
+fn table_offset(table: &[u8], width: usize, index: usize, limit: usize) -> Option<Option<usize>> {
+    let at = index.checked_mul(width)?;
+    let raw: i64 = match width {
+        1 => match *table.get(at)? {
+            0xff => return Some(None),
+            b => b.into(),
+        },
+        2 => match table.get(at..at + 2)? {
+            [0xff, 0xff] => return Some(None),
+            b => u16::from_be_bytes([b[0], b[1]]).into(),
+        },
+        _ => match i32::from_be_bytes(table.get(at..at + 4)?.try_into().ok()?) {
+            -1 => return Some(None),
+            v => v.into(),
+        },
+    };
+    usize::try_from(raw).ok().filter(|o| *o < limit).map(Some)
+}
+
+/// The data section and offset table of a record whose fields are all variable-size
+/// (after its schema id).
+fn sections<'a>(input: &mut DataInput<'a>, fields: usize) -> Option<(&'a [u8], &'a [u8], usize)> {
+    let len = usize::try_from(input.read_i32().ok()?).ok()?;
+    let data = input.read_bytes(len).ok()?;
+    let width = offset_width(len);
+    let table = input.read_bytes(fields.checked_mul(width)?).ok()?;
+    Some((data, table, width))
+}
+
+/// An array of variable-size items (data length, count, items, offset table), each read
+/// by `read` (`None`: give up).
+fn items<'a, T>(
+    input: &mut DataInput<'a>,
+    mut read: impl FnMut(DataInput<'a>) -> Option<T>,
+) -> Option<Vec<Option<T>>> {
+    let len = usize::try_from(input.read_i32().ok()?).ok()?;
+    let count = usize::try_from(input.read_i32().ok()?).ok()?;
+    let data = input.read_bytes(len).ok()?;
+    let width = offset_width(len);
+    // The table is present in full, which bounds `count` by the input.
+    let table = input.read_bytes(count.checked_mul(width)?).ok()?;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        out.push(match table_offset(table, width, i, len)? {
+            None => None,
+            Some(at) => Some(read(DataInput::new(data.get(at..)?))?),
+        });
+    }
+    Some(out)
+}
+
+/// One nested `AttributeValue`: its bytes (empty for a null `objectBytes`).
+fn attribute_value(mut input: DataInput<'_>) -> Option<&[u8]> {
+    if input.read_i64().ok()? != ATTRIBUTE_VALUE_SCHEMA_ID {
+        return None;
+    }
+    let (data, table, width) = sections(&mut input, 1)?;
+    match table_offset(table, width, 0, data.len())? {
+        None => Some(&[]),
+        Some(at) => DataInput::new(data.get(at..)?).read_opt_byte_slice().ok()?,
+    }
+}
+
+/// Reads a record written with HSS's exact `BackingMapSession` schema (as this crate and
+/// HSS 4.x write it) straight from its bytes into the session, without the generic
+/// Compact reader (field lookups by name, an intermediate record). `None` for anything
+/// else or anything unexpected (another schema, a nested value of another type,
+/// malformed bytes, a record [`BackingMapSession::to_session_record`] refuses): the caller
+/// then reads it the generic way, which says why. Whenever this gives a session, it is
+/// the one the generic way gives (the tests compare both).
+pub(crate) fn read_session_record(
+    data: &Data,
+    key: &str,
+    default_interval: Option<Duration>,
+) -> Option<SessionRecord> {
+    if data.type_id() != Some(type_id::COMPACT) {
+        return None;
+    }
+    let mut input = DataInput::new(data.payload());
+    if input.read_i64().ok()? != BACKING_MAP_SESSION_SCHEMA_ID {
+        return None;
+    }
+    let (section, table, width) = sections(&mut input, SESSION_FIELDS)?;
+    let field = |written: usize| -> Option<Option<DataInput<'_>>> {
+        match table_offset(table, width, TABLE_INDEX[written], section.len())? {
+            None => Some(None),
+            Some(at) => Some(Some(DataInput::new(section.get(at..)?))),
+        }
+    };
+    let string = |written: usize| -> Option<Option<&str>> {
+        match field(written)? {
+            None => Some(None),
+            Some(mut input) => input.read_str().ok().map(Some),
+        }
+    };
+    let time = |seconds: usize| -> Option<SecondsNanos> {
+        let seconds_value = match field(seconds)? {
+            None => None,
+            Some(mut input) => Some(input.read_i64().ok()?),
+        };
+        let nanos = match field(seconds + 1)? {
+            None => None,
+            Some(mut input) => Some(input.read_i32().ok()?),
+        };
+        Some(SecondsNanos {
+            seconds: seconds_value,
+            nanos,
+        })
+    };
+    // Read (and checked) as the generic reader does, though a session does not use it.
+    string(0)?;
+    let id = string(1)?;
+    let principal_name = string(2)?;
+    let (creation, accessed, interval) = (time(3)?, time(5)?, time(7)?);
+    let names = match field(9)? {
+        None => Vec::new(),
+        Some(mut input) => items(&mut input, |mut item| item.read_str().ok())?,
+    };
+    let values = match field(10)? {
+        None => Vec::new(),
+        Some(mut input) => items(&mut input, attribute_value)?,
+    };
+    session_record(
+        key,
+        default_interval,
+        Stored {
+            id,
+            principal_name,
+            times: [&creation, &accessed, &interval],
+        },
+        &names,
+        &values,
+        |v: &&[u8]| (!v.is_empty()).then(|| Bytes::copy_from_slice(v)),
+    )
+    .ok()
 }
 
 /// Writes the record of a session straight from its [`SessionRecord`]: the bytes
@@ -804,6 +981,128 @@ mod writer_tests {
         never.creation_time = UNIX_EPOCH - Duration::new(5, 1);
         never.last_accessed_time = never.creation_time;
         assert_eq!(direct(&never), generic(&never));
+    }
+
+    /// The generic reader's answer, with a registry that knows both schemas.
+    fn generic_read(data: &Data, key: &str) -> Option<SessionRecord> {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        writer
+            .encode(&registry, &record(&[("x", 1)], None))
+            .expect("registers the value schema");
+        BackingMapSession::from_data(&registry, data)
+            .and_then(|b| b.to_session_record(key, Some(Duration::from_secs(77))))
+            .ok()
+    }
+
+    fn direct_read(data: &Data, key: &str) -> Option<SessionRecord> {
+        read_session_record(data, key, Some(Duration::from_secs(77)))
+    }
+
+    #[test]
+    fn the_offset_table_order_is_the_schemas() {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        for (written, index) in TABLE_INDEX.iter().enumerate() {
+            assert_eq!(writer.order[*index], written);
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_reads_what_the_generic_reader_reads() {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        let mut samples = Vec::new();
+        for (attributes, principal) in [
+            (vec![], None),
+            (vec![("basket", 420)], Some("alice")),
+            (vec![("a", 0), ("b", 1), ("c", 250)], None),
+            (
+                vec![("small", 10), ("medium", 300), ("large", 70_000)],
+                Some("bob"),
+            ),
+        ] {
+            let r = record(&attributes, principal);
+            samples.push(writer.encode(&registry, &r).expect("encodes"));
+        }
+        // Written by the generic writer with the nulls HSS's reader tolerates.
+        let full = BackingMapSession::from_session_record(&record(&[("k", 3), ("l", 4)], None));
+        let variants = [
+            BackingMapSession {
+                id: None,
+                original_id: None,
+                ..full.clone()
+            },
+            BackingMapSession {
+                creation_time: SecondsNanos::default(),
+                ..full.clone()
+            },
+            BackingMapSession {
+                last_accessed_time: SecondsNanos {
+                    seconds: Some(5),
+                    nanos: None,
+                },
+                max_inactive_interval: SecondsNanos::default(),
+                ..full.clone()
+            },
+            BackingMapSession {
+                max_inactive_interval: SecondsNanos::new(-1, 0),
+                attribute_names: None,
+                attribute_values: None,
+                ..full.clone()
+            },
+            BackingMapSession {
+                attribute_names: Some(vec![Some("a".into()), None, Some("c".into())]),
+                attribute_values: Some(vec![
+                    Some(AttributeValue {
+                        object_bytes: Bytes::from_static(b"1"),
+                    }),
+                    Some(AttributeValue {
+                        object_bytes: Bytes::from_static(b"2"),
+                    }),
+                    None,
+                ]),
+                ..full.clone()
+            },
+            BackingMapSession {
+                attribute_values: Some(vec![
+                    Some(AttributeValue::default()),
+                    Some(AttributeValue {
+                        object_bytes: Bytes::from_static(b"2"),
+                    }),
+                ]),
+                ..full.clone()
+            },
+            full,
+        ];
+        for v in &variants {
+            samples.push(v.to_data(&registry).expect("encodes"));
+        }
+        for data in &samples {
+            let direct = direct_read(data, "the-key");
+            assert!(direct.is_some(), "a well-formed record is read directly");
+            assert_eq!(direct, generic_read(data, "the-key"));
+        }
+        // Malformed or foreign bytes: the direct reader gives up or agrees.
+        for data in samples.iter().take(6) {
+            let bytes = data.as_bytes();
+            for i in 0..bytes.len().min(2000) {
+                for flip in [0x01, 0x80, 0xff] {
+                    let mut b = bytes.to_vec();
+                    b[i] ^= flip;
+                    let d = Data::from_bytes(b);
+                    if let Some(r) = direct_read(&d, "k") {
+                        assert_eq!(Some(r), generic_read(&d, "k"), "byte {i} ^ {flip:#x}");
+                    }
+                }
+            }
+            for cut in 0..bytes.len().min(600) {
+                let d = Data::from_bytes(bytes[..cut].to_vec());
+                if let Some(r) = direct_read(&d, "k") {
+                    assert_eq!(Some(r), generic_read(&d, "k"), "cut at {cut}");
+                }
+            }
+        }
     }
 
     #[test]

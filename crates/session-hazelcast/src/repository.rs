@@ -28,7 +28,7 @@ use crate::cache::{Cached, LocalCache, LocalCacheStats, OWN_EVENT_WAIT};
 pub(crate) use crate::configure::apply_map_config;
 use crate::events::ListenerState;
 use crate::map_config::SessionMapConfig;
-use crate::record::{BackingMapSession, RecordWriter};
+use crate::record::{BackingMapSession, RecordWriter, read_session_record};
 use crate::telemetry;
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
@@ -180,6 +180,21 @@ pub(crate) fn outcome_unknown(e: &ClientError) -> bool {
         || e.server_code() == Some(codes::TARGET_DISCONNECTED)
 }
 
+/// Whether attribute value bytes (a whole `Data`) hold a Compact value: its type id sits
+/// after the 4-byte partition hash.
+fn is_compact(bytes: &[u8]) -> bool {
+    bytes
+        .get(4..8)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(i32::from_be_bytes)
+        == Some(hazelcast_protocol::data::type_id::COMPACT)
+}
+
+/// Whether a record holds Compact attribute values (whose schemas may need fetching).
+fn has_compact_attributes(record: &SessionRecord) -> bool {
+    record.attributes.values().any(|b| is_compact(b))
+}
+
 /// What a load found under a key.
 pub(crate) enum Found {
     Absent,
@@ -308,6 +323,24 @@ impl HazelcastSessionRepository {
     }
 
     async fn decode(&self, key: &str, data: &Data) -> Result<SessionRecord, RepositoryError> {
+        let default_interval = self.inner.config.max_inactive_interval();
+        let record = match read_session_record(data, key, default_interval) {
+            Some(record) => record,
+            // Another layout, or bad bytes: the generic reader (which fetches unknown
+            // schemas and says what is wrong). Boxed: rare, and its future is large.
+            None => Box::pin(self.decode_generic(key, data)).await?,
+        };
+        if has_compact_attributes(&record) {
+            Box::pin(self.fetch_attribute_schemas(&record)).await?;
+        }
+        Ok(record)
+    }
+
+    async fn decode_generic(
+        &self,
+        key: &str,
+        data: &Data,
+    ) -> Result<SessionRecord, RepositoryError> {
         let AsCompact(b) = self
             .inner
             .client
@@ -317,11 +350,8 @@ impl HazelcastSessionRepository {
                 ClientError::Serialization(s) => RepositoryError::malformed(s),
                 other => backend(other),
             })?;
-        let record = b
-            .to_session_record(key, self.inner.config.max_inactive_interval())
-            .map_err(RepositoryError::malformed)?;
-        self.fetch_attribute_schemas(&record).await?;
-        Ok(record)
+        b.to_session_record(key, self.inner.config.max_inactive_interval())
+            .map_err(RepositoryError::malformed)
     }
 
     /// Reads `key`: a bad record (not decodable as a session: a foreign writer, an older
@@ -359,13 +389,7 @@ impl HazelcastSessionRepository {
     async fn fetch_attribute_schemas(&self, record: &SessionRecord) -> Result<(), RepositoryError> {
         let schemas = self.inner.client.schemas();
         for bytes in record.attributes.values() {
-            // The type id sits after the 4-byte partition hash: only Compact values are
-            // copied (to look their schema up).
-            let type_id = bytes
-                .get(4..8)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(i32::from_be_bytes);
-            if type_id != Some(hazelcast_protocol::data::type_id::COMPACT) {
+            if !is_compact(bytes) {
                 continue;
             }
             let data = Data::from_bytes(bytes.to_vec());
@@ -410,7 +434,7 @@ impl HazelcastSessionRepository {
             Found::Record(data, record) => {
                 if record.is_expired(SystemTime::now()) {
                     ticket.discard();
-                    self.expire(key).await?;
+                    Box::pin(self.expire(key)).await?;
                     return Ok(None);
                 }
                 let cached = Arc::new(Cached { data, record });

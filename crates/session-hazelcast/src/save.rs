@@ -143,7 +143,9 @@ impl HazelcastSessionRepository {
     async fn stored(&self, key: &str) -> Result<Option<Arc<Cached>>, RepositoryError> {
         match self.inner.cache.peek(key, SystemTime::now()) {
             Some(c) => Ok(Some(c)),
-            None => self.load_fresh(key).await,
+            // Boxed, as every path a save rarely takes: a future is as large as everything
+            // it may await, and a save's future is built (and allocated) on every save.
+            None => Box::pin(self.load_fresh(key)).await,
         }
     }
 
@@ -166,7 +168,7 @@ impl HazelcastSessionRepository {
             let mut next = current.record.clone();
             delta.apply_to(&mut next);
             if delta.id_changed() {
-                return self.rename(delta, key, current, next).await;
+                return Box::pin(self.rename(delta, key, current, next)).await;
             }
             if self.unchanged(&current.record, &mut next) {
                 telemetry::count(telemetry::SAVES_SKIPPED);
@@ -196,10 +198,10 @@ impl HazelcastSessionRepository {
                     telemetry::count(telemetry::RETRIES);
                     // Did our write land? Re-applying the delta is idempotent, so a value
                     // that differs from ours is simply the base of the next attempt.
-                    match self.read(key).await? {
+                    match Box::pin(self.read(key)).await? {
                         Found::Record(d, _) if d == data => {
                             if let Some(max_idle) = max_idle {
-                                self.reapply_expiry(key, data, max_idle).await?;
+                                Box::pin(self.reapply_expiry(key, data, max_idle)).await?;
                             }
                             telemetry::count(telemetry::SAVES);
                             return Ok(());
@@ -220,7 +222,7 @@ impl HazelcastSessionRepository {
                 Some(max_idle) => {
                     // Two writes (and events) of our own: the cache does not follow.
                     ticket.discard();
-                    self.reapply_expiry(key, data, max_idle).await?;
+                    Box::pin(self.reapply_expiry(key, data, max_idle)).await?;
                     self.inner.cache.invalidate(key);
                 }
             }
