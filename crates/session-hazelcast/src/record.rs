@@ -940,7 +940,8 @@ mod writer_tests {
     #[test]
     fn the_direct_writer_writes_the_generic_writers_bytes_and_schemas() {
         let long = "é".repeat(200);
-        let cases: Vec<(Vec<(&str, usize)>, Option<&str>)> = vec![
+        type Case<'a> = (Vec<(&'a str, usize)>, Option<&'a str>);
+        let cases: Vec<Case<'_>> = vec![
             (vec![], None),
             (vec![], Some("alice")),
             (vec![("basket", 420)], None),
