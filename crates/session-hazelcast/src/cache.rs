@@ -13,9 +13,10 @@
 //! arrived, it was this write's (a compare-and-set that succeeded saw no other write in
 //! between); if more arrived, the value is not cached.
 
+use std::borrow::Borrow;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -86,11 +87,115 @@ struct Slot {
     waiters: Option<Arc<tokio::sync::Notify>>,
 }
 
+/// A session id with its hash: the cache's keyed hash (`RandomState`, so ids chosen by a
+/// client cannot be made to collide) computed once per operation, then used to pick the
+/// shard and, as is, by the shard's map.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key<'a> {
+    hash: u64,
+    id: &'a str,
+}
+
+/// A key the shard's map owns.
+#[derive(Debug, Clone)]
+struct OwnedKey {
+    hash: u64,
+    id: Box<str>,
+}
+
+/// What both key types answer, so that a map of [`OwnedKey`] is searched with a
+/// [`Key`] (no allocation, no second hash).
+trait Lookup {
+    fn parts(&self) -> (u64, &str);
+}
+
+impl Lookup for OwnedKey {
+    fn parts(&self) -> (u64, &str) {
+        (self.hash, &self.id)
+    }
+}
+
+impl Lookup for Key<'_> {
+    fn parts(&self) -> (u64, &str) {
+        (self.hash, self.id)
+    }
+}
+
+impl<'a> Borrow<dyn Lookup + 'a> for OwnedKey {
+    fn borrow(&self) -> &(dyn Lookup + 'a) {
+        self
+    }
+}
+
+impl Hash for dyn Lookup + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.parts().0);
+    }
+}
+
+impl PartialEq for dyn Lookup + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn Lookup + '_ {}
+
+impl Hash for OwnedKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self as &dyn Lookup).hash(state);
+    }
+}
+
+impl PartialEq for OwnedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for OwnedKey {}
+
+impl Key<'_> {
+    fn owned(&self) -> OwnedKey {
+        OwnedKey {
+            hash: self.hash,
+            id: self.id.into(),
+        }
+    }
+
+    fn lookup(&self) -> &(dyn Lookup + '_) {
+        self
+    }
+}
+
+/// The shard maps' hasher: the keys carry their (already keyed) hash.
+#[derive(Debug, Default)]
+struct KeyHash(u64);
+
+impl Hasher for KeyHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by the keys; kept total for any other caller.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Slots = HashMap<OwnedKey, Slot, BuildHasherDefault<KeyHash>>;
+
 #[derive(Debug, Default)]
 struct Shard {
-    slots: HashMap<String, Slot>,
+    slots: Slots,
     /// Keys in insertion order, for the clock hand (may hold keys no longer cached).
-    ring: VecDeque<String>,
+    ring: VecDeque<OwnedKey>,
     values: usize,
 }
 
@@ -122,7 +227,7 @@ pub(crate) const OWN_EVENT_WAIT: Duration = Duration::from_millis(50);
 #[derive(Debug)]
 pub(crate) struct Ticket<'a> {
     cache: &'a LocalCache,
-    key: String,
+    key: Key<'a>,
     generation: u64,
     events: u64,
     changes: u64,
@@ -169,8 +274,18 @@ impl LocalCache {
         }
     }
 
-    fn shard(&self, key: &str) -> &Mutex<Shard> {
-        let i = (self.hasher.hash_one(key) as usize) % self.shards.len();
+    /// `id` with its hash.
+    pub(crate) fn key<'a>(&self, id: &'a str) -> Key<'a> {
+        Key {
+            hash: self.hasher.hash_one(id),
+            id,
+        }
+    }
+
+    /// The shard of `key`: picked by bits of the hash that the shard's map does not use
+    /// for its buckets (its low bits) or its tags (its top seven).
+    fn shard(&self, key: Key<'_>) -> &Mutex<Shard> {
+        let i = ((key.hash >> 32) as usize & 0xff_ffff) % self.shards.len();
         &self.shards[i]
     }
 
@@ -189,11 +304,11 @@ impl LocalCache {
 
     /// The record of `key` if cached and not expired at `now`, for a load: counts a hit
     /// or a miss. Only while serving.
-    pub(crate) fn get_for_load(&self, key: &str, now: SystemTime) -> Option<Arc<Cached>> {
+    pub(crate) fn get_for_load(&self, id: &str, now: SystemTime) -> Option<Arc<Cached>> {
         if !self.is_serving() {
             return None;
         }
-        let found = self.peek(key, now);
+        let found = self.peek(id, now);
         if found.is_some() {
             self.hits.fetch_add(1, Ordering::Relaxed);
             telemetry::cache_hit();
@@ -209,17 +324,18 @@ impl LocalCache {
 
     /// The record of `key` if held (serving or not: the expected value of a
     /// compare-and-set, which fails harmlessly when stale) and not expired at `now`.
-    pub(crate) fn peek(&self, key: &str, now: SystemTime) -> Option<Arc<Cached>> {
+    pub(crate) fn peek(&self, id: &str, now: SystemTime) -> Option<Arc<Cached>> {
+        let key = self.key(id);
         let mut guard = lock(self.shard(key));
         let shard = &mut *guard;
-        let slot = shard.slots.get_mut(key)?;
+        let slot = shard.slots.get_mut(key.lookup())?;
         let value = slot.value.clone()?;
         if value.record.is_expired(now) {
             slot.value = None;
             let remove = slot.users == 0;
             shard.values -= 1;
             if remove {
-                shard.slots.remove(key);
+                shard.slots.remove(key.lookup());
             }
             self.entries.fetch_sub(1, Ordering::Relaxed);
             return None;
@@ -229,14 +345,19 @@ impl LocalCache {
     }
 
     /// Starts a load or write of `key`.
-    pub(crate) fn ticket(&self, key: &str) -> Ticket<'_> {
+    pub(crate) fn ticket<'a>(&'a self, id: &'a str) -> Ticket<'a> {
+        let key = self.key(id);
         let generation = self.generation.load(Ordering::Acquire);
-        let mut shard = lock(self.shard(key));
-        let slot = shard.slots.entry(key.to_owned()).or_default();
+        let mut guard = lock(self.shard(key));
+        let shard = &mut *guard;
+        let slot = match shard.slots.get_mut(key.lookup()) {
+            Some(slot) => slot,
+            None => shard.slots.entry(key.owned()).or_default(),
+        };
         slot.users += 1;
         Ticket {
             cache: self,
-            key: key.to_owned(),
+            key,
             generation,
             events: slot.events,
             changes: slot.changes,
@@ -246,14 +367,14 @@ impl LocalCache {
     }
 
     /// An entry event for `key` from the cluster.
-    pub(crate) fn on_event(&self, key: &str) {
-        self.record_event(key);
+    pub(crate) fn on_event(&self, id: &str) {
+        self.record_event(self.key(id));
     }
 
-    fn record_event(&self, key: &str) {
+    fn record_event(&self, key: Key<'_>) {
         let mut guard = lock(self.shard(key));
         let shard = &mut *guard;
-        let Some(slot) = shard.slots.get_mut(key) else {
+        let Some(slot) = shard.slots.get_mut(key.lookup()) else {
             return;
         };
         slot.events += 1;
@@ -274,16 +395,17 @@ impl LocalCache {
             telemetry::cache_invalidation();
         }
         if remove {
-            shard.slots.remove(key);
+            shard.slots.remove(key.lookup());
         }
     }
 
     /// Drops the record of `key` (this repository changed or removed it in a way the cache
     /// does not follow).
-    pub(crate) fn invalidate(&self, key: &str) {
+    pub(crate) fn invalidate(&self, id: &str) {
+        let key = self.key(id);
         let mut guard = lock(self.shard(key));
         let shard = &mut *guard;
-        let Some(slot) = shard.slots.get_mut(key) else {
+        let Some(slot) = shard.slots.get_mut(key.lookup()) else {
             return;
         };
         slot.skip_own = 0;
@@ -295,7 +417,7 @@ impl LocalCache {
             self.entries.fetch_sub(1, Ordering::Relaxed);
         }
         if remove {
-            shard.slots.remove(key);
+            shard.slots.remove(key.lookup());
         }
     }
 
@@ -331,13 +453,13 @@ impl LocalCache {
 
     /// Stores `value` in `slot` (held by a ticket of the current generation), evicting
     /// with the clock hand while the shard is full.
-    fn store(&self, shard: &mut Shard, key: &str, value: Arc<Cached>) {
+    fn store(&self, shard: &mut Shard, key: Key<'_>, value: Arc<Cached>) {
         if self.per_shard == 0 {
             return;
         }
         let is_new = shard
             .slots
-            .get(key)
+            .get(key.lookup())
             .is_some_and(|slot| slot.value.is_none());
         if is_new {
             while shard.values >= self.per_shard {
@@ -346,7 +468,7 @@ impl LocalCache {
                 }
             }
         }
-        let Some(slot) = shard.slots.get_mut(key) else {
+        let Some(slot) = shard.slots.get_mut(key.lookup()) else {
             return;
         };
         slot.changes += 1;
@@ -357,7 +479,7 @@ impl LocalCache {
         slot.referenced = false;
         if !slot.in_ring {
             slot.in_ring = true;
-            shard.ring.push_back(key.to_owned());
+            shard.ring.push_back(key.owned());
         }
         if shard.ring.len() > 2 * self.per_shard + 64 {
             // Keys whose record was invalidated since linger in the ring: rebuild it.
@@ -407,11 +529,8 @@ impl LocalCache {
 impl Ticket<'_> {
     /// Events for the key since the ticket was taken, beyond the own events of earlier
     /// writes still expected then.
-    fn new_events(&self) -> u64 {
-        let guard = lock(self.cache.shard(&self.key));
-        guard.slots.get(&self.key).map_or(0, |slot| {
-            (slot.events - self.events).saturating_sub(u64::from(self.skips))
-        })
+    fn new_events(&self, slot: &Slot) -> u64 {
+        (slot.events - self.events).saturating_sub(u64::from(self.skips))
     }
 
     /// After this repository's write succeeded: waits (while the invalidation listener is
@@ -425,20 +544,22 @@ impl Ticket<'_> {
         }
         let deadline = tokio::time::Instant::now() + limit;
         loop {
-            let waiters = {
-                let mut guard = lock(self.cache.shard(&self.key));
+            let waiters: Arc<tokio::sync::Notify>;
+            let notified = {
+                let mut guard = lock(self.cache.shard(self.key));
                 // The ticket keeps the slot; without it there is nothing to wait for.
-                let Some(slot) = guard.slots.get_mut(&self.key) else {
+                let Some(slot) = guard.slots.get_mut(self.key.lookup()) else {
                     return;
                 };
-                Arc::clone(slot.waiters.get_or_insert_with(Default::default))
+                if self.new_events(slot) > 0 {
+                    return;
+                }
+                waiters = Arc::clone(slot.waiters.get_or_insert_with(Default::default));
+                // Made under the shard's lock, which every event takes to notify: an event
+                // after this check wakes it (a `Notified` receives `notify_waiters` from its
+                // creation on, polled or not).
+                waiters.notified()
             };
-            let notified = waiters.notified();
-            let mut notified = std::pin::pin!(notified);
-            notified.as_mut().enable();
-            if self.new_events() > 0 {
-                return;
-            }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return;
             }
@@ -484,10 +605,10 @@ impl Ticket<'_> {
         }
         self.open = false;
         let cache = self.cache;
-        let mut guard = lock(cache.shard(&self.key));
+        let mut guard = lock(cache.shard(self.key));
         let shard = &mut *guard;
         let current = cache.generation.load(Ordering::Acquire) == self.generation;
-        let Some(slot) = shard.slots.get_mut(&self.key) else {
+        let Some(slot) = shard.slots.get_mut(self.key.lookup()) else {
             return;
         };
         slot.users = slot.users.saturating_sub(1);
@@ -498,19 +619,19 @@ impl Ticket<'_> {
         match outcome {
             Outcome::Store(value, skip) => {
                 slot.skip_own = skip;
-                cache.store(shard, &self.key, value);
+                cache.store(shard, self.key, value);
                 // Nothing stored (capacity 0): no slot is left behind.
                 if shard
                     .slots
-                    .get(&self.key)
+                    .get(self.key.lookup())
                     .is_some_and(|s| s.users == 0 && s.value.is_none())
                 {
-                    shard.slots.remove(&self.key);
+                    shard.slots.remove(self.key.lookup());
                 }
             }
             Outcome::Keep => {
                 if slot.users == 0 && slot.value.is_none() {
-                    shard.slots.remove(&self.key);
+                    shard.slots.remove(self.key.lookup());
                 }
             }
             Outcome::Drop => {
@@ -523,7 +644,7 @@ impl Ticket<'_> {
                     cache.entries.fetch_sub(1, Ordering::Relaxed);
                 }
                 if remove {
-                    shard.slots.remove(&self.key);
+                    shard.slots.remove(self.key.lookup());
                 }
             }
         }
@@ -534,14 +655,14 @@ impl Drop for Ticket<'_> {
     fn drop(&mut self) {
         if self.open {
             self.open = false;
-            let mut shard = lock(self.cache.shard(&self.key));
-            if let Some(slot) = shard.slots.get_mut(&self.key) {
+            let mut shard = lock(self.cache.shard(self.key));
+            if let Some(slot) = shard.slots.get_mut(self.key.lookup()) {
                 slot.users = slot.users.saturating_sub(1);
                 if slot.users == 0 {
                     slot.waiters = None;
                 }
                 if slot.users == 0 && slot.value.is_none() {
-                    shard.slots.remove(&self.key);
+                    shard.slots.remove(self.key.lookup());
                 }
             }
         }

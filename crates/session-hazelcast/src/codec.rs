@@ -42,13 +42,7 @@ impl AttributeCodec for HazelcastCodec {
     fn encode(&self, value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError> {
         let value = match erased_serde::serialize(value, Probe) {
             Ok(scalar) => scalar,
-            Err(ProbeError::Complex) => {
-                let text = serde_json::to_string(value).map_err(|e| CodecError::Encode {
-                    codec: NAME,
-                    source: e.into(),
-                })?;
-                Value::Json(JsonValue(text))
-            }
+            Err(ProbeError::Complex) => return json_data(value),
             Err(ProbeError::Custom(msg)) => {
                 return Err(CodecError::Encode {
                     codec: NAME,
@@ -87,6 +81,26 @@ impl AttributeCodec for HazelcastCodec {
         let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(ValueDeserializer(value));
         visit(&mut erased).map_err(|e| fail(e.into()))
     }
+}
+
+/// `value` as a `HazelcastJsonValue` `Data` (partition hash 0): the JSON text written in
+/// place after the header and its length (the bytes `Value::Json` gives, without building
+/// the text first and copying it).
+fn json_data(value: &dyn erased_serde::Serialize) -> Result<Vec<u8>, CodecError> {
+    let fail = |source: session_core::BoxError| CodecError::Encode {
+        codec: NAME,
+        source,
+    };
+    let start = HEADER_SIZE + 4;
+    let mut out = Vec::with_capacity(start + 120);
+    out.extend_from_slice(&0_i32.to_be_bytes());
+    out.extend_from_slice(&type_id::JSON.to_be_bytes());
+    out.extend_from_slice(&0_i32.to_be_bytes());
+    serde_json::to_writer(&mut out, value).map_err(|e| fail(e.into()))?;
+    let len = i32::try_from(out.len() - start)
+        .map_err(|_| fail(format!("{} bytes of JSON, more than a Data holds", out.len()).into()))?;
+    out[HEADER_SIZE..start].copy_from_slice(&len.to_be_bytes());
+    Ok(out)
 }
 
 /// Serializes a built-in value as `Data` (partition hash 0).
@@ -441,7 +455,25 @@ mod tests {
         let text = r#"{"items":[1,2],"note":null}"#;
         assert_eq!(&bytes[8..12], &(text.len() as i32).to_be_bytes());
         assert_eq!(&bytes[12..], text.as_bytes());
+        assert_eq!(
+            &bytes[..],
+            to_data(&Value::Json(JsonValue(text.into())))
+                .unwrap()
+                .as_bytes(),
+            "the bytes of a HazelcastJsonValue"
+        );
         assert_eq!(decode_value::<Basket>(&c, &bytes).unwrap(), b);
+        let long = Basket {
+            items: (0..100).collect(),
+            note: Some("\"quoted\" é ✓".repeat(20)),
+        };
+        let bytes = encode_value(&c, &long).unwrap();
+        let text = serde_json::to_string(&long).unwrap();
+        assert_eq!(
+            &bytes[..],
+            to_data(&Value::Json(JsonValue(text))).unwrap().as_bytes()
+        );
+        assert_eq!(decode_value::<Basket>(&c, &bytes).unwrap(), long);
         // u64 beyond i64 → JSON number, and back.
         let big = encode_value(&c, &u64::MAX).unwrap();
         assert_eq!(decode_value::<u64>(&c, &big).unwrap(), u64::MAX);

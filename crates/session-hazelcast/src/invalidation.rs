@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use hazelcast_client::listener::event_type;
 use hazelcast_client::{Client, EntryListenerOptions, Member};
+use hazelcast_protocol::data::{Data, type_id};
+use hazelcast_protocol::serialization::DataInput;
 use tokio::time::Instant;
 
 use crate::repository::Inner;
@@ -29,6 +31,18 @@ fn topology(client: &Client) -> (Vec<Member>, usize) {
     let mut members = client.members();
     members.sort_unstable_by_key(|m| m.uuid);
     (members, client.connection_count())
+}
+
+/// The text of a key serialized as a Hazelcast String (how session ids are stored), read
+/// in place; `None` for any other key.
+fn string_key(key: &Data) -> Option<&str> {
+    if key.type_id() != Some(type_id::STRING) {
+        return None;
+    }
+    let mut input = DataInput::new(key.payload());
+    let text = input.read_str().ok()?;
+    input.finish().ok()?;
+    Some(text)
 }
 
 /// Runs while the repository lives: registers the keys-only listener (again after a
@@ -97,12 +111,19 @@ pub(crate) async fn run(inner: Weak<Inner>) {
                         dropped = now_dropped;
                         gap(&strong, &mut settle_until, "entry events dropped");
                     }
+                    let decoded;
                     let key = match &event.key {
-                        Some(k) => client.decode::<String>(k).await.ok(),
+                        Some(k) => match string_key(k) {
+                            Some(id) => Some(id),
+                            None => {
+                                decoded = client.decode::<String>(k).await.ok();
+                                decoded.as_deref()
+                            }
+                        },
                         None => None,
                     };
                     match key {
-                        Some(key) => strong.cache.on_event(&key),
+                        Some(key) => strong.cache.on_event(key),
                         // Map-wide events, or a key that is not a session id.
                         None => gap(&strong, &mut settle_until, "map-wide event"),
                     }
@@ -138,5 +159,24 @@ pub(crate) async fn run(inner: Weak<Inner>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hazelcast_protocol::serialization::ToData;
+
+    #[test]
+    fn string_keys_are_read_in_place_and_others_are_not() {
+        let id = "0b9c1a3e-session-id";
+        let data = id.to_owned().to_data().expect("a string serializes");
+        assert_eq!(string_key(&data), Some(id));
+        let number = 42_i64.to_data().expect("a long serializes");
+        assert_eq!(string_key(&number), None);
+        let mut truncated = data.as_bytes().to_vec();
+        truncated.pop();
+        assert_eq!(string_key(&Data::from_bytes(truncated)), None);
+        assert_eq!(string_key(&Data::from_bytes(Vec::new())), None);
     }
 }

@@ -20,10 +20,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use hazelcast_protocol::compact::{
-    Compact, CompactDeserialize, CompactReader, CompactWriter, SchemaRegistry,
+    Compact, CompactDeserialize, CompactReader, CompactWriter, FieldDescriptor, FieldKind,
+    FieldLayout, NULL_OFFSET, Schema, SchemaRegistry,
 };
 use hazelcast_protocol::data::{Data, type_id};
-use hazelcast_protocol::serialization::SerializationError;
+use hazelcast_protocol::serialization::{DataInput, SerializationError};
 use session_core::SessionRecord;
 
 /// Compact type name of the session record.
@@ -439,46 +440,681 @@ impl BackingMapSession {
         key: &str,
         default_interval: Option<Duration>,
     ) -> Result<SessionRecord, RecordError> {
-        let created = self.creation_time.to_system_time("creationTime")?;
-        let accessed = self.last_accessed_time.to_system_time("lastAccessedTime")?;
-        let (creation_time, last_accessed_time) = match (created, accessed) {
-            (Some(c), Some(a)) => (c, a),
-            (Some(c), None) => (c, c),
-            (None, Some(a)) => (a, a),
-            (None, None) => return Err(RecordError::MissingField("creationTime_seconds")),
+        session_record(
+            key,
+            default_interval,
+            Stored {
+                id: self.id.as_deref(),
+                principal_name: self.principal_name.as_deref(),
+                times: [
+                    &self.creation_time,
+                    &self.last_accessed_time,
+                    &self.max_inactive_interval,
+                ],
+            },
+            self.attribute_names.as_deref().unwrap_or_default(),
+            self.attribute_values.as_deref().unwrap_or_default(),
+            |v| (!v.object_bytes.is_empty()).then(|| v.object_bytes.clone()),
+        )
+    }
+}
+
+/// The scalar fields of a stored record, borrowed (from a [`BackingMapSession`] or from the
+/// record's bytes).
+struct Stored<'a> {
+    id: Option<&'a str>,
+    principal_name: Option<&'a str>,
+    /// Creation, last access, max inactive interval.
+    times: [&'a SecondsNanos; 3],
+}
+
+/// The session a stored record holds, by the rules of
+/// [`BackingMapSession::to_session_record`]; `bytes` gives a value's bytes, `None` for
+/// empty ones (Java null), which drop the attribute.
+fn session_record<N: AsRef<str>, V>(
+    key: &str,
+    default_interval: Option<Duration>,
+    stored: Stored<'_>,
+    names: &[Option<N>],
+    values: &[Option<V>],
+    bytes: impl Fn(&V) -> Option<Bytes>,
+) -> Result<SessionRecord, RecordError> {
+    let [creation, accessed, interval] = stored.times;
+    let created = creation.to_system_time("creationTime")?;
+    let accessed = accessed.to_system_time("lastAccessedTime")?;
+    let (creation_time, last_accessed_time) = match (created, accessed) {
+        (Some(c), Some(a)) => (c, a),
+        (Some(c), None) => (c, c),
+        (None, Some(a)) => (a, a),
+        (None, None) => return Err(RecordError::MissingField("creationTime_seconds")),
+    };
+    let max_inactive_interval = interval
+        .to_interval("maxInactiveInterval")?
+        .unwrap_or(default_interval);
+    if names.len() != values.len() {
+        return Err(RecordError::AttributeCountMismatch {
+            names: names.len(),
+            values: values.len(),
+        });
+    }
+    if names.len() > MAX_ATTRIBUTES {
+        return Err(RecordError::TooManyAttributes(names.len()));
+    }
+    let mut record = SessionRecord::new(
+        stored.id.unwrap_or(key),
+        creation_time,
+        max_inactive_interval,
+    );
+    record.last_accessed_time = last_accessed_time;
+    record.principal_name = stored.principal_name.map(str::to_owned);
+    for (name, value) in names.iter().zip(values) {
+        if let (Some(name), Some(value)) = (name, value)
+            && let Some(b) = bytes(value)
+        {
+            record.attributes.insert(name.as_ref().to_owned(), b);
+        }
+    }
+    Ok(record)
+}
+
+/// Offset-table entry of each field of `BackingMapSession`, by write position (the
+/// schema's fields sorted by name; a test checks it against the schema).
+const TABLE_INDEX: [usize; SESSION_FIELDS] = [9, 4, 10, 3, 2, 6, 5, 8, 7, 0, 1];
+
+/// Entry `index` of an offset table: `Some(None)` for null, `Some(Some(offset))` for an
+/// offset below `limit`, `None` when the table or the offset is bad (as the generic
+/// reader decides).
+fn table_offset(table: &[u8], width: usize, index: usize, limit: usize) -> Option<Option<usize>> {
+    let at = index.checked_mul(width)?;
+    let raw: i64 = match width {
+        1 => match *table.get(at)? {
+            0xff => return Some(None),
+            b => b.into(),
+        },
+        2 => match table.get(at..at + 2)? {
+            [0xff, 0xff] => return Some(None),
+            b => u16::from_be_bytes([b[0], b[1]]).into(),
+        },
+        _ => match i32::from_be_bytes(table.get(at..at + 4)?.try_into().ok()?) {
+            -1 => return Some(None),
+            v => v.into(),
+        },
+    };
+    usize::try_from(raw).ok().filter(|o| *o < limit).map(Some)
+}
+
+/// The data section and offset table of a record whose fields are all variable-size
+/// (after its schema id).
+fn sections<'a>(input: &mut DataInput<'a>, fields: usize) -> Option<(&'a [u8], &'a [u8], usize)> {
+    let len = usize::try_from(input.read_i32().ok()?).ok()?;
+    let data = input.read_bytes(len).ok()?;
+    let width = offset_width(len);
+    let table = input.read_bytes(fields.checked_mul(width)?).ok()?;
+    Some((data, table, width))
+}
+
+/// An array of variable-size items (data length, count, items, offset table), each read
+/// by `read` (`None`: give up).
+fn items<'a, T>(
+    input: &mut DataInput<'a>,
+    mut read: impl FnMut(DataInput<'a>) -> Option<T>,
+) -> Option<Vec<Option<T>>> {
+    let len = usize::try_from(input.read_i32().ok()?).ok()?;
+    let count = usize::try_from(input.read_i32().ok()?).ok()?;
+    let data = input.read_bytes(len).ok()?;
+    let width = offset_width(len);
+    // The table is present in full, which bounds `count` by the input.
+    let table = input.read_bytes(count.checked_mul(width)?).ok()?;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        out.push(match table_offset(table, width, i, len)? {
+            None => None,
+            Some(at) => Some(read(DataInput::new(data.get(at..)?))?),
+        });
+    }
+    Some(out)
+}
+
+/// One nested `AttributeValue`: its bytes (empty for a null `objectBytes`).
+fn attribute_value(mut input: DataInput<'_>) -> Option<&[u8]> {
+    if input.read_i64().ok()? != ATTRIBUTE_VALUE_SCHEMA_ID {
+        return None;
+    }
+    let (data, table, width) = sections(&mut input, 1)?;
+    match table_offset(table, width, 0, data.len())? {
+        None => Some(&[]),
+        Some(at) => DataInput::new(data.get(at..)?).read_opt_byte_slice().ok()?,
+    }
+}
+
+/// Reads a record written with HSS's exact `BackingMapSession` schema (as this crate and
+/// HSS 4.x write it) straight from its bytes into the session, without the generic
+/// Compact reader (field lookups by name, an intermediate record). `None` for anything
+/// else or anything unexpected (another schema, a nested value of another type,
+/// malformed bytes, a record [`BackingMapSession::to_session_record`] refuses): the caller
+/// then reads it the generic way, which says why. Whenever this gives a session, it is
+/// the one the generic way gives (the tests compare both).
+pub(crate) fn read_session_record(
+    data: &Data,
+    key: &str,
+    default_interval: Option<Duration>,
+) -> Option<SessionRecord> {
+    if data.type_id() != Some(type_id::COMPACT) {
+        return None;
+    }
+    let mut input = DataInput::new(data.payload());
+    if input.read_i64().ok()? != BACKING_MAP_SESSION_SCHEMA_ID {
+        return None;
+    }
+    let (section, table, width) = sections(&mut input, SESSION_FIELDS)?;
+    let field = |written: usize| -> Option<Option<DataInput<'_>>> {
+        match table_offset(table, width, TABLE_INDEX[written], section.len())? {
+            None => Some(None),
+            Some(at) => Some(Some(DataInput::new(section.get(at..)?))),
+        }
+    };
+    let string = |written: usize| -> Option<Option<&str>> {
+        match field(written)? {
+            None => Some(None),
+            Some(mut input) => input.read_str().ok().map(Some),
+        }
+    };
+    let time = |seconds: usize| -> Option<SecondsNanos> {
+        let seconds_value = match field(seconds)? {
+            None => None,
+            Some(mut input) => Some(input.read_i64().ok()?),
         };
-        let max_inactive_interval = self
-            .max_inactive_interval
-            .to_interval("maxInactiveInterval")?
-            .unwrap_or(default_interval);
-        let names = self.attribute_names.as_deref().unwrap_or_default();
-        let values = self.attribute_values.as_deref().unwrap_or_default();
-        if names.len() != values.len() {
-            return Err(RecordError::AttributeCountMismatch {
-                names: names.len(),
-                values: values.len(),
-            });
+        let nanos = match field(seconds + 1)? {
+            None => None,
+            Some(mut input) => Some(input.read_i32().ok()?),
+        };
+        Some(SecondsNanos {
+            seconds: seconds_value,
+            nanos,
+        })
+    };
+    // Read (and checked) as the generic reader does, though a session does not use it.
+    string(0)?;
+    let id = string(1)?;
+    let principal_name = string(2)?;
+    let (creation, accessed, interval) = (time(3)?, time(5)?, time(7)?);
+    let names = match field(9)? {
+        None => Vec::new(),
+        Some(mut input) => items(&mut input, |mut item| item.read_str().ok())?,
+    };
+    let values = match field(10)? {
+        None => Vec::new(),
+        Some(mut input) => items(&mut input, attribute_value)?,
+    };
+    session_record(
+        key,
+        default_interval,
+        Stored {
+            id,
+            principal_name,
+            times: [&creation, &accessed, &interval],
+        },
+        &names,
+        &values,
+        |v: &&[u8]| (!v.is_empty()).then(|| Bytes::copy_from_slice(v)),
+    )
+    .ok()
+}
+
+/// Writes the record of a session straight from its [`SessionRecord`]: the bytes
+/// `BackingMapSession::from_session_record(record).to_data(registry)` gives (the tests
+/// compare both), without building the intermediate record (strings and vectors copied
+/// per save) or going through the generic Compact writer (field entries, layout lookup).
+///
+/// Every field of both types is variable-size, so the layout is: `schemaId`, the data
+/// length, the values in HSS's write order, then the offset table in schema (field-name)
+/// order, whose entry width follows the data length (u8 below 255, u16 below 65535, else
+/// i32; −1 for null). Arrays of strings and of records are laid out the same way.
+#[derive(Debug)]
+pub(crate) struct RecordWriter {
+    /// For each entry of the offset table, the position of its field in write order.
+    order: [usize; SESSION_FIELDS],
+    /// `AttributeValue`'s schema, registered with the first record that has attributes
+    /// (as the generic writer does).
+    value_schema: Schema,
+    value_registered: std::sync::atomic::AtomicBool,
+}
+
+/// Fields of `BackingMapSession`, in HSS's write order, with their kinds.
+const SESSION_FIELDS: usize = 11;
+const SESSION_LAYOUT: [(&str, FieldKind); SESSION_FIELDS] = [
+    ("originalId", FieldKind::String),
+    ("id", FieldKind::String),
+    ("principalName", FieldKind::String),
+    ("creationTime_seconds", FieldKind::NullableInt64),
+    ("creationTime_nanos", FieldKind::NullableInt32),
+    ("lastAccessedTime_seconds", FieldKind::NullableInt64),
+    ("lastAccessedTime_nanos", FieldKind::NullableInt32),
+    ("maxInactiveInterval_seconds", FieldKind::NullableInt64),
+    ("maxInactiveInterval_nanos", FieldKind::NullableInt32),
+    ("attributeNames", FieldKind::ArrayOfString),
+    ("attributeValues", FieldKind::ArrayOfCompact),
+];
+
+/// The width of offset-table entries for a data section of `len` bytes.
+fn offset_width(len: usize) -> usize {
+    if len < usize::from(u8::MAX) {
+        1
+    } else if len < usize::from(u16::MAX) {
+        2
+    } else {
+        4
+    }
+}
+
+fn push_offset(buf: &mut Vec<u8>, width: usize, offset: i32) {
+    // Truncation is the format: −1 (null) becomes 0xFF / 0xFFFF.
+    match width {
+        1 => buf.push(offset as u8),
+        2 => buf.extend_from_slice(&(offset as u16).to_be_bytes()),
+        _ => buf.extend_from_slice(&offset.to_be_bytes()),
+    }
+}
+
+fn len_i32(n: usize) -> Result<i32, RecordError> {
+    i32::try_from(n).map_err(|_| RecordError::Compact(SerializationError::InvalidLength(n as i64)))
+}
+
+fn push_bytes(buf: &mut Vec<u8>, b: &[u8]) -> Result<(), RecordError> {
+    buf.extend_from_slice(&len_i32(b.len())?.to_be_bytes());
+    buf.extend_from_slice(b);
+    Ok(())
+}
+
+/// Size of one nested `AttributeValue` with `n` value bytes: schema id, data length, the
+/// byte array, one offset entry.
+fn value_size(n: usize) -> usize {
+    let data = 4 + n;
+    8 + 4 + data + offset_width(data)
+}
+
+impl RecordWriter {
+    /// Registers `BackingMapSession`'s schema in `registry` (unreplicated if new, so the
+    /// client sends it before the first record) and derives the offset table's order.
+    ///
+    /// # Errors
+    /// A schema conflict in the registry, or a layout other than all-variable-size (which
+    /// would mean the schema code changed: the caller keeps the generic writer).
+    pub(crate) fn new(registry: &SchemaRegistry) -> Result<Self, RecordError> {
+        let describe = |fields: &[(&str, FieldKind)]| {
+            fields
+                .iter()
+                .map(|(name, kind)| FieldDescriptor::new(*name, *kind))
+                .collect::<Vec<_>>()
+        };
+        let session = Schema::new(BACKING_MAP_SESSION_TYPE, describe(&SESSION_LAYOUT))?;
+        let value_schema = Schema::new(
+            ATTRIBUTE_VALUE_TYPE,
+            describe(&[("objectBytes", FieldKind::ArrayOfInt8)]),
+        )?;
+        let unexpected = |what: &str| RecordError::InvalidField {
+            field: "schema",
+            reason: format!("unexpected {what} layout"),
+        };
+        if session.id() != BACKING_MAP_SESSION_SCHEMA_ID
+            || value_schema.id() != ATTRIBUTE_VALUE_SCHEMA_ID
+        {
+            return Err(unexpected("schema id"));
         }
-        if names.len() > MAX_ATTRIBUTES {
-            return Err(RecordError::TooManyAttributes(names.len()));
+        if session.fixed_size() != 0 || session.var_count() != SESSION_FIELDS {
+            return Err(unexpected(BACKING_MAP_SESSION_TYPE));
         }
-        let mut record = SessionRecord::new(
-            self.id.clone().unwrap_or_else(|| key.to_owned()),
-            creation_time,
-            max_inactive_interval,
-        );
-        record.last_accessed_time = last_accessed_time;
-        record.principal_name.clone_from(&self.principal_name);
-        for (name, value) in names.iter().zip(values) {
-            match (name, value) {
-                (Some(name), Some(value)) if !value.object_bytes.is_empty() => {
-                    record
-                        .attributes
-                        .insert(name.clone(), value.object_bytes.clone());
-                }
-                _ => {}
+        if value_schema.fixed_size() != 0
+            || value_schema.layout(0) != Some(FieldLayout::Var { index: 0 })
+        {
+            return Err(unexpected(ATTRIBUTE_VALUE_TYPE));
+        }
+        let mut order = [usize::MAX; SESSION_FIELDS];
+        for (written, (name, _)) in SESSION_LAYOUT.iter().enumerate() {
+            let Some(FieldLayout::Var { index }) =
+                session.index_of(name).and_then(|i| session.layout(i))
+            else {
+                return Err(unexpected(BACKING_MAP_SESSION_TYPE));
+            };
+            match order.get_mut(index) {
+                Some(slot) if *slot == usize::MAX => *slot = written,
+                _ => return Err(unexpected(BACKING_MAP_SESSION_TYPE)),
             }
         }
-        Ok(record)
+        registry.register(session)?;
+        Ok(Self {
+            order,
+            value_schema,
+            value_registered: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// The record of `record` (`originalId` = `id` = the record's id) as Compact `Data`.
+    ///
+    /// # Errors
+    /// Lengths above `i32::MAX`, or a schema conflict in the registry.
+    pub(crate) fn encode(
+        &self,
+        registry: &SchemaRegistry,
+        record: &SessionRecord,
+    ) -> Result<Data, RecordError> {
+        use std::sync::atomic::Ordering;
+        if !record.attributes.is_empty() && !self.value_registered.load(Ordering::Acquire) {
+            registry.register(self.value_schema.clone())?;
+            self.value_registered.store(true, Ordering::Release);
+        }
+        let names: usize = record.attributes.keys().map(|n| 4 + n.len()).sum();
+        let values: usize = record
+            .attributes
+            .values()
+            .map(|v| value_size(v.len()))
+            .sum();
+        let count = record.attributes.len();
+        let estimate = 8
+            + 8
+            + 4
+            + 2 * (4 + record.id.len())
+            + record.principal_name.as_ref().map_or(0, |p| 4 + p.len())
+            + 3 * 12
+            + 8
+            + names
+            + 4 * count
+            + 8
+            + values
+            + 4 * count
+            + 4 * SESSION_FIELDS;
+        let mut buf = Vec::with_capacity(estimate);
+        buf.extend_from_slice(&0_i32.to_be_bytes());
+        buf.extend_from_slice(&type_id::COMPACT.to_be_bytes());
+        buf.extend_from_slice(&BACKING_MAP_SESSION_SCHEMA_ID.to_be_bytes());
+        let len_at = buf.len();
+        buf.extend_from_slice(&0_i32.to_be_bytes());
+        let start = buf.len();
+        let mut at = [NULL_OFFSET; SESSION_FIELDS];
+        let mut mark = |buf: &Vec<u8>, field: usize| -> Result<(), RecordError> {
+            at[field] = len_i32(buf.len() - start)?;
+            Ok(())
+        };
+        mark(&buf, 0)?;
+        push_bytes(&mut buf, record.id.as_bytes())?;
+        mark(&buf, 1)?;
+        push_bytes(&mut buf, record.id.as_bytes())?;
+        if let Some(principal) = &record.principal_name {
+            mark(&buf, 2)?;
+            push_bytes(&mut buf, principal.as_bytes())?;
+        }
+        let times = [
+            SecondsNanos::from_system_time(record.creation_time),
+            SecondsNanos::from_system_time(record.last_accessed_time),
+            SecondsNanos::from_interval(record.max_inactive_interval),
+        ];
+        for (i, t) in times.iter().enumerate() {
+            if let Some(seconds) = t.seconds {
+                mark(&buf, 3 + 2 * i)?;
+                buf.extend_from_slice(&seconds.to_be_bytes());
+            }
+            if let Some(nanos) = t.nanos {
+                mark(&buf, 4 + 2 * i)?;
+                buf.extend_from_slice(&nanos.to_be_bytes());
+            }
+        }
+        // attributeNames: data length, count, the strings, their offsets.
+        mark(&buf, 9)?;
+        buf.extend_from_slice(&len_i32(names)?.to_be_bytes());
+        buf.extend_from_slice(&len_i32(count)?.to_be_bytes());
+        for name in record.attributes.keys() {
+            push_bytes(&mut buf, name.as_bytes())?;
+        }
+        let width = offset_width(names);
+        let mut offset = 0;
+        for name in record.attributes.keys() {
+            push_offset(&mut buf, width, len_i32(offset)?);
+            offset += 4 + name.len();
+        }
+        // attributeValues: the same, each item a nested AttributeValue record.
+        mark(&buf, 10)?;
+        buf.extend_from_slice(&len_i32(values)?.to_be_bytes());
+        buf.extend_from_slice(&len_i32(count)?.to_be_bytes());
+        for value in record.attributes.values() {
+            let data = 4 + value.len();
+            buf.extend_from_slice(&ATTRIBUTE_VALUE_SCHEMA_ID.to_be_bytes());
+            buf.extend_from_slice(&len_i32(data)?.to_be_bytes());
+            push_bytes(&mut buf, value)?;
+            push_offset(&mut buf, offset_width(data), 0);
+        }
+        let width = offset_width(values);
+        let mut offset = 0;
+        for value in record.attributes.values() {
+            push_offset(&mut buf, width, len_i32(offset)?);
+            offset += value_size(value.len());
+        }
+        let data_len = buf.len() - start;
+        buf[len_at..start].copy_from_slice(&len_i32(data_len)?.to_be_bytes());
+        let width = offset_width(data_len);
+        for &written in &self.order {
+            push_offset(&mut buf, width, at[written]);
+        }
+        Ok(Data::from_bytes(buf))
+    }
+}
+
+#[cfg(test)]
+mod writer_tests {
+    use super::*;
+
+    fn record(attributes: &[(&str, usize)], principal: Option<&str>) -> SessionRecord {
+        let created = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
+        let mut r = SessionRecord::new(
+            "4f1c9d2e-7b3a-4c5d-8e6f-0a1b2c3d4e5f",
+            created,
+            Some(Duration::new(1800, 5)),
+        );
+        r.last_accessed_time = created + Duration::from_millis(2500);
+        r.principal_name = principal.map(str::to_owned);
+        for (i, (name, len)) in attributes.iter().enumerate() {
+            let bytes: Vec<u8> = (0..*len).map(|j| (i * 31 + j) as u8).collect();
+            r.attributes.insert((*name).to_owned(), Bytes::from(bytes));
+        }
+        r
+    }
+
+    fn generic(r: &SessionRecord) -> (Vec<u8>, Vec<i64>) {
+        let registry = SchemaRegistry::new();
+        let data = BackingMapSession::from_session_record(r)
+            .to_data(&registry)
+            .expect("the generic writer encodes");
+        let ids = registry.unreplicated().iter().map(|s| s.id()).collect();
+        (data.as_bytes().to_vec(), ids)
+    }
+
+    fn direct(r: &SessionRecord) -> (Vec<u8>, Vec<i64>) {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("the layout is all variable-size");
+        let data = writer
+            .encode(&registry, r)
+            .expect("the direct writer encodes");
+        let ids = registry.unreplicated().iter().map(|s| s.id()).collect();
+        (data.as_bytes().to_vec(), ids)
+    }
+
+    #[test]
+    fn the_direct_writer_writes_the_generic_writers_bytes_and_schemas() {
+        let long = "é".repeat(200);
+        type Case<'a> = (Vec<(&'a str, usize)>, Option<&'a str>);
+        let cases: Vec<Case<'_>> = vec![
+            (vec![], None),
+            (vec![], Some("alice")),
+            (vec![("basket", 420)], None),
+            (vec![("a", 0), ("b", 1), ("c", 250)], Some("bob")),
+            // Offsets of two and four bytes, in the nested records and the arrays.
+            (
+                vec![("small", 10), ("medium", 300), ("large", 70_000)],
+                None,
+            ),
+            ((0..40).map(|_| ("", 0)).collect(), None),
+            (
+                vec![(long.as_str(), 5), ("x", 65_530), ("y", 65_531)],
+                Some(&long),
+            ),
+        ];
+        for (attributes, principal) in cases {
+            let mut attributes = attributes;
+            // Distinct names where the case repeats them.
+            let names: Vec<String> = attributes
+                .iter()
+                .enumerate()
+                .map(|(i, (n, _))| {
+                    if n.is_empty() {
+                        format!("attr-{i}")
+                    } else {
+                        (*n).to_owned()
+                    }
+                })
+                .collect();
+            for (a, n) in attributes.iter_mut().zip(&names) {
+                a.0 = n;
+            }
+            let r = record(&attributes, principal);
+            assert_eq!(direct(&r), generic(&r), "{attributes:?} {principal:?}");
+        }
+        let mut never = record(&[("k", 3)], None);
+        never.max_inactive_interval = None;
+        never.creation_time = UNIX_EPOCH - Duration::new(5, 1);
+        never.last_accessed_time = never.creation_time;
+        assert_eq!(direct(&never), generic(&never));
+    }
+
+    /// The generic reader's answer, with a registry that knows both schemas.
+    fn generic_read(data: &Data, key: &str) -> Option<SessionRecord> {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        writer
+            .encode(&registry, &record(&[("x", 1)], None))
+            .expect("registers the value schema");
+        BackingMapSession::from_data(&registry, data)
+            .and_then(|b| b.to_session_record(key, Some(Duration::from_secs(77))))
+            .ok()
+    }
+
+    fn direct_read(data: &Data, key: &str) -> Option<SessionRecord> {
+        read_session_record(data, key, Some(Duration::from_secs(77)))
+    }
+
+    #[test]
+    fn the_offset_table_order_is_the_schemas() {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        for (written, index) in TABLE_INDEX.iter().enumerate() {
+            assert_eq!(writer.order[*index], written);
+        }
+    }
+
+    #[test]
+    fn the_direct_reader_reads_what_the_generic_reader_reads() {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        let mut samples = Vec::new();
+        for (attributes, principal) in [
+            (vec![], None),
+            (vec![("basket", 420)], Some("alice")),
+            (vec![("a", 0), ("b", 1), ("c", 250)], None),
+            (
+                vec![("small", 10), ("medium", 300), ("large", 70_000)],
+                Some("bob"),
+            ),
+        ] {
+            let r = record(&attributes, principal);
+            samples.push(writer.encode(&registry, &r).expect("encodes"));
+        }
+        // Written by the generic writer with the nulls HSS's reader tolerates.
+        let full = BackingMapSession::from_session_record(&record(&[("k", 3), ("l", 4)], None));
+        let variants = [
+            BackingMapSession {
+                id: None,
+                original_id: None,
+                ..full.clone()
+            },
+            BackingMapSession {
+                creation_time: SecondsNanos::default(),
+                ..full.clone()
+            },
+            BackingMapSession {
+                last_accessed_time: SecondsNanos {
+                    seconds: Some(5),
+                    nanos: None,
+                },
+                max_inactive_interval: SecondsNanos::default(),
+                ..full.clone()
+            },
+            BackingMapSession {
+                max_inactive_interval: SecondsNanos::new(-1, 0),
+                attribute_names: None,
+                attribute_values: None,
+                ..full.clone()
+            },
+            BackingMapSession {
+                attribute_names: Some(vec![Some("a".into()), None, Some("c".into())]),
+                attribute_values: Some(vec![
+                    Some(AttributeValue {
+                        object_bytes: Bytes::from_static(b"1"),
+                    }),
+                    Some(AttributeValue {
+                        object_bytes: Bytes::from_static(b"2"),
+                    }),
+                    None,
+                ]),
+                ..full.clone()
+            },
+            BackingMapSession {
+                attribute_values: Some(vec![
+                    Some(AttributeValue::default()),
+                    Some(AttributeValue {
+                        object_bytes: Bytes::from_static(b"2"),
+                    }),
+                ]),
+                ..full.clone()
+            },
+            full,
+        ];
+        for v in &variants {
+            samples.push(v.to_data(&registry).expect("encodes"));
+        }
+        for data in &samples {
+            let direct = direct_read(data, "the-key");
+            assert!(direct.is_some(), "a well-formed record is read directly");
+            assert_eq!(direct, generic_read(data, "the-key"));
+        }
+        // Malformed or foreign bytes: the direct reader gives up or agrees.
+        for data in samples.iter().take(6) {
+            let bytes = data.as_bytes();
+            for i in 0..bytes.len().min(2000) {
+                for flip in [0x01, 0x80, 0xff] {
+                    let mut b = bytes.to_vec();
+                    b[i] ^= flip;
+                    let d = Data::from_bytes(b);
+                    if let Some(r) = direct_read(&d, "k") {
+                        assert_eq!(Some(r), generic_read(&d, "k"), "byte {i} ^ {flip:#x}");
+                    }
+                }
+            }
+            for cut in 0..bytes.len().min(600) {
+                let d = Data::from_bytes(bytes[..cut].to_vec());
+                if let Some(r) = direct_read(&d, "k") {
+                    assert_eq!(Some(r), generic_read(&d, "k"), "cut at {cut}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn direct_records_read_back() {
+        let registry = SchemaRegistry::new();
+        let writer = RecordWriter::new(&registry).expect("writer");
+        let r = record(&[("basket", 42), ("user", 7)], Some("carol"));
+        let data = writer.encode(&registry, &r).expect("encodes");
+        let back = BackingMapSession::from_data(&registry, &data)
+            .and_then(|b| b.to_session_record("other-key", None))
+            .expect("reads back");
+        assert_eq!(back, r);
     }
 }

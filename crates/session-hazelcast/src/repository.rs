@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -28,7 +28,7 @@ use crate::cache::{Cached, LocalCache, LocalCacheStats, OWN_EVENT_WAIT};
 pub(crate) use crate::configure::apply_map_config;
 use crate::events::ListenerState;
 use crate::map_config::SessionMapConfig;
-use crate::record::BackingMapSession;
+use crate::record::{BackingMapSession, RecordWriter, read_session_record};
 use crate::telemetry;
 
 /// Default number of compare-and-set attempts of one save before [`RepositoryError::Conflict`].
@@ -70,6 +70,9 @@ pub(crate) struct Inner {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Compare-and-set attempts that found the session changed (for tests and statistics).
     pub(crate) conflicts: AtomicU64,
+    /// The direct record writer, made at the first save (`None`: it could not be set up,
+    /// records go through the generic Compact writer).
+    record_writer: OnceLock<Option<RecordWriter>>,
 }
 
 impl Inner {
@@ -147,6 +150,7 @@ impl HazelcastSessionRepository {
             listener: Mutex::new(ListenerState::default()),
             tasks: Mutex::new(Vec::new()),
             conflicts: AtomicU64::new(0),
+            record_writer: OnceLock::new(),
         });
         if inner.map_config.is_some() {
             let task = tokio::spawn(crate::configure::reapply_config_on_new_clusters(
@@ -174,6 +178,21 @@ pub(crate) fn backend(e: ClientError) -> RepositoryError {
 pub(crate) fn outcome_unknown(e: &ClientError) -> bool {
     matches!(e, ClientError::TargetDisconnected { .. })
         || e.server_code() == Some(codes::TARGET_DISCONNECTED)
+}
+
+/// Whether attribute value bytes (a whole `Data`) hold a Compact value: its type id sits
+/// after the 4-byte partition hash.
+fn is_compact(bytes: &[u8]) -> bool {
+    bytes
+        .get(4..8)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(i32::from_be_bytes)
+        == Some(hazelcast_protocol::data::type_id::COMPACT)
+}
+
+/// Whether a record holds Compact attribute values (whose schemas may need fetching).
+fn has_compact_attributes(record: &SessionRecord) -> bool {
+    record.attributes.values().any(|b| is_compact(b))
 }
 
 /// What a load found under a key.
@@ -219,11 +238,37 @@ impl HazelcastSessionRepository {
         operation: impl Future<Output = Result<T, RepositoryError>>,
     ) -> Result<T, RepositoryError> {
         tokio::time::timeout(self.inner.deadline, async {
-            self.ensure_configured().await?;
+            if !self.configured_now() {
+                // Boxed: applying the configuration is rare, and its future is large; inline
+                // it would be built and moved on every operation.
+                Box::pin(self.ensure_configured()).await?;
+            }
             operation.await
         })
         .await
         .unwrap_or(Err(RepositoryError::Timeout))
+    }
+
+    /// Whether the map configuration is known to be applied on the cluster the client is
+    /// connected to right now (or there is none to apply), checked without waiting: the
+    /// common case of every operation, which then skips
+    /// [`ensure_configured`](Self::ensure_configured). `false` also when that cannot be
+    /// told at once (offline, a configuration being applied): the caller asks
+    /// `ensure_configured`.
+    pub(crate) fn configured_now(&self) -> bool {
+        if self.inner.map_config.is_none() {
+            return true;
+        }
+        let cluster = self.inner.cluster.borrow();
+        let Some(current) = cluster.as_ref() else {
+            return false;
+        };
+        self.inner.client.is_connected()
+            && self.inner.configured.try_lock().is_ok_and(|configured| {
+                configured
+                    .as_ref()
+                    .is_some_and(|c| c.cluster_id == current.cluster_id)
+            })
     }
 
     /// Calls the cluster; while the client is offline (the call was never sent), waits
@@ -241,7 +286,7 @@ impl HazelcastSessionRepository {
                     // (failover, a restarted cluster): configure it before the retry, so
                     // that nothing is written to a session map without its expiry. Waits
                     // while that cannot be done yet; the caller's deadline bounds it.
-                    while !matches!(self.ensure_configured().await, Ok(true)) {
+                    while !matches!(Box::pin(self.ensure_configured()).await, Ok(true)) {
                         tokio::time::sleep(OFFLINE_POLL).await;
                     }
                 }
@@ -253,12 +298,49 @@ impl HazelcastSessionRepository {
         }
     }
 
+    /// The stored record of `record` (`originalId` = `id`), written directly (see
+    /// [`RecordWriter`]).
+    pub(crate) fn encode_record(&self, record: &SessionRecord) -> Result<Data, RepositoryError> {
+        let schemas = self.inner.client.schemas();
+        let writer = self.inner.record_writer.get_or_init(|| {
+            RecordWriter::new(schemas)
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, "the direct session record writer is unavailable; using the generic one");
+                })
+                .ok()
+        });
+        match writer {
+            Some(w) => w
+                .encode(schemas, record)
+                .map_err(RepositoryError::malformed),
+            None => self.encode(&BackingMapSession::from_session_record(record)),
+        }
+    }
+
     pub(crate) fn encode(&self, b: &BackingMapSession) -> Result<Data, RepositoryError> {
         b.to_data(self.inner.client.schemas())
             .map_err(RepositoryError::malformed)
     }
 
     async fn decode(&self, key: &str, data: &Data) -> Result<SessionRecord, RepositoryError> {
+        let default_interval = self.inner.config.max_inactive_interval();
+        let record = match read_session_record(data, key, default_interval) {
+            Some(record) => record,
+            // Another layout, or bad bytes: the generic reader (which fetches unknown
+            // schemas and says what is wrong). Boxed: rare, and its future is large.
+            None => Box::pin(self.decode_generic(key, data)).await?,
+        };
+        if has_compact_attributes(&record) {
+            Box::pin(self.fetch_attribute_schemas(&record)).await?;
+        }
+        Ok(record)
+    }
+
+    async fn decode_generic(
+        &self,
+        key: &str,
+        data: &Data,
+    ) -> Result<SessionRecord, RepositoryError> {
         let AsCompact(b) = self
             .inner
             .client
@@ -268,11 +350,8 @@ impl HazelcastSessionRepository {
                 ClientError::Serialization(s) => RepositoryError::malformed(s),
                 other => backend(other),
             })?;
-        let record = b
-            .to_session_record(key, self.inner.config.max_inactive_interval())
-            .map_err(RepositoryError::malformed)?;
-        self.fetch_attribute_schemas(&record).await?;
-        Ok(record)
+        b.to_session_record(key, self.inner.config.max_inactive_interval())
+            .map_err(RepositoryError::malformed)
     }
 
     /// Reads `key`: a bad record (not decodable as a session: a foreign writer, an older
@@ -280,12 +359,8 @@ impl HazelcastSessionRepository {
     /// still holds the same bytes, and reads as absent, so the user gets a fresh session
     /// instead of an error on every request.
     pub(crate) async fn read(&self, key: &str) -> Result<Found, RepositoryError> {
-        let k = key.to_owned();
-        let Some(data) = self
-            .call(|| self.inner.map.get(&k))
-            .await
-            .map_err(backend)?
-        else {
+        let k = key;
+        let Some(data) = self.call(|| self.inner.map.get(k)).await.map_err(backend)? else {
             return Ok(Found::Absent);
         };
         match self.decode(key, &data).await {
@@ -299,7 +374,7 @@ impl HazelcastSessionRepository {
                     "a stored session record cannot be read; treating it as no session and removing it"
                 );
                 self.inner.cache.invalidate(key);
-                match self.call(|| self.inner.map.remove_if_same(&k, &data)).await {
+                match self.call(|| self.inner.map.remove_if_same(k, &data)).await {
                     Ok(_) => {}
                     Err(e) => tracing::debug!(error = %e, "removing a bad session record failed"),
                 }
@@ -314,13 +389,7 @@ impl HazelcastSessionRepository {
     async fn fetch_attribute_schemas(&self, record: &SessionRecord) -> Result<(), RepositoryError> {
         let schemas = self.inner.client.schemas();
         for bytes in record.attributes.values() {
-            // The type id sits after the 4-byte partition hash: only Compact values are
-            // copied (to look their schema up).
-            let type_id = bytes
-                .get(4..8)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(i32::from_be_bytes);
-            if type_id != Some(hazelcast_protocol::data::type_id::COMPACT) {
+            if !is_compact(bytes) {
                 continue;
             }
             let data = Data::from_bytes(bytes.to_vec());
@@ -343,8 +412,8 @@ impl HazelcastSessionRepository {
     /// applied. `delete` fires no Deleted event, so Expired is published here.
     pub(crate) async fn expire(&self, id: &str) -> Result<(), RepositoryError> {
         self.inner.cache.invalidate(id);
-        let k = id.to_owned();
-        self.call(|| self.inner.map.delete(&k))
+        let k = id;
+        self.call(|| self.inner.map.delete(k))
             .await
             .map_err(backend)?;
         self.inner
@@ -365,7 +434,7 @@ impl HazelcastSessionRepository {
             Found::Record(data, record) => {
                 if record.is_expired(SystemTime::now()) {
                     ticket.discard();
-                    self.expire(key).await?;
+                    Box::pin(self.expire(key)).await?;
                     return Ok(None);
                 }
                 let cached = Arc::new(Cached { data, record });
@@ -383,9 +452,9 @@ impl HazelcastSessionRepository {
     /// harmless.
     async fn remove(&self, key: &str) -> Result<(), RepositoryError> {
         let ticket = self.inner.cache.ticket(key);
-        let k = key.to_owned();
+        let k = key;
         loop {
-            match self.call(|| self.inner.map.remove(&k)).await {
+            match self.call(|| self.inner.map.remove(k)).await {
                 Ok(_) => break,
                 Err(e) if outcome_unknown(&e) => {
                     telemetry::count(telemetry::RETRIES);

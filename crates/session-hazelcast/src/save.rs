@@ -11,7 +11,6 @@ use hazelcast_protocol::data::Data;
 use session_core::{RepositoryError, SessionDelta, SessionRecord};
 
 use crate::cache::{Cached, OWN_EVENT_WAIT};
-use crate::record::BackingMapSession;
 use crate::repository::{Found, HazelcastSessionRepository, backend, outcome_unknown};
 use crate::telemetry;
 
@@ -76,10 +75,10 @@ impl HazelcastSessionRepository {
         data: &Data,
         max_idle: Option<Duration>,
     ) -> Result<bool, RepositoryError> {
-        let k = key.to_owned();
+        let k = key;
         loop {
             match self
-                .call(|| self.inner.map.put_if_absent_with(&k, data, None, max_idle))
+                .call(|| self.inner.map.put_if_absent_with(k, data, None, max_idle))
                 .await
             {
                 // Our own bytes: an earlier attempt of this save landed (its answer was
@@ -88,11 +87,7 @@ impl HazelcastSessionRepository {
                 Err(e) if outcome_unknown(&e) => {
                     tracing::debug!(error = %e, "a new session's write was interrupted; reading it back");
                     telemetry::count(telemetry::RETRIES);
-                    match self
-                        .call(|| self.inner.map.get(&k))
-                        .await
-                        .map_err(backend)?
-                    {
+                    match self.call(|| self.inner.map.get(k)).await.map_err(backend)? {
                         Some(d) if d == *data => return Ok(true),
                         Some(_) => return Ok(false),
                         None => continue,
@@ -104,8 +99,7 @@ impl HazelcastSessionRepository {
     }
 
     pub(crate) async fn save_new(&self, delta: &SessionDelta) -> Result<(), RepositoryError> {
-        let record = BackingMapSession::from_session_record(&delta.record);
-        let data = self.encode(&record)?;
+        let data = self.encode_record(&delta.record)?;
         let max_idle = self.entry_max_idle(delta.record.max_inactive_interval);
         let id = &delta.record.id;
         let ticket = self.inner.cache.ticket(id);
@@ -129,9 +123,9 @@ impl HazelcastSessionRepository {
         expected: &Data,
         data: &Data,
     ) -> Result<Option<bool>, RepositoryError> {
-        let k = key.to_owned();
+        let k = key;
         match self
-            .call(|| self.inner.map.replace_if_same(&k, expected, data))
+            .call(|| self.inner.map.replace_if_same(k, expected, data))
             .await
         {
             Ok(replaced) => Ok(Some(replaced)),
@@ -149,7 +143,9 @@ impl HazelcastSessionRepository {
     async fn stored(&self, key: &str) -> Result<Option<Arc<Cached>>, RepositoryError> {
         match self.inner.cache.peek(key, SystemTime::now()) {
             Some(c) => Ok(Some(c)),
-            None => self.load_fresh(key).await,
+            // Boxed, as every path a save rarely takes: a future is as large as everything
+            // it may await, and a save's future is built (and allocated) on every save.
+            None => Box::pin(self.load_fresh(key)).await,
         }
     }
 
@@ -172,13 +168,13 @@ impl HazelcastSessionRepository {
             let mut next = current.record.clone();
             delta.apply_to(&mut next);
             if delta.id_changed() {
-                return self.rename(delta, key, current, next).await;
+                return Box::pin(self.rename(delta, key, current, next)).await;
             }
             if self.unchanged(&current.record, &mut next) {
                 telemetry::count(telemetry::SAVES_SKIPPED);
                 return Ok(());
             }
-            let data = self.encode(&BackingMapSession::from_session_record(&next))?;
+            let data = self.encode_record(&next)?;
             let max_idle = self.entry_max_idle(next.max_inactive_interval);
             let ticket = self.inner.cache.ticket(key);
             let landed = match self.cas(key, &current.data, &data).await? {
@@ -202,10 +198,10 @@ impl HazelcastSessionRepository {
                     telemetry::count(telemetry::RETRIES);
                     // Did our write land? Re-applying the delta is idempotent, so a value
                     // that differs from ours is simply the base of the next attempt.
-                    match self.read(key).await? {
+                    match Box::pin(self.read(key)).await? {
                         Found::Record(d, _) if d == data => {
                             if let Some(max_idle) = max_idle {
-                                self.reapply_expiry(key, data, max_idle).await?;
+                                Box::pin(self.reapply_expiry(key, data, max_idle)).await?;
                             }
                             telemetry::count(telemetry::SAVES);
                             return Ok(());
@@ -226,7 +222,7 @@ impl HazelcastSessionRepository {
                 Some(max_idle) => {
                     // Two writes (and events) of our own: the cache does not follow.
                     ticket.discard();
-                    self.reapply_expiry(key, data, max_idle).await?;
+                    Box::pin(self.reapply_expiry(key, data, max_idle)).await?;
                     self.inner.cache.invalidate(key);
                 }
             }
@@ -248,11 +244,11 @@ impl HazelcastSessionRepository {
         data: Data,
         max_idle: Duration,
     ) -> Result<(), RepositoryError> {
-        let k = key.to_owned();
+        let k = key;
         let mut value = data;
         for _ in 0..self.inner.max_save_attempts {
             let previous = self
-                .call(|| self.inner.map.put_with(&k, &value, None, Some(max_idle)))
+                .call(|| self.inner.map.put_with(k, &value, None, Some(max_idle)))
                 .await
                 .map_err(backend)?;
             match previous {
@@ -260,7 +256,7 @@ impl HazelcastSessionRepository {
                 Some(p) => value = p,
                 None => {
                     let _ = self
-                        .call(|| self.inner.map.remove_if_same(&k, &value))
+                        .call(|| self.inner.map.remove_if_same(k, &value))
                         .await
                         .map_err(backend)?;
                     return Ok(());
