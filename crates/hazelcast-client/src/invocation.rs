@@ -310,7 +310,7 @@ const SLOW_INVOCATION: std::time::Duration = std::time::Duration::from_millis(20
 /// allocation unless debug logging is on and the invocation was slow.
 struct Trace<'a> {
     inner: &'a Inner,
-    start: Instant,
+    start: tokio::time::Instant,
     attempt: u32,
     member: Option<uuid::Uuid>,
     partition_id: i32,
@@ -319,7 +319,7 @@ struct Trace<'a> {
 }
 
 impl<'a> Trace<'a> {
-    fn new(inner: &'a Inner, start: Instant) -> Self {
+    fn new(inner: &'a Inner, start: tokio::time::Instant) -> Self {
         Self {
             inner,
             start,
