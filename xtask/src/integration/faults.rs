@@ -58,10 +58,13 @@ const CRASH_LIMITS: &[Limit] = &[
         max: 2_000,
     },
 ];
-/// Limits of scenario 7's figures.
+/// Limits of scenario 7's figures: the issue's target (no request slower than the 1.5 s
+/// deadline plus 100 ms), as for scenario 8. Measured on real members: slowest 1506, 1507,
+/// 1509, 1509, 1510 ms in the clean-clone runs of 2026-12-02 and 2026-12-03, 1534 ms the
+/// worst seen on a busy machine: the deadline decides it, not the member.
 const SILENT_LIMITS: &[Limit] = &[Limit {
     key: "slowest",
-    max: 2_500,
+    max: 1_600,
 }];
 /// Limits of scenario 8's figures: the issue's targets (every request answered within the
 /// deadline plus 100 ms, service back within 2 s of a member being up). Measured
@@ -93,7 +96,8 @@ const DOWN_LIMITS: &[Limit] = &[
 /// 9 (at load average 13, p99 1047 ms instead of about 300 ms, slowest 3283 ms: that run
 /// broke the slowest-request limit too). The limit is issue 13's target of 0 failed
 /// requests; the 1 s target for the slowest request is not met on that machine under that
-/// load, so that limit has room.
+/// load, so that limit has room. The clean-clone CI run of 2026-12-03 (idle machine): 0
+/// failed, slowest 698 ms.
 const ROLLING_LIMITS: &[Limit] = &[
     Limit {
         key: "failed",
