@@ -112,27 +112,25 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         Ok((k, hash))
     }
 
-    async fn keyed(
+    // `keyed` and `any` hand back the invocation's future itself rather than wrapping it
+    // in one more `async fn`: every such layer moves the whole (large) future once more.
+    fn keyed(
         &self,
         request: Message,
         key_hash: i32,
         retryable: bool,
-    ) -> Result<Message, ClientError> {
+    ) -> impl Future<Output = Result<Message, ClientError>> + '_ {
         self.client
             .inner
             .invoke(request, Route::KeyHash(key_hash), retryable)
-            .await
     }
 
-    pub(crate) async fn any(
+    pub(crate) fn any(
         &self,
         request: Message,
         retryable: bool,
-    ) -> Result<Message, ClientError> {
-        self.client
-            .inner
-            .invoke(request, Route::Any, retryable)
-            .await
+    ) -> impl Future<Output = Result<Message, ClientError>> + '_ {
+        self.client.inner.invoke(request, Route::Any, retryable)
     }
 
     async fn value_opt(&self, d: Option<Data>) -> Result<Option<V>, ClientError> {
