@@ -269,6 +269,20 @@ pub trait ToData {
         self.write_payload(&mut out)?;
         Ok(out.into_data())
     }
+    /// Appends exactly the bytes of [`to_data`](Self::to_data) to `out` (a message being
+    /// built, for example), without an intermediate buffer. A type that overrides
+    /// `to_data` overrides this too.
+    ///
+    /// # Errors
+    /// As [`write_payload`](Self::write_payload); `out` then holds a partial value.
+    fn write_data(&self, out: &mut Vec<u8>) -> Result<()> {
+        let mut o = DataOutput::from(std::mem::take(out));
+        o.write_i32(0);
+        o.write_i32(self.type_id());
+        let r = self.write_payload(&mut o);
+        *out = o.into_vec();
+        r
+    }
 }
 
 /// A type that deserializes from Hazelcast [`Data`].
@@ -462,6 +476,17 @@ impl ToData for Value {
         Value::write_payload(self, &mut out)?;
         Ok(out.into_data())
     }
+    fn write_data(&self, out: &mut Vec<u8>) -> Result<()> {
+        if matches!(self, Value::Null) {
+            return Ok(());
+        }
+        let mut o = DataOutput::from(std::mem::take(out));
+        o.write_i32(0);
+        o.write_i32(Value::type_id(self));
+        let r = Value::write_payload(self, &mut o);
+        *out = o.into_vec();
+        r
+    }
 }
 
 impl FromData for Value {
@@ -494,6 +519,9 @@ impl<T: ToData + ?Sized> ToData for &T {
     }
     fn to_data(&self) -> Result<Data> {
         (**self).to_data()
+    }
+    fn write_data(&self, out: &mut Vec<u8>) -> Result<()> {
+        (**self).write_data(out)
     }
 }
 
