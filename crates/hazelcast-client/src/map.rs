@@ -272,24 +272,22 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        self.set_with(key, value, None, None).await
+        // Not through `set_with`: one `async` layer less to move the invocation through.
+        let (req, hash, retryable) = self.set_request(key, value, None, None)?;
+        self.client.inner.replicate_schemas().await?;
+        self.keyed(req, hash, retryable).await?;
+        Ok(())
     }
 
-    /// Stores `value` with a TTL and/or max-idle, without returning the old one.
-    ///
-    /// # Errors
-    /// As [`get`](Self::get).
-    pub async fn set_with<Q>(
+    /// The `Map.set` (or, with a max-idle, `Map.setWithMaxIdle`) request, the key's
+    /// partition hash and whether the request is retryable.
+    fn set_request<Q: Serialize + ?Sized>(
         &self,
         key: &Q,
         value: &V,
         ttl: Option<Duration>,
         max_idle: Option<Duration>,
-    ) -> Result<(), ClientError>
-    where
-        K: Borrow<Q>,
-        Q: Serialize + ?Sized,
-    {
+    ) -> Result<(Message, i32, bool), ClientError> {
         let fixed = [THREAD_ID, to_millis(ttl), to_millis(max_idle)];
         let (message_type, retryable, fixed) = match max_idle {
             None => (
@@ -311,6 +309,25 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
             key,
             &[value],
         )?;
+        Ok((req, hash, retryable))
+    }
+
+    /// Stores `value` with a TTL and/or max-idle, without returning the old one.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn set_with<Q>(
+        &self,
+        key: &Q,
+        value: &V,
+        ttl: Option<Duration>,
+        max_idle: Option<Duration>,
+    ) -> Result<(), ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
+        let (req, hash, retryable) = self.set_request(key, value, ttl, max_idle)?;
         self.client.inner.replicate_schemas().await?;
         self.keyed(req, hash, retryable).await?;
         Ok(())

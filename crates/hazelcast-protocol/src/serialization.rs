@@ -15,7 +15,7 @@
 //! # Ok::<(), hazelcast_protocol::serialization::SerializationError>(())
 //! ```
 
-use crate::data::{Data, type_id};
+use crate::data::{Data, HEADER_SIZE, type_id};
 
 /// Why bytes could not be serialized or deserialized.
 #[derive(Debug, thiserror::Error)]
@@ -357,6 +357,19 @@ fixed_builtin!(i64, type_id::LONG, 8, write_i64, read_i64);
 fixed_builtin!(f32, type_id::FLOAT, 4, write_f32, read_f32);
 fixed_builtin!(f64, type_id::DOUBLE, 8, write_f64, read_f64);
 
+/// A string's whole `Data` (hash 0, type id, length, UTF-8 bytes) appended with one
+/// reservation: what `to_data` produces, for the most frequent keys and values.
+fn write_string_data(s: &str, out: &mut Vec<u8>) -> Result<()> {
+    let len =
+        i32::try_from(s.len()).map_err(|_| SerializationError::InvalidLength(s.len() as i64))?;
+    out.reserve(HEADER_SIZE + 4 + s.len());
+    out.extend_from_slice(&0i32.to_be_bytes());
+    out.extend_from_slice(&type_id::STRING.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+    Ok(())
+}
+
 impl ToData for str {
     fn type_id(&self) -> i32 {
         type_id::STRING
@@ -366,6 +379,9 @@ impl ToData for str {
     }
     fn payload_size_hint(&self) -> usize {
         4 + self.len()
+    }
+    fn write_data(&self, out: &mut Vec<u8>) -> Result<()> {
+        write_string_data(self, out)
     }
 }
 
@@ -378,6 +394,9 @@ impl ToData for String {
     }
     fn payload_size_hint(&self) -> usize {
         4 + self.len()
+    }
+    fn write_data(&self, out: &mut Vec<u8>) -> Result<()> {
+        write_string_data(self, out)
     }
 }
 
