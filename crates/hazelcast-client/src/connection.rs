@@ -269,7 +269,14 @@ impl Connection {
             }
         }
         // Reserving first keeps the count right if this future is dropped while waiting.
-        let permit = self.tx.reserve().await.map_err(|_| self.closed_error())?;
+        // A free slot is taken without building the waiting future (the usual case).
+        let permit = match self.tx.try_reserve() {
+            Ok(permit) => permit,
+            Err(mpsc::error::TrySendError::Closed(())) => return Err(self.closed_error()),
+            Err(mpsc::error::TrySendError::Full(())) => {
+                self.tx.reserve().await.map_err(|_| self.closed_error())?
+            }
+        };
         self.queued.fetch_add(1, Ordering::AcqRel);
         permit.send(message);
         Ok(())

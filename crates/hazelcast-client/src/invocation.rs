@@ -201,13 +201,20 @@ impl Inner {
         route: Route,
         retryable: bool,
     ) -> Result<Message, ClientError> {
+        // Building a disabled span still costs (its callsite's interest, and the `log`
+        // fallback's record and drop when no tracing subscriber is set), and entering and
+        // leaving one on every poll more: no span at all unless something may record
+        // debug spans (one atomic load), and only instrument when the span is live.
+        if tracing::level_filters::STATIC_MAX_LEVEL < tracing::Level::DEBUG
+            || tracing::level_filters::LevelFilter::current() < tracing::Level::DEBUG
+        {
+            return self.invoke_inner(request, route, retryable).await;
+        }
         let span = tracing::debug_span!(
             "hz.invoke",
             message_type = %format_args!("{:#08x}", request.message_type()),
             attempts = tracing::field::Empty,
         );
-        // Entering and leaving a span on every poll costs even when nothing listens (the
-        // `log` fallback is asked each time): only instrument when the span is live.
         if span.is_disabled() {
             self.invoke_inner(request, route, retryable).await
         } else {

@@ -5,8 +5,10 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use hazelcast_protocol::codec::map::*;
-use hazelcast_protocol::data::Data;
-use hazelcast_protocol::message::Message;
+use hazelcast_protocol::compact::SchemaRegistry;
+use hazelcast_protocol::data::{Data, partition_hash};
+use hazelcast_protocol::message::{Message, MessageWriter};
+use hazelcast_protocol::serialization::SerializationError;
 
 use crate::client::{Client, Route};
 use crate::error::ClientError;
@@ -47,6 +49,43 @@ pub(crate) fn to_millis(d: Option<Duration>) -> i64 {
         Some(d) if d.is_zero() => 0,
         Some(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1),
     }
+}
+
+/// Size of a request's initial frame before its fixed-size parameters: frame header,
+/// message type, correlation id and partition id.
+const REQUEST_HEADER: usize = 6 + 16;
+
+/// Builds a keyed map request in place: the initial frame with the `fixed` parameters, the
+/// map name, then the key and the `values`, each serialized straight into the message (no
+/// intermediate `Data` and no copy of it). The layout is the generated codec's for requests
+/// whose parameters are `i64`s and then `name, key, values...` in this order (`Map.get`,
+/// `Map.set`, `Map.replaceIfSame`: the tests compare the bytes). Returns the message and
+/// the key's partition hash.
+fn keyed_request<Q: Serialize + ?Sized, V: Serialize>(
+    schemas: &SchemaRegistry,
+    message_type: i32,
+    fixed: &[i64],
+    name: &str,
+    key: &Q,
+    values: &[&V],
+) -> Result<(Message, i32), SerializationError> {
+    let capacity = REQUEST_HEADER
+        + 8 * fixed.len()
+        + 6
+        + name.len()
+        + 6
+        + key.size_hint()
+        + values.iter().map(|v| 6 + v.size_hint()).sum::<usize>();
+    let mut w = MessageWriter::request(message_type, capacity);
+    for f in fixed {
+        w.put(f);
+    }
+    w.string(name);
+    let hash = partition_hash(w.frame_with(0, |out| key.write_data(schemas, out))?);
+    for v in values {
+        w.frame_with(0, |out| v.write_data(schemas, out))?;
+    }
+    Ok((w.finish(), hash))
 }
 
 /// A handle on one distributed map. Keys of type `K`, values of type `V`; use
@@ -112,27 +151,25 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         Ok((k, hash))
     }
 
-    async fn keyed(
+    // `keyed` and `any` hand back the invocation's future itself rather than wrapping it
+    // in one more `async fn`: every such layer moves the whole (large) future once more.
+    fn keyed(
         &self,
         request: Message,
         key_hash: i32,
         retryable: bool,
-    ) -> Result<Message, ClientError> {
+    ) -> impl Future<Output = Result<Message, ClientError>> + '_ {
         self.client
             .inner
             .invoke(request, Route::KeyHash(key_hash), retryable)
-            .await
     }
 
-    pub(crate) async fn any(
+    pub(crate) fn any(
         &self,
         request: Message,
         retryable: bool,
-    ) -> Result<Message, ClientError> {
-        self.client
-            .inner
-            .invoke(request, Route::Any, retryable)
-            .await
+    ) -> impl Future<Output = Result<Message, ClientError>> + '_ {
+        self.client.inner.invoke(request, Route::Any, retryable)
     }
 
     async fn value_opt(&self, d: Option<Data>) -> Result<Option<V>, ClientError> {
@@ -151,15 +188,16 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let req = MapGetRequest {
-            name: self.name.as_str(),
-            key: k,
-            thread_id: THREAD_ID,
-        };
-        let r = self
-            .keyed(req.encode(), hash, MapGetRequest::RETRYABLE)
-            .await?;
+        let (req, hash) = keyed_request::<Q, V>(
+            &self.client.inner.schemas,
+            MapGetRequest::MESSAGE_TYPE,
+            &[THREAD_ID],
+            &self.name,
+            key,
+            &[],
+        )?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, MapGetRequest::RETRYABLE).await?;
         self.value_opt(MapGetResponse::decode(&r)?.response).await
     }
 
@@ -234,7 +272,44 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        self.set_with(key, value, None, None).await
+        // Not through `set_with`: one `async` layer less to move the invocation through.
+        let (req, hash, retryable) = self.set_request(key, value, None, None)?;
+        self.client.inner.replicate_schemas().await?;
+        self.keyed(req, hash, retryable).await?;
+        Ok(())
+    }
+
+    /// The `Map.set` (or, with a max-idle, `Map.setWithMaxIdle`) request, the key's
+    /// partition hash and whether the request is retryable.
+    fn set_request<Q: Serialize + ?Sized>(
+        &self,
+        key: &Q,
+        value: &V,
+        ttl: Option<Duration>,
+        max_idle: Option<Duration>,
+    ) -> Result<(Message, i32, bool), ClientError> {
+        let fixed = [THREAD_ID, to_millis(ttl), to_millis(max_idle)];
+        let (message_type, retryable, fixed) = match max_idle {
+            None => (
+                MapSetRequest::MESSAGE_TYPE,
+                MapSetRequest::RETRYABLE,
+                &fixed[..2],
+            ),
+            Some(_) => (
+                MapSetWithMaxIdleRequest::MESSAGE_TYPE,
+                MapSetWithMaxIdleRequest::RETRYABLE,
+                &fixed[..],
+            ),
+        };
+        let (req, hash) = keyed_request(
+            &self.client.inner.schemas,
+            message_type,
+            fixed,
+            &self.name,
+            key,
+            &[value],
+        )?;
+        Ok((req, hash, retryable))
     }
 
     /// Stores `value` with a TTL and/or max-idle, without returning the old one.
@@ -252,33 +327,9 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let v = self.client.inner.encode(value).await?;
-        match max_idle {
-            None => {
-                let req = MapSetRequest {
-                    name: self.name.as_str(),
-                    key: k,
-                    value: v,
-                    thread_id: THREAD_ID,
-                    ttl: to_millis(ttl),
-                };
-                self.keyed(req.encode(), hash, MapSetRequest::RETRYABLE)
-                    .await?;
-            }
-            Some(_) => {
-                let req = MapSetWithMaxIdleRequest {
-                    name: self.name.as_str(),
-                    key: k,
-                    value: v,
-                    thread_id: THREAD_ID,
-                    ttl: to_millis(ttl),
-                    max_idle: to_millis(max_idle),
-                };
-                self.keyed(req.encode(), hash, MapSetWithMaxIdleRequest::RETRYABLE)
-                    .await?;
-            }
-        }
+        let (req, hash, retryable) = self.set_request(key, value, ttl, max_idle)?;
+        self.client.inner.replicate_schemas().await?;
+        self.keyed(req, hash, retryable).await?;
         Ok(())
     }
 
@@ -386,18 +437,17 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let t = self.client.inner.encode(expected).await?;
-        let v = self.client.inner.encode(value).await?;
-        let req = MapReplaceIfSameRequest {
-            name: self.name.as_str(),
-            key: k,
-            test_value: t,
-            value: v,
-            thread_id: THREAD_ID,
-        };
+        let (req, hash) = keyed_request(
+            &self.client.inner.schemas,
+            MapReplaceIfSameRequest::MESSAGE_TYPE,
+            &[THREAD_ID],
+            &self.name,
+            key,
+            &[expected, value],
+        )?;
+        self.client.inner.replicate_schemas().await?;
         let r = self
-            .keyed(req.encode(), hash, MapReplaceIfSameRequest::RETRYABLE)
+            .keyed(req, hash, MapReplaceIfSameRequest::RETRYABLE)
             .await?;
         Ok(MapReplaceIfSameResponse::decode(&r)?.response)
     }
@@ -529,6 +579,144 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use hazelcast_protocol::compact::{FieldValue, GenericRecord};
+    use hazelcast_protocol::serialization::{ToData, Value};
+
+    use crate::serialize::AsCompact;
+
+    /// The request built in place, its hash, and the same request through the codec.
+    fn in_place<Q: Serialize + ?Sized, V: Serialize>(
+        message_type: i32,
+        fixed: &[i64],
+        key: &Q,
+        values: &[&V],
+    ) -> (Message, i32) {
+        keyed_request(
+            &SchemaRegistry::new(),
+            message_type,
+            fixed,
+            "m",
+            key,
+            values,
+        )
+        .expect("serializes")
+    }
+
+    #[test]
+    fn requests_built_in_place_are_the_codecs_bytes() {
+        let r = SchemaRegistry::new();
+        let key = "key-17";
+        let k = Serialize::to_data(key, &r).expect("key");
+        let value = "v".repeat(1024);
+        let v = Serialize::to_data(&value, &r).expect("value");
+        let other = "w".to_owned();
+        let o = Serialize::to_data(&other, &r).expect("value");
+
+        let (m, hash) = in_place::<str, String>(MapGetRequest::MESSAGE_TYPE, &[1], key, &[]);
+        let codec = MapGetRequest {
+            name: "m",
+            key: k.clone(),
+            thread_id: 1,
+        };
+        assert_eq!(m, codec.encode());
+        assert_eq!(hash, k.partition_hash());
+
+        let (m, hash) = in_place(MapSetRequest::MESSAGE_TYPE, &[1, -1], key, &[&value]);
+        let codec = MapSetRequest {
+            name: "m",
+            key: k.clone(),
+            value: v.clone(),
+            thread_id: 1,
+            ttl: -1,
+        };
+        assert_eq!(m, codec.encode());
+        assert_eq!(hash, k.partition_hash());
+
+        let (m, _) = in_place(
+            MapSetWithMaxIdleRequest::MESSAGE_TYPE,
+            &[1, 5, 7],
+            key,
+            &[&value],
+        );
+        let codec = MapSetWithMaxIdleRequest {
+            name: "m",
+            key: k.clone(),
+            value: v.clone(),
+            thread_id: 1,
+            ttl: 5,
+            max_idle: 7,
+        };
+        assert_eq!(m, codec.encode());
+
+        let (m, _) = in_place(
+            MapReplaceIfSameRequest::MESSAGE_TYPE,
+            &[1],
+            key,
+            &[&value, &other],
+        );
+        let codec = MapReplaceIfSameRequest {
+            name: "m",
+            key: k.clone(),
+            test_value: v,
+            value: o,
+            thread_id: 1,
+        };
+        assert_eq!(m, codec.encode());
+    }
+
+    #[test]
+    fn values_without_in_place_writing_and_stored_hashes_come_out_the_same() {
+        let r = SchemaRegistry::new();
+        // A key with a stored partition hash routes by it.
+        let mut k = Serialize::to_data("k", &r).expect("key");
+        k.set_partition_hash(12345);
+        let (m, hash) = in_place::<Data, Data>(MapGetRequest::MESSAGE_TYPE, &[1], &k, &[]);
+        assert_eq!(hash, 12345);
+        let codec = MapGetRequest {
+            name: "m",
+            key: k.clone(),
+            thread_id: 1,
+        };
+        assert_eq!(m, codec.encode());
+
+        // Null is no bytes at all; a Compact value goes through `to_data`.
+        let null = Value::Null;
+        let (m, _) = in_place(MapSetRequest::MESSAGE_TYPE, &[1, 0], "k", &[&null]);
+        let codec = MapSetRequest {
+            name: "m",
+            key: Serialize::to_data("k", &r).expect("key"),
+            value: ToData::to_data(&null).expect("null"),
+            thread_id: 1,
+            ttl: 0,
+        };
+        assert_eq!(m, codec.encode());
+        let record = AsCompact(
+            GenericRecord::builder("P")
+                .field("x", FieldValue::Int32(3))
+                .build()
+                .expect("record"),
+        );
+        let schemas = SchemaRegistry::new();
+        let (m, _) = keyed_request(
+            &schemas,
+            MapSetRequest::MESSAGE_TYPE,
+            &[1, 0],
+            "m",
+            "k",
+            &[&record],
+        )
+        .expect("serializes");
+        assert!(schemas.has_unreplicated(), "the schema is registered");
+        let codec = MapSetRequest {
+            name: "m",
+            key: Serialize::to_data("k", &r).expect("key"),
+            value: Serialize::to_data(&record, &r).expect("record"),
+            thread_id: 1,
+            ttl: 0,
+        };
+        assert_eq!(m, codec.encode());
+    }
 
     #[test]
     fn ttl_conversion_follows_java() {

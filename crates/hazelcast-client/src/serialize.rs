@@ -1,7 +1,7 @@
 //! How keys and values become [`Data`] and back, including Compact records.
 
 use hazelcast_protocol::compact::{Compact as CompactWrite, CompactDeserialize, SchemaRegistry};
-use hazelcast_protocol::data::Data;
+use hazelcast_protocol::data::{Data, HEADER_SIZE};
 use hazelcast_protocol::serialization::{
     FromData, JsonValue, SerializationError, ToData, Uuid as HzUuid, Value,
 };
@@ -13,6 +13,28 @@ pub trait Serialize {
     /// # Errors
     /// When the value cannot be represented.
     fn to_data(&self, schemas: &SchemaRegistry) -> Result<Data, SerializationError>;
+
+    /// Appends exactly the bytes of [`to_data`](Self::to_data) to `out`: the client
+    /// serializes keys and values of the most frequent map operations straight into the
+    /// request this way. The provided version copies `to_data`'s result; the built-in
+    /// types write in place.
+    ///
+    /// # Errors
+    /// As [`to_data`](Self::to_data); `out` then holds a partial value.
+    fn write_data(
+        &self,
+        schemas: &SchemaRegistry,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SerializationError> {
+        out.extend_from_slice(self.to_data(schemas)?.as_bytes());
+        Ok(())
+    }
+
+    /// About how many bytes [`write_data`](Self::write_data) appends (a hint to size the
+    /// request's buffer once; 0 when unknown).
+    fn size_hint(&self) -> usize {
+        0
+    }
 }
 
 /// A type the client can read from a key or value.
@@ -30,6 +52,16 @@ macro_rules! builtin {
         impl Serialize for $t {
             fn to_data(&self, _: &SchemaRegistry) -> Result<Data, SerializationError> {
                 ToData::to_data(self)
+            }
+            fn write_data(
+                &self,
+                _: &SchemaRegistry,
+                out: &mut Vec<u8>,
+            ) -> Result<(), SerializationError> {
+                ToData::write_data(self, out)
+            }
+            fn size_hint(&self) -> usize {
+                HEADER_SIZE + ToData::payload_size_hint(self)
             }
         }
         impl Deserialize for $t {
@@ -59,11 +91,27 @@ impl Serialize for str {
     fn to_data(&self, _: &SchemaRegistry) -> Result<Data, SerializationError> {
         ToData::to_data(self)
     }
+    fn write_data(&self, _: &SchemaRegistry, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+        ToData::write_data(self, out)
+    }
+    fn size_hint(&self) -> usize {
+        HEADER_SIZE + ToData::payload_size_hint(self)
+    }
 }
 
 impl<T: Serialize + ?Sized> Serialize for &T {
     fn to_data(&self, schemas: &SchemaRegistry) -> Result<Data, SerializationError> {
         (**self).to_data(schemas)
+    }
+    fn write_data(
+        &self,
+        schemas: &SchemaRegistry,
+        out: &mut Vec<u8>,
+    ) -> Result<(), SerializationError> {
+        (**self).write_data(schemas, out)
+    }
+    fn size_hint(&self) -> usize {
+        (**self).size_hint()
     }
 }
 
@@ -71,6 +119,13 @@ impl<T: Serialize + ?Sized> Serialize for &T {
 impl Serialize for Data {
     fn to_data(&self, _: &SchemaRegistry) -> Result<Data, SerializationError> {
         Ok(self.clone())
+    }
+    fn write_data(&self, _: &SchemaRegistry, out: &mut Vec<u8>) -> Result<(), SerializationError> {
+        out.extend_from_slice(self.as_bytes());
+        Ok(())
+    }
+    fn size_hint(&self) -> usize {
+        self.len()
     }
 }
 

@@ -175,10 +175,7 @@ impl Data {
     /// Hazelcast's `getPartitionHash()`: the stored hash if non-zero, else
     /// MurmurHash3_x86_32 of the payload with seed `0x01000193`.
     pub fn partition_hash(&self) -> i32 {
-        match self.stored_partition_hash() {
-            Some(h) if h != 0 => h,
-            _ => murmur3_x86_32(self.payload(), HASH_SEED),
-        }
+        partition_hash(&self.bytes)
     }
 
     /// The partition that owns this key in a cluster of `partition_count` partitions.
@@ -194,6 +191,17 @@ impl Data {
         let mut owned = bytes::BytesMut::from(std::mem::take(&mut self.bytes));
         owned[0..4].copy_from_slice(&hash.to_be_bytes());
         self.bytes = owned.freeze();
+    }
+}
+
+/// [`Data::partition_hash`] of the serialized bytes `data` (a whole `Data`, header
+/// included), for a value serialized straight into a message.
+pub fn partition_hash(data: &[u8]) -> i32 {
+    match data.get(0..4) {
+        Some(&[a, b, c, d]) if i32::from_be_bytes([a, b, c, d]) != 0 => {
+            i32::from_be_bytes([a, b, c, d])
+        }
+        _ => murmur3_x86_32(data.get(HEADER_SIZE..).unwrap_or(&[]), HASH_SEED),
     }
 }
 

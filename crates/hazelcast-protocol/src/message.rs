@@ -500,6 +500,23 @@ impl MessageWriter {
         frame::write_frame(&mut self.buf, frame_flags, payload);
     }
 
+    /// Appends a frame whose payload `write` appends to the message's buffer (a value
+    /// serialized in place, without an intermediate copy) and returns that payload. After
+    /// an error the message is incomplete: drop the writer.
+    ///
+    /// # Errors
+    /// What `write` returns.
+    pub fn frame_with<E>(
+        &mut self,
+        frame_flags: u16,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<&[u8], E> {
+        self.open_frame(frame_flags);
+        let start = self.buf.len();
+        write(&mut self.buf)?;
+        Ok(self.buf.get(start..).unwrap_or_default())
+    }
+
     /// Appends a BEGIN_DATA_STRUCTURE frame.
     #[inline]
     pub fn begin_struct(&mut self) {
