@@ -12,7 +12,8 @@ use actix_web::http::header::{
 };
 use actix_web::{Error, HttpMessage, HttpResponse};
 use session_core::lifecycle::{
-    LazySession, RequestIds, ResponseUpdate, SessionManager, X_FORWARDED_HOST, X_FORWARDED_PROTO,
+    HeaderValues, LazySession, RequestView, ResponseUpdate, SessionManager, X_FORWARDED_HOST,
+    X_FORWARDED_PROTO,
 };
 
 /// Adds a lazily loaded session to every request (see the crate docs). Cheap to clone;
@@ -82,13 +83,14 @@ fn begin(middleware: &SessionMiddleware, request: &ServiceRequest) -> LazySessio
             .then(|| headers.get(name).map(HeaderValue::as_bytes))
             .flatten()
     };
-    let ids = RequestIds {
-        cookie_headers: headers.get_all(COOKIE).map(HeaderValue::as_bytes).collect(),
-        header_values: middleware
-            .session_header
-            .as_ref()
-            .map(|name| headers.get_all(name).map(HeaderValue::as_bytes).collect())
-            .unwrap_or_default(),
+    let cookies: HeaderValues<'_> = headers.get_all(COOKIE).map(HeaderValue::as_bytes).collect();
+    let values: HeaderValues<'_> = match &middleware.session_header {
+        Some(name) => headers.get_all(name).map(HeaderValue::as_bytes).collect(),
+        None => HeaderValues::default(),
+    };
+    let view = RequestView {
+        cookie_headers: cookies.as_slice(),
+        header_values: values.as_slice(),
         secure: request.app_config().secure(),
         host: headers
             .get(HOST)
@@ -97,7 +99,7 @@ fn begin(middleware: &SessionMiddleware, request: &ServiceRequest) -> LazySessio
         forwarded_proto: forwarded(X_FORWARDED_PROTO),
         forwarded_host: forwarded(X_FORWARDED_HOST),
     };
-    middleware.manager.begin(&ids)
+    middleware.manager.begin_view(&view)
 }
 
 fn apply(middleware: &SessionMiddleware, headers: &mut HeaderMap, update: ResponseUpdate) {

@@ -8,7 +8,8 @@ use http::header::{COOKIE, HOST, RETRY_AFTER, SET_COOKIE};
 use http::uri::Scheme;
 use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
 use session_core::lifecycle::{
-    LazySession, RequestIds, ResponseUpdate, SessionManager, X_FORWARDED_HOST, X_FORWARDED_PROTO,
+    HeaderValues, LazySession, RequestView, ResponseUpdate, SessionManager, X_FORWARDED_HOST,
+    X_FORWARDED_PROTO,
 };
 use tower::{Layer, Service};
 
@@ -68,23 +69,22 @@ fn begin<B>(layer: &SessionLayer, request: &Request<B>) -> LazySession {
             .then(|| headers.get(name).map(HeaderValue::as_bytes))
             .flatten()
     };
-    let ids = RequestIds {
-        cookie_headers: headers
-            .get_all(COOKIE)
+    let cookies: HeaderValues<'_> = headers
+        .get_all(COOKIE)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    let values: HeaderValues<'_> = match &layer.session_header {
+        Some(name) => headers
+            .get_all(name)
             .iter()
             .map(HeaderValue::as_bytes)
             .collect(),
-        header_values: layer
-            .session_header
-            .as_ref()
-            .map(|name| {
-                headers
-                    .get_all(name)
-                    .iter()
-                    .map(HeaderValue::as_bytes)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        None => HeaderValues::default(),
+    };
+    let view = RequestView {
+        cookie_headers: cookies.as_slice(),
+        header_values: values.as_slice(),
         secure: request.uri().scheme() == Some(&Scheme::HTTPS),
         host: headers
             .get(HOST)
@@ -93,7 +93,7 @@ fn begin<B>(layer: &SessionLayer, request: &Request<B>) -> LazySession {
         forwarded_proto: forwarded(X_FORWARDED_PROTO),
         forwarded_host: forwarded(X_FORWARDED_HOST),
     };
-    layer.manager.begin(&ids)
+    layer.manager.begin_view(&view)
 }
 
 fn apply(layer: &SessionLayer, headers: &mut http::HeaderMap, update: ResponseUpdate) {

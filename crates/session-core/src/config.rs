@@ -167,4 +167,14 @@ impl SessionConfig {
     pub fn load_session(&self, record: SessionRecord) -> SessionData {
         SessionData::from_parts(record, false, self)
     }
+
+    /// A session for a stored record whose attribute map the store shares (`record`'s own
+    /// `attributes` are ignored).
+    pub(crate) fn load_shared(
+        &self,
+        record: SessionRecord,
+        attributes: Arc<crate::session::Attributes>,
+    ) -> SessionData {
+        SessionData::from_shared_parts(record, attributes, self)
+    }
 }

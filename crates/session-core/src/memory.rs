@@ -17,7 +17,7 @@ use crate::events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEvent
 use crate::id::is_valid_session_id;
 use crate::record::{SessionDelta, SessionRecord};
 use crate::repository::{IndexedSessionRepository, SessionRepository};
-use crate::session::SessionData;
+use crate::session::{Attributes, SessionData};
 
 mod builder;
 
@@ -44,6 +44,9 @@ pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(1);
 ///   attributes and metadata to the stored record, in place (a touch that moves only the
 ///   last access time rebuilds nothing), so concurrent saves of different attributes of one
 ///   session are never lost (for the same attribute the last save wins).
+/// - **Shared reads**: a loaded session reads the stored attribute map itself (no copy);
+///   its first change copies the map for itself, so other requests never see unsaved
+///   changes and a load keeps what it read.
 /// - **Sharded locking**: sessions live in independently locked shards by id; the expiry
 ///   and principal indexes have their own locks, taken only when a session is created,
 ///   removed, changes principal or gets an earlier expiry, and by the purge.
@@ -76,7 +79,55 @@ const SHARDS: usize = 64;
 
 /// Sessions by id. The ids are made by the server's CSPRNG generator, never chosen by a
 /// client (a request can only look one up), so a fast seeded hash is enough.
-type Shard = HashMap<String, SessionRecord, foldhash::fast::RandomState>;
+type Shard = HashMap<String, Stored, foldhash::fast::RandomState>;
+
+/// A stored session: its metadata, and its attributes behind an `Arc` that a loaded
+/// [`SessionData`] shares until it changes them (a load copies no attribute; a save
+/// copies the map only while a loaded session still reads it).
+struct Stored {
+    /// Id, times, interval and principal; its `attributes` stay empty.
+    meta: SessionRecord,
+    attributes: Arc<Attributes>,
+}
+
+impl Stored {
+    fn new(mut record: SessionRecord) -> Self {
+        let attributes = Arc::new(std::mem::take(&mut record.attributes));
+        Self {
+            meta: record,
+            attributes,
+        }
+    }
+
+    /// The whole record (the attributes copied only if still shared).
+    fn into_record(self) -> SessionRecord {
+        let mut record = self.meta;
+        record.attributes = Arc::try_unwrap(self.attributes).unwrap_or_else(|a| (*a).clone());
+        record
+    }
+
+    /// Runs `change` on the whole record, in place.
+    fn edit(&mut self, change: impl FnOnce(&mut SessionRecord)) {
+        let attributes = Arc::make_mut(&mut self.attributes);
+        std::mem::swap(&mut self.meta.attributes, attributes);
+        change(&mut self.meta);
+        std::mem::swap(&mut self.meta.attributes, attributes);
+    }
+
+    /// A session loaded from this record, sharing its attributes.
+    fn load(&self, config: &SessionConfig) -> SessionData {
+        config.load_shared(self.meta.clone(), Arc::clone(&self.attributes))
+    }
+}
+
+impl std::ops::Deref for Stored {
+    type Target = SessionRecord;
+
+    /// The metadata (its `attributes` are empty).
+    fn deref(&self) -> &SessionRecord {
+        &self.meta
+    }
+}
 
 struct Shared {
     config: SessionConfig,
@@ -176,7 +227,7 @@ impl Shared {
 
     /// Removes `id` from its locked shard and the indexes.
     fn remove_locked(&self, shard: &mut Shard, id: &str) -> Option<SessionRecord> {
-        let record = shard.remove(id)?;
+        let record = shard.remove(id)?.into_record();
         self.count.fetch_sub(1, Ordering::Relaxed);
         self.unindex_principal(id, record.principal_name.as_deref());
         Some(record)
@@ -232,7 +283,7 @@ impl Shared {
             self.remove_locked(&mut shard, id);
             expired.push(id.to_owned());
         } else if to > stored.last_accessed_time {
-            stored.last_accessed_time = to;
+            stored.meta.last_accessed_time = to;
         }
     }
 
@@ -318,7 +369,7 @@ impl MemorySessionRepository {
             return Err(RepositoryError::CapacityExceeded { limit });
         }
         shared.index(&delta.record);
-        shard.insert(id.clone(), delta.record.clone());
+        shard.insert(id.clone(), Stored::new(delta.record.clone()));
         events.push(SessionEvent::Created { id: id.clone() });
         Ok(())
     }
@@ -346,7 +397,7 @@ impl MemorySessionRepository {
         }
         let old_expiry = stored.expires_at();
         let old_principal = principal_changed.then(|| stored.principal_name.clone());
-        apply(stored);
+        stored.edit(apply);
         let new_expiry = stored.expires_at();
         if let Some(old_principal) = old_principal
             && old_principal != stored.principal_name
@@ -414,7 +465,7 @@ impl MemorySessionRepository {
             Some(s) => s,
             None => old_shard,
         };
-        new_shard.insert(new.clone(), record);
+        new_shard.insert(new.clone(), Stored::new(record));
         Ok(())
     }
 
@@ -491,11 +542,11 @@ impl MemorySessionRepository {
             return Ok(None);
         }
         let now = self.shared.clock.now();
-        let record = {
+        let session = {
             let mut shard = self.shared.shard(id);
             match shard.get(id) {
                 None => return Ok(None),
-                Some(record) if !record.is_expired(now) => record.clone(),
+                Some(record) if !record.is_expired(now) => record.load(&self.shared.config),
                 Some(_) => {
                     self.shared.remove_locked(&mut shard, id);
                     drop(shard);
@@ -504,7 +555,7 @@ impl MemorySessionRepository {
                 }
             }
         };
-        Ok(Some(self.shared.config.load_session(record)))
+        Ok(Some(session))
     }
 }
 
@@ -601,16 +652,13 @@ impl IndexedSessionRepository for MemorySessionRepository {
                     expired.push(id);
                 }
                 Some(r) if r.principal_name.as_deref() == Some(principal_name) => {
-                    live.push(r.clone());
+                    live.push(r.load(&self.shared.config));
                 }
                 _ => {}
             }
         }
         self.shared.publish_expired(expired);
-        Ok(live
-            .into_iter()
-            .map(|r| (r.id.clone(), self.shared.config.load_session(r)))
-            .collect())
+        Ok(live.into_iter().map(|s| (s.id(), s)).collect())
     }
 }
 
@@ -622,6 +670,56 @@ mod tests {
         MemorySessionRepository::builder()
             .background_purge(false)
             .build()
+    }
+
+    #[tokio::test]
+    async fn loaded_sessions_share_attributes_until_they_change_them() {
+        let repo = repo();
+        let s = repo.create().await.unwrap();
+        s.insert("a", &1).unwrap();
+        repo.save(&s).await.unwrap();
+        let id = s.id();
+        let load = || async { repo.find_by_id(&id).await.unwrap().unwrap() };
+        let (first, second) = (load().await, load().await);
+        first.insert("a", &2).unwrap();
+        assert_eq!(
+            second.get::<i32>("a").unwrap(),
+            Some(1),
+            "other loads unchanged"
+        );
+        assert_eq!(
+            load().await.get::<i32>("a").unwrap(),
+            Some(1),
+            "store unchanged"
+        );
+        repo.save(&first).await.unwrap();
+        assert_eq!(
+            second.get::<i32>("a").unwrap(),
+            Some(1),
+            "a load keeps what it read"
+        );
+        assert_eq!(load().await.get::<i32>("a").unwrap(), Some(2));
+        // The second load's own changes are applied to the stored record as a delta.
+        second.insert("b", &3).unwrap();
+        assert!(second.remove("zzz").is_ok_and(|was| !was));
+        repo.save(&second).await.unwrap();
+        let third = load().await;
+        assert_eq!(third.get::<i32>("a").unwrap(), Some(2));
+        assert_eq!(third.get::<i32>("b").unwrap(), Some(3));
+        assert_eq!(third.snapshot().attributes.len(), 2);
+        let delta = third.delta();
+        assert_eq!(
+            delta.record.attributes.len(),
+            2,
+            "a delta carries every attribute"
+        );
+        // Invalidating a load drops its attributes without touching the store's.
+        let fourth = load().await;
+        fourth.invalidate();
+        assert!(!fourth.contains("a"));
+        assert_eq!(load().await.get::<i32>("a").unwrap(), Some(2));
+        repo.save(&fourth).await.unwrap();
+        assert!(repo.find_by_id(&id).await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -63,7 +63,11 @@ struct Inner {
 }
 
 struct State {
+    /// Id, times, interval and principal; its `attributes` stay empty (see `attributes`).
     record: SessionRecord,
+    /// Attribute values by name: shared with the store that loaded them (an in-process
+    /// store hands out its own map, no copy) until the first change copies them.
+    attributes: SharedAttributes,
     /// The id the session is stored under, when a [`SessionData::change_id`] not yet saved
     /// made it differ from `record.id` (`None` otherwise: no copy of the id per load).
     renamed_from: Option<String>,
@@ -83,7 +87,54 @@ struct State {
     stored_last_accessed_time: SystemTime,
 }
 
+/// Attribute values by name, encoded by the session's codec.
+pub(crate) type Attributes = BTreeMap<String, Bytes>;
+
+/// A session's attributes: its own, or a store's map read until the first change.
+enum SharedAttributes {
+    Owned(Attributes),
+    Shared(Arc<Attributes>),
+}
+
+impl std::ops::Deref for SharedAttributes {
+    type Target = Attributes;
+
+    fn deref(&self) -> &Attributes {
+        match self {
+            Self::Owned(map) => map,
+            Self::Shared(map) => map,
+        }
+    }
+}
+
+impl SharedAttributes {
+    /// The session's own map, copied from the store's first if shared.
+    fn to_mut(&mut self) -> &mut Attributes {
+        if let Self::Shared(shared) = self {
+            let owned = (**shared).clone();
+            *self = Self::Owned(owned);
+        }
+        match self {
+            Self::Owned(map) => map,
+            // Not reached (made owned above); still correct.
+            Self::Shared(map) => Arc::make_mut(map),
+        }
+    }
+}
+
 impl State {
+    /// The attributes, to change (copied first if shared with a store).
+    fn attributes_mut(&mut self) -> &mut Attributes {
+        self.attributes.to_mut()
+    }
+
+    /// The full record: metadata and attributes.
+    fn full_record(&self) -> SessionRecord {
+        let mut record = self.record.clone();
+        record.attributes = (*self.attributes).clone();
+        record
+    }
+
     /// The id the session is stored under.
     fn original_id(&self) -> &str {
         self.renamed_from.as_deref().unwrap_or(&self.record.id)
@@ -103,12 +154,40 @@ impl State {
 }
 
 impl SessionData {
-    pub(crate) fn from_parts(record: SessionRecord, is_new: bool, config: &SessionConfig) -> Self {
+    pub(crate) fn from_parts(
+        mut record: SessionRecord,
+        is_new: bool,
+        config: &SessionConfig,
+    ) -> Self {
+        let attributes = SharedAttributes::Owned(std::mem::take(&mut record.attributes));
+        Self::from_attributes(record, attributes, is_new, config)
+    }
+
+    /// A loaded session of `record` (whose own `attributes` are ignored) reading the
+    /// store's attribute map `attributes` until its first change.
+    pub(crate) fn from_shared_parts(
+        record: SessionRecord,
+        attributes: Arc<Attributes>,
+        config: &SessionConfig,
+    ) -> Self {
+        Self::from_attributes(record, SharedAttributes::Shared(attributes), false, config)
+    }
+
+    fn from_attributes(
+        mut record: SessionRecord,
+        attributes: SharedAttributes,
+        is_new: bool,
+        config: &SessionConfig,
+    ) -> Self {
+        if !record.attributes.is_empty() {
+            record.attributes = BTreeMap::new();
+        }
         let stored_last_accessed_time = record.last_accessed_time;
         Self {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     record,
+                    attributes,
                     renamed_from: None,
                     is_new,
                     invalidated: false,
@@ -259,7 +338,7 @@ impl SessionData {
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, SessionDataError> {
         let bytes = {
             let mut state = self.state();
-            let Some(bytes) = state.record.attributes.get(name).cloned() else {
+            let Some(bytes) = state.attributes.get(name).cloned() else {
                 return Ok(None);
             };
             if state.save_mode == SaveMode::OnGetAttribute {
@@ -298,10 +377,11 @@ impl SessionData {
         check_name(name)?;
         self.live_change(|s| {
             let seq = s.next_seq();
-            match s.record.attributes.get_mut(name) {
+            let attributes = s.attributes_mut();
+            match attributes.get_mut(name) {
                 Some(slot) => *slot = bytes,
                 None => {
-                    s.record.attributes.insert(name.to_owned(), bytes);
+                    attributes.insert(name.to_owned(), bytes);
                 }
             }
             s.removed.remove(name);
@@ -320,7 +400,8 @@ impl SessionData {
     pub fn remove(&self, name: &str) -> Result<bool, SessionDataError> {
         self.live_change(|s| {
             let seq = s.next_seq();
-            let was_present = s.record.attributes.remove(name).is_some();
+            let was_present =
+                s.attributes.contains_key(name) && s.attributes_mut().remove(name).is_some();
             s.upserted.remove(name);
             s.read.remove(name);
             s.removed.insert(name.to_owned(), seq);
@@ -330,17 +411,17 @@ impl SessionData {
 
     /// The encoded bytes of attribute `name` (no read is recorded).
     pub fn attribute_bytes(&self, name: &str) -> Option<Bytes> {
-        self.state().record.attributes.get(name).cloned()
+        self.state().attributes.get(name).cloned()
     }
 
     /// Whether attribute `name` exists.
     pub fn contains(&self, name: &str) -> bool {
-        self.state().record.attributes.contains_key(name)
+        self.state().attributes.contains_key(name)
     }
 
     /// The attribute names, in sorted order.
     pub fn attribute_names(&self) -> Vec<String> {
-        self.state().record.attributes.keys().cloned().collect()
+        self.state().attributes.keys().cloned().collect()
     }
 
     /// Gives the session a new id (protection against session fixation, e.g. on login) and
@@ -366,7 +447,7 @@ impl SessionData {
     pub fn invalidate(&self) {
         self.change(|s| {
             s.invalidated = true;
-            s.record.attributes.clear();
+            s.attributes = SharedAttributes::Owned(Attributes::new());
             s.record.principal_name = None;
             s.next_seq();
         });
@@ -402,7 +483,7 @@ impl SessionData {
             && s.read.is_empty()
             && s.principal_changed.is_none()
             && s.max_inactive_interval_changed.is_none()
-            && (s.save_mode != SaveMode::Always || s.record.attributes.is_empty());
+            && (s.save_mode != SaveMode::Always || s.attributes.is_empty());
         only_touch.then_some(Touch {
             from: s.stored_last_accessed_time,
             to: s.record.last_accessed_time,
@@ -438,7 +519,7 @@ impl SessionData {
             || s.principal_changed.is_some()
             || s.max_inactive_interval_changed.is_some()
             || s.last_accessed_time_changed.is_some()
-            || (s.save_mode == SaveMode::Always && !s.record.attributes.is_empty())
+            || (s.save_mode == SaveMode::Always && !s.attributes.is_empty())
     }
 
     /// The flush mode of the repository that made this session.
@@ -477,7 +558,7 @@ impl SessionData {
 
     /// The full current state, without change tracking.
     pub fn snapshot(&self) -> SessionRecord {
-        self.state().record.clone()
+        self.state().full_record()
     }
 
     /// What the next save must write (see [`SessionDelta`]). Does not clear anything: call
@@ -485,21 +566,19 @@ impl SessionData {
     pub fn delta(&self) -> SessionDelta {
         let s = self.state();
         let upserted: Vec<String> = if s.is_new || s.save_mode == SaveMode::Always {
-            s.record.attributes.keys().cloned().collect()
+            s.attributes.keys().cloned().collect()
         } else {
             let mut names: Vec<String> = s.upserted.keys().cloned().collect();
             names.extend(
                 s.read
                     .keys()
-                    .filter(|n| {
-                        !s.upserted.contains_key(*n) && s.record.attributes.contains_key(*n)
-                    })
+                    .filter(|n| !s.upserted.contains_key(*n) && s.attributes.contains_key(*n))
                     .cloned(),
             );
             names
         };
         SessionDelta {
-            record: s.record.clone(),
+            record: s.full_record(),
             original_id: s.original_id().to_owned(),
             is_new: s.is_new,
             invalidated: s.invalidated,
@@ -570,11 +649,11 @@ impl InPlaceSave<'_> {
         let s = &*self.state;
         !s.upserted.is_empty()
             || !s.removed.is_empty()
-            || s.read.keys().any(|n| s.record.attributes.contains_key(n))
+            || s.read.keys().any(|n| s.attributes.contains_key(n))
             || s.principal_changed.is_some()
             || s.max_inactive_interval_changed.is_some()
             || s.last_accessed_time_changed.is_some()
-            || (s.save_mode == SaveMode::Always && !s.record.attributes.is_empty())
+            || (s.save_mode == SaveMode::Always && !s.attributes.is_empty())
     }
 
     /// Applies the pending changes to the stored record, exactly as
@@ -585,12 +664,12 @@ impl InPlaceSave<'_> {
             stored.attributes.remove(name);
         }
         let mut write = |name: &String| {
-            if let Some(value) = s.record.attributes.get(name) {
+            if let Some(value) = s.attributes.get(name) {
                 put_attribute(&mut stored.attributes, name, value);
             }
         };
         if s.save_mode == SaveMode::Always {
-            s.record.attributes.keys().for_each(&mut write);
+            s.attributes.keys().for_each(&mut write);
         } else {
             s.upserted.keys().for_each(&mut write);
             s.read
@@ -680,6 +759,7 @@ impl fmt::Debug for SessionData {
         let s = self.state();
         f.debug_struct("SessionData")
             .field("record", &s.record)
+            .field("attribute_names", &s.attributes.keys().collect::<Vec<_>>())
             .field("is_new", &s.is_new)
             .field("invalidated", &s.invalidated)
             .field("save_mode", &s.save_mode)

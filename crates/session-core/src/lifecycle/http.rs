@@ -3,7 +3,7 @@
 //! translate their framework's request and response types.
 
 use crate::lifecycle::error::LifecycleError;
-use crate::lifecycle::resolver::RequestIds;
+use crate::lifecycle::resolver::RequestView;
 
 /// The header a TLS-terminating proxy sets to the scheme the client used.
 pub const X_FORWARDED_PROTO: &str = "x-forwarded-proto";
@@ -55,7 +55,7 @@ impl ForwardedHeaders {
     }
 
     /// The request's effective `(secure, host)` under this rule.
-    pub(crate) fn effective<'a>(self, request: &RequestIds<'a>) -> (bool, Option<&'a str>) {
+    pub(crate) fn effective<'a>(self, request: &RequestView<'a, '_>) -> (bool, Option<&'a str>) {
         let host = request
             .host
             .filter(|h| h.len() <= MAX_HOST_LEN && !h.is_empty());
@@ -130,6 +130,7 @@ impl LifecycleError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::resolver::RequestIds;
 
     fn ids<'a>(
         secure: bool,
@@ -150,7 +151,7 @@ mod tests {
     fn ignored_by_default() {
         let r = ids(false, Some("a.test"), Some(b"https"), Some(b"b.test"));
         assert_eq!(
-            ForwardedHeaders::default().effective(&r),
+            ForwardedHeaders::default().effective(&r.view()),
             (false, Some("a.test"))
         );
     }
@@ -164,13 +165,13 @@ mod tests {
             Some(b"HTTPS, http"),
             Some(b" b.test , c"),
         );
-        assert_eq!(t.effective(&r), (true, Some("b.test")));
+        assert_eq!(t.effective(&r.view()), (true, Some("b.test")));
         let r = ids(true, Some("a.test"), Some(b"http"), None);
-        assert_eq!(t.effective(&r), (false, Some("a.test")));
+        assert_eq!(t.effective(&r.view()), (false, Some("a.test")));
         let r = ids(true, None, None, Some(b"bad host"));
-        assert_eq!(t.effective(&r), (true, None));
+        assert_eq!(t.effective(&r.view()), (true, None));
         let long = vec![b'a'; 400];
         let r = ids(false, Some("a.test"), Some(b"\xff"), Some(&long));
-        assert_eq!(t.effective(&r), (false, Some("a.test")));
+        assert_eq!(t.effective(&r.view()), (false, Some("a.test")));
     }
 }

@@ -9,7 +9,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::lifecycle::cookie::CookieConfig;
 use crate::lifecycle::http::ForwardedHeaders;
 use crate::lifecycle::request::LazySession;
-use crate::lifecycle::resolver::{IdResolver, RequestIds};
+use crate::lifecycle::resolver::{IdResolver, RequestIds, RequestView};
 use crate::lifecycle::signing::CookieSigner;
 use crate::repository::SessionRepository;
 
@@ -287,6 +287,12 @@ impl SessionManager {
     /// Starts a request: resolves the requested id (bad input reads as no id) without
     /// touching the store. The session is loaded on first use.
     pub fn begin(&self, request: &RequestIds<'_>) -> LazySession {
+        self.begin_view(&request.view())
+    }
+
+    /// [`SessionManager::begin`] for a request whose header values the adapter gathered in
+    /// borrowed slices (no `Vec` per request).
+    pub fn begin_view(&self, request: &RequestView<'_, '_>) -> LazySession {
         let (requested_id, source) = self
             .inner
             .resolver

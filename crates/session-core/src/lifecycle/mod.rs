@@ -51,7 +51,9 @@ pub use manager::{
     SessionManager, StoreFailurePolicy, WhenExceeded,
 };
 pub use request::{LazySession, ResponseUpdate};
-pub use resolver::{DEFAULT_HEADER_NAME, IdResolver, IdSource, RequestIds};
+pub use resolver::{
+    DEFAULT_HEADER_NAME, HeaderValues, IdResolver, IdSource, RequestIds, RequestView,
+};
 pub use signing::{CookieSigner, MAX_SIGNING_KEYS, MIN_SIGNING_KEY_LEN};
 
 #[cfg(test)]

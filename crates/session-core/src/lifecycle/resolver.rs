@@ -83,11 +83,11 @@ impl IdResolver {
     /// malformed, forged or ambiguous input, and where it came from.
     pub(crate) fn resolve(
         &self,
-        request: &RequestIds<'_>,
+        request: &RequestView<'_, '_>,
         signer: Option<&CookieSigner>,
     ) -> (Option<String>, Option<IdSource>) {
         if let Some(cookie) = self.cookie() {
-            match find_cookie(&request.cookie_headers, cookie.name()) {
+            match find_cookie(request.cookie_headers, cookie.name()) {
                 CookieLookup::Absent => {}
                 CookieLookup::Ambiguous => {
                     tracing::debug!("several different session cookies; ignoring them");
@@ -109,7 +109,7 @@ impl IdResolver {
             }
         }
         if self.header_name().is_some() {
-            match request.header_values.as_slice() {
+            match request.header_values {
                 [] => {}
                 [value] => {
                     let id = std::str::from_utf8(value)
@@ -163,6 +163,109 @@ pub struct RequestIds<'a> {
     pub forwarded_host: Option<&'a [u8]>,
 }
 
+impl<'a> RequestIds<'a> {
+    /// The same request over borrowed slices (see [`RequestView`]).
+    pub fn view(&self) -> RequestView<'a, '_> {
+        RequestView {
+            cookie_headers: &self.cookie_headers,
+            header_values: &self.header_values,
+            secure: self.secure,
+            host: self.host,
+            forwarded_proto: self.forwarded_proto,
+            forwarded_host: self.forwarded_host,
+        }
+    }
+}
+
+/// [`RequestIds`] with borrowed lists of header values, for adapters that gather them
+/// without allocating (e.g. in an array on the stack), passed to
+/// [`SessionManager::begin_view`](crate::lifecycle::SessionManager::begin_view).
+///
+/// ```
+/// use session_core::MemorySessionRepository;
+/// use session_core::lifecycle::{RequestView, SessionManager};
+///
+/// let manager = SessionManager::new(MemorySessionRepository::new());
+/// let cookies: [&[u8]; 1] = [b"theme=dark"];
+/// let session = manager.begin_view(&RequestView {
+///     cookie_headers: &cookies,
+///     ..RequestView::default()
+/// });
+/// assert!(!session.has_requested_id());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestView<'a, 'b> {
+    /// The values of every `Cookie` header.
+    pub cookie_headers: &'b [&'a [u8]],
+    /// The values of every header named [`IdResolver::header_name`].
+    pub header_values: &'b [&'a [u8]],
+    /// Whether the request came over https (for `Secure` cookies).
+    pub secure: bool,
+    /// The request host (`Host` header or URI authority), for cookie domain patterns.
+    pub host: Option<&'a str>,
+    /// The `X-Forwarded-Proto` header, used only under
+    /// [`ForwardedHeaders::Trust`](crate::lifecycle::ForwardedHeaders::Trust).
+    pub forwarded_proto: Option<&'a [u8]>,
+    /// The `X-Forwarded-Host` header, used only under
+    /// [`ForwardedHeaders::Trust`](crate::lifecycle::ForwardedHeaders::Trust).
+    pub forwarded_host: Option<&'a [u8]>,
+}
+
+/// Header values gathered for a [`RequestView`] without allocating for the usual few
+/// (up to four; more are moved to a `Vec`).
+///
+/// ```
+/// use session_core::lifecycle::HeaderValues;
+///
+/// let values: HeaderValues<'_> = [b"a=1".as_slice(), b"b=2"].into_iter().collect();
+/// assert_eq!(values.as_slice(), [b"a=1".as_slice(), b"b=2"]);
+/// let many: HeaderValues<'_> = std::iter::repeat_n(b"c".as_slice(), 9).collect();
+/// assert_eq!(many.as_slice().len(), 9);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct HeaderValues<'a> {
+    inline: [&'a [u8]; INLINE_VALUES],
+    len: usize,
+    spilled: Vec<&'a [u8]>,
+}
+
+/// Header values a [`HeaderValues`] holds without allocating.
+const INLINE_VALUES: usize = 4;
+
+impl<'a> HeaderValues<'a> {
+    /// The values, in order.
+    pub fn as_slice(&self) -> &[&'a [u8]] {
+        if self.spilled.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
+
+    fn push(&mut self, value: &'a [u8]) {
+        if !self.spilled.is_empty() {
+            self.spilled.push(value);
+        } else if self.len < INLINE_VALUES {
+            self.inline[self.len] = value;
+            self.len += 1;
+        } else {
+            self.spilled.reserve(INLINE_VALUES * 2);
+            self.spilled.extend_from_slice(&self.inline);
+            self.spilled.push(value);
+        }
+    }
+}
+
+impl<'a> FromIterator<&'a [u8]> for HeaderValues<'a> {
+    fn from_iter<I: IntoIterator<Item = &'a [u8]>>(values: I) -> Self {
+        let mut gathered = Self::default();
+        for value in values {
+            gathered.push(value);
+        }
+        gathered
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +278,19 @@ mod tests {
         }
     }
 
+    fn ids_view<'a, 'b>(cookies: &'b [&'a [u8]], headers: &'b [&'a [u8]]) -> RequestView<'a, 'b> {
+        let view = RequestView {
+            cookie_headers: cookies,
+            header_values: headers,
+            ..RequestView::default()
+        };
+        // The owned form views the same lists.
+        let owned = ids(cookies, headers);
+        assert_eq!(owned.view().cookie_headers, view.cookie_headers);
+        assert_eq!(owned.view().header_values, view.header_values);
+        view
+    }
+
     const ID: &str = "0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d11";
 
     #[test]
@@ -182,20 +298,20 @@ mod tests {
         let r = IdResolver::cookie_then_header(CookieConfig::default());
         let cookie = format!("SESSION={}", CookieConfig::default().encode_value(ID));
         assert_eq!(
-            r.resolve(&ids(&[cookie.as_bytes()], &[b"other"]), None),
+            r.resolve(&ids_view(&[cookie.as_bytes()], &[b"other"]), None),
             (Some(ID.to_owned()), Some(IdSource::Cookie))
         );
         assert_eq!(
-            r.resolve(&ids(&[b"x=1"], &[ID.as_bytes()]), None),
+            r.resolve(&ids_view(&[b"x=1"], &[ID.as_bytes()]), None),
             (Some(ID.to_owned()), Some(IdSource::Header))
         );
-        assert_eq!(r.resolve(&ids(&[], &[]), None), (None, None));
+        assert_eq!(r.resolve(&ids_view(&[], &[]), None), (None, None));
         assert_eq!(
-            r.resolve(&ids(&[], &[ID.as_bytes(), ID.as_bytes()]), None),
+            r.resolve(&ids_view(&[], &[ID.as_bytes(), ID.as_bytes()]), None),
             (None, Some(IdSource::Header))
         );
         assert_eq!(
-            r.resolve(&ids(&[], &[b"a b"]), None),
+            r.resolve(&ids_view(&[], &[b"a b"]), None),
             (None, Some(IdSource::Header))
         );
     }
@@ -208,16 +324,26 @@ mod tests {
         let good = format!("SESSION={}", c.encode_value(&signer.sign(ID)));
         let unsigned = format!("SESSION={}", c.encode_value(ID));
         assert_eq!(
-            r.resolve(&ids(&[good.as_bytes()], &[]), Some(&signer))
+            r.resolve(&ids_view(&[good.as_bytes()], &[]), Some(&signer))
                 .0
                 .as_deref(),
             Some(ID)
         );
         assert_eq!(
-            r.resolve(&ids(&[unsigned.as_bytes()], &[]), Some(&signer))
+            r.resolve(&ids_view(&[unsigned.as_bytes()], &[]), Some(&signer))
                 .0,
             None
         );
+    }
+
+    #[test]
+    fn header_values_keep_every_value_in_order() {
+        for n in 0..12u8 {
+            let bytes: Vec<[u8; 1]> = (0..n).map(|i| [i]).collect();
+            let values: HeaderValues<'_> = bytes.iter().map(|b| b.as_slice()).collect();
+            let expected: Vec<&[u8]> = bytes.iter().map(|b| b.as_slice()).collect();
+            assert_eq!(values.as_slice(), expected.as_slice());
+        }
     }
 
     #[test]
