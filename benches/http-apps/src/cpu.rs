@@ -18,6 +18,18 @@ pub const MEMBER_PID_ENV: &str = "BENCH_MEMBER_PID";
 /// `None` when the variable is unset or the process cannot be read.
 pub fn member_cpu_seconds() -> Option<f64> {
     let pid: u32 = std::env::var(MEMBER_PID_ENV).ok()?.trim().parse().ok()?;
+    pid_cpu_seconds(pid)
+}
+
+/// User + system CPU seconds process `pid` has used so far, `None` off Linux or when the
+/// process cannot be read (it has ended, or belongs to someone else).
+///
+/// ```
+/// use bench_http_apps::cpu::pid_cpu_seconds;
+///
+/// assert!(pid_cpu_seconds(std::process::id()).is_some_and(|s| s >= 0.0));
+/// ```
+pub fn pid_cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_stat_cpu_seconds(&stat)
 }

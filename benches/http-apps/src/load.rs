@@ -37,6 +37,12 @@ pub struct LoadPlan {
     /// Cookie values of pre-created sessions (cookie [`SESSION_COOKIE`]): every request
     /// carries one picked at random; `None`: each connection makes its own session.
     pub sessions: Option<std::sync::Arc<Vec<String>>>,
+    /// The served app's process, whose CPU time over the window is reported
+    /// ([`Measurement::app_cpu_seconds`]); `None`: not measured.
+    pub app_pid: Option<u32>,
+    /// The backend's process (Hazelcast member or Redis server), whose CPU time over the
+    /// window is reported as [`Measurement::member_cpu_seconds`]; `None`: not measured.
+    pub backend_pid: Option<u32>,
 }
 
 /// The cookie name of our session layers.
@@ -297,12 +303,39 @@ pub struct LoadResult {
     pub sent: u64,
 }
 
+/// CPU seconds used so far by this process, the app and the backend.
+fn cpu_now(plan: &LoadPlan) -> [Option<f64>; 3] {
+    [
+        crate::cpu::process_cpu_seconds(),
+        plan.app_pid.and_then(crate::cpu::pid_cpu_seconds),
+        plan.backend_pid.and_then(crate::cpu::pid_cpu_seconds),
+    ]
+}
+
+/// Samples [`cpu_now`] at the start and the end of the measured window and returns the
+/// three deltas (`None` where a sample failed).
+async fn cpu_over_window(
+    plan: std::sync::Arc<LoadPlan>,
+    measure_from: Instant,
+    until: Instant,
+) -> [Option<f64>; 3] {
+    tokio::time::sleep_until(measure_from.into()).await;
+    let before = cpu_now(&plan);
+    tokio::time::sleep_until(until.into()).await;
+    let after = cpu_now(&plan);
+    std::array::from_fn(|i| match (before[i], after[i]) {
+        (Some(b), Some(a)) if a >= b => Some(a - b),
+        _ => None,
+    })
+}
+
 /// Runs the plan and summarises the measured window.
 pub async fn run(plan: LoadPlan) -> LoadResult {
     let begin = Instant::now();
     let measure_from = begin + plan.warmup;
     let until = measure_from + plan.duration;
     let plan = std::sync::Arc::new(plan);
+    let cpu = tokio::spawn(cpu_over_window(plan.clone(), measure_from, until));
     let mut tasks = Vec::with_capacity(plan.connections);
     for i in 0..plan.connections {
         let plan = plan.clone();
@@ -322,10 +355,11 @@ pub async fn run(plan: LoadPlan) -> LoadResult {
             Err(_) => errors += 1,
         }
     }
-    LoadResult {
-        measurement: Measurement::from_window(ok, errors, plan.duration, latencies, None),
-        sent,
-    }
+    let [own, app, backend] = cpu.await.unwrap_or([None; 3]);
+    let mut measurement = Measurement::from_window(ok, errors, plan.duration, latencies, own);
+    measurement.app_cpu_seconds = app;
+    measurement.member_cpu_seconds = backend;
+    LoadResult { measurement, sent }
 }
 
 #[cfg(test)]
@@ -405,9 +439,14 @@ mod tests {
             warmup: Duration::from_millis(20),
             duration: Duration::from_millis(100),
             sessions: None,
+            app_pid: Some(std::process::id()),
+            backend_pid: None,
         })
         .await;
         assert!(m.measurement.ok > 0, "{m:?}");
+        assert!(m.measurement.cpu_seconds.is_some(), "{m:?}");
+        assert!(m.measurement.app_cpu_seconds.is_some(), "{m:?}");
+        assert_eq!(m.measurement.member_cpu_seconds, None);
         assert!(m.sent > m.measurement.ok);
         assert_eq!(m.measurement.errors, 0);
     }

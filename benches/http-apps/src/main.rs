@@ -180,6 +180,13 @@ fn serve(args: &Args) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
+/// An optional process id option.
+fn pid(args: &Args, name: &str) -> Result<Option<u32>, String> {
+    args.opt(name)
+        .map(|s| s.parse::<u32>().map_err(|e| format!("--{name}: {e}")))
+        .transpose()
+}
+
 fn load(args: &Args) -> Result<(), String> {
     let addr: SocketAddr = args
         .opt("addr")
@@ -203,6 +210,8 @@ fn load(args: &Args) -> Result<(), String> {
                 load::read_session_file(path.as_ref()).map_err(|e| format!("{path}: {e}"))?,
             )),
         },
+        app_pid: pid(args, "app-pid")?,
+        backend_pid: pid(args, "backend-pid")?,
     };
     let rt = runtime(args.count("threads", 2)?)?;
     let m = rt.block_on(load::run(plan));

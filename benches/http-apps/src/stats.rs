@@ -93,6 +93,10 @@ pub struct Measurement {
     /// `messages_sent` / `write_calls` deltas); `None` for other drivers.
     #[serde(default)]
     pub messages_per_write: Option<f64>,
+    /// CPU seconds the served HTTP app used in the window (user + system), if measured
+    /// (the load generator's `--app-pid`).
+    #[serde(default)]
+    pub app_cpu_seconds: Option<f64>,
 }
 
 impl Measurement {
@@ -120,6 +124,7 @@ impl Measurement {
             tcp_out_segments: None,
             member_cpu_seconds: None,
             messages_per_write: None,
+            app_cpu_seconds: None,
         }
     }
 }

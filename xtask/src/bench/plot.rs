@@ -164,6 +164,7 @@ mod tests {
             round_trips: Some(1.0),
             segments_per_op: None,
             member_cpu_us_per_op: None,
+            app_cpu_us_per_op: None,
             messages_per_write: None,
             sessions,
             rss_mib: Some(40.0),

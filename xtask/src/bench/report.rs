@@ -204,16 +204,20 @@ fn http_section(s: &mut String, ctx: &Context, rows: &[Row]) {
         "\n## HTTP: the shop's basket handlers ({} keep-alive connections on loopback)\n\n\
          Every \"add to basket\" adds a distinct item (the basket keeps the last 16), so every \
          add changes the session. Round trips: Redis commands (`INFO commandstats`) or our \
-         client's invocations per request sent.\n\n\
-         | handler | stack | req/s | spread | p50 µs | p99 µs | errors | backend round trips / request |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|",
+         client's invocations per request sent. CPU per request: user + system CPU time of \
+         the app, of the backend (Hazelcast member or Redis server) and of the load \
+         generator over the measured window (`/proc/<pid>/stat`, read by the load \
+         generator), divided by the requests answered in it; on two shared cores, these \
+         say where the time goes.\n\n\
+         | handler | stack | req/s | spread | p50 µs | p99 µs | errors | backend round trips / request | app CPU µs / req | backend CPU µs / req | load generator CPU µs / req |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ctx.connections
     );
     for case in cases(&http) {
         for r in http.iter().filter(|r| r.case == case) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} |",
+                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} | {} | {} |",
                 r.case,
                 r.subject,
                 rate(r.per_second),
@@ -221,7 +225,10 @@ fn http_section(s: &mut String, ctx: &Context, rows: &[Row]) {
                 num(r.p50_us, 0),
                 num(r.p99_us, 0),
                 r.errors,
-                num(r.round_trips, 2)
+                num(r.round_trips, 2),
+                num(r.app_cpu_us_per_op, 1),
+                num(r.member_cpu_us_per_op, 1),
+                num(r.cpu_us_per_op(), 1),
             );
         }
     }
@@ -249,9 +256,11 @@ fn sweep_section(s: &mut String, rows: &[Row]) {
     let _ = writeln!(
         s,
         "\n## Sweep of live sessions\n\n\
-         N sessions pre-created in a fresh app, every request on one of them at random.\n\n\
-         | store | handler | live sessions | req/s | vs smallest | round trips / request | app RSS MiB | errors |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|"
+         N sessions pre-created in a fresh app, every request on one of them at random. \
+         Cost per request: the app's and the member's CPU time over the window (as in the \
+         HTTP table) per request answered.\n\n\
+         | store | handler | live sessions | req/s | vs smallest | round trips / request | app CPU µs / req | member CPU µs / req | app RSS MiB | errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let handler = |r: &Row| r.case.split(',').next().unwrap_or_default().to_owned();
     let mut verdicts = Vec::new();
@@ -273,13 +282,15 @@ fn sweep_section(s: &mut String, rows: &[Row]) {
         for r in &points {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 subject,
                 h,
                 rate(r.sessions.unwrap_or(0) as f64),
                 rate(r.per_second),
                 ratio(Some(r.per_second), Some(first.per_second)),
                 num(r.round_trips, 2),
+                num(r.app_cpu_us_per_op, 1),
+                num(r.member_cpu_us_per_op, 1),
                 num(r.rss_mib, 0),
                 r.errors
             );
@@ -288,15 +299,23 @@ fn sweep_section(s: &mut String, rows: &[Row]) {
     }
     let _ = writeln!(
         s,
-        "\nFlat cost from 1k to 100k live sessions (within 10%):\n"
+        "\nFlat cost from 1k to 100k live sessions: CPU per request (app + member) at most \
+         10% above the smallest size's and no more round trips (requests/s where CPU was \
+         not measured; on two shared cores requests/s also moves with whatever else runs):\n"
     );
     for v in verdicts {
         let _ = writeln!(s, "- {v}");
     }
 }
 
-/// The verdict for one (store, handler): requests/s and round trips at the largest size up
-/// to 100,000 against the smallest.
+/// CPU time per request of the app plus the backend, µs, when the app's was measured.
+fn cost_per_request(r: &Row) -> Option<f64> {
+    r.app_cpu_us_per_op
+        .map(|app| app + r.member_cpu_us_per_op.unwrap_or(0.0))
+}
+
+/// The verdict for one (store, handler): CPU per request (requests/s where CPU was not
+/// measured) and round trips at the largest size up to 100,000 against the smallest.
 fn flatness(subject: &str, handler: &str, points: &[&Row]) -> String {
     let small = points[0];
     let Some(big) = points
@@ -311,9 +330,19 @@ fn flatness(subject: &str, handler: &str, points: &[&Row]) -> String {
         small.round_trips.unwrap_or(0.0),
         big.round_trips.unwrap_or(0.0),
     );
-    let flat = speed >= 0.9 && rt_big <= rt_small * 1.1 + 0.05;
+    let trips_flat = rt_big <= rt_small * 1.1 + 0.05;
+    let (flat, cost) = match (cost_per_request(small), cost_per_request(big)) {
+        (Some(c_small), Some(c_big)) if c_small > 0.0 => (
+            c_big <= c_small * 1.1 && trips_flat,
+            format!(
+                "CPU per request {c_small:.1} → {c_big:.1} µs ({:+.0}%), ",
+                (c_big / c_small - 1.0) * 100.0
+            ),
+        ),
+        _ => (speed >= 0.9 && trips_flat, String::new()),
+    };
     format!(
-        "{subject}, {handler}: {} → {} sessions: req/s {:+.0}%, round trips {:.2} → {:.2}: **{}**",
+        "{subject}, {handler}: {} → {} sessions: {cost}req/s {:+.0}%, round trips {:.2} → {:.2}: **{}**",
         rate(small.sessions.unwrap_or(0) as f64),
         rate(big.sessions.unwrap_or(0) as f64),
         (speed - 1.0) * 100.0,
@@ -360,6 +389,7 @@ mod tests {
             round_trips: Some(2.0),
             segments_per_op: Some(0.5),
             member_cpu_us_per_op: Some(30.0),
+            app_cpu_us_per_op: None,
             messages_per_write: None,
             sessions: None,
             rss_mib: None,
@@ -476,6 +506,27 @@ mod tests {
         let more_trips = point(100_000, 100.0, 2.0);
         assert!(flatness("s", "h", &[&a, &more_trips]).contains("not flat"));
         assert!(flatness("s", "h", &[&a]).contains("only one size"));
+        // With CPU measured, the cost decides: slower but not costlier is flat (another
+        // process took the cores), costlier is not.
+        let costed = |r: &Row, app: f64, member: Option<f64>| {
+            let mut r = r.clone();
+            r.app_cpu_us_per_op = Some(app);
+            r.member_cpu_us_per_op = member;
+            r
+        };
+        let (small, big) = (
+            costed(&a, 20.0, Some(10.0)),
+            costed(&slow, 21.0, Some(11.0)),
+        );
+        let v = flatness("s", "h", &[&small, &big]);
+        assert!(
+            v.contains("**flat**") && v.contains("30.0 → 32.0 µs"),
+            "{v}"
+        );
+        let dearer = costed(&b, 30.0, Some(10.0));
+        assert!(flatness("s", "h", &[&small, &dearer]).contains("not flat"));
+        let memory = (costed(&a, 20.0, None), costed(&b, 23.0, None));
+        assert!(flatness("s", "h", &[&memory.0, &memory.1]).contains("not flat"));
         let md = markdown(&ctx(), &[a, b]);
         assert!(
             md.contains("| ours-axum-memory | show basket | 100,000 | 95 | 0.95× | 1.00 |"),

@@ -28,8 +28,11 @@ pub(crate) struct Record {
     pub(crate) round_trips: Option<f64>,
     /// TCP segments the machine sent per operation in the window (client part).
     pub(crate) segments_per_op: Option<f64>,
-    /// The member's CPU time per operation in the window, µs (client part).
+    /// The member's CPU time per operation in the window, µs (client part); for the HTTP
+    /// part and the sweep, the backend's (member or Redis server) per request.
     pub(crate) member_cpu_us_per_op: Option<f64>,
+    /// The served app's CPU time per request in the window, µs (HTTP part and sweep).
+    pub(crate) app_cpu_us_per_op: Option<f64>,
     /// Requests packed per socket write (our client only; client part).
     pub(crate) messages_per_write: Option<f64>,
     /// Live sessions (sweep).
@@ -53,6 +56,7 @@ impl Record {
         let ok = v.get("ok").and_then(Value::as_u64).unwrap_or(0);
         let segments = v.get("tcp_out_segments").and_then(Value::as_u64);
         let member_cpu = v.get("member_cpu_seconds").and_then(Value::as_f64);
+        let app_cpu = v.get("app_cpu_seconds").and_then(Value::as_f64);
         Some(Self {
             part: part.to_owned(),
             subject: subject.to_owned(),
@@ -66,6 +70,7 @@ impl Record {
             round_trips: None,
             segments_per_op: segments.filter(|_| ok > 0).map(|s| s as f64 / ok as f64),
             member_cpu_us_per_op: member_cpu.filter(|_| ok > 0).map(|c| c / ok as f64 * 1e6),
+            app_cpu_us_per_op: app_cpu.filter(|_| ok > 0).map(|c| c / ok as f64 * 1e6),
             messages_per_write: v.get("messages_per_write").and_then(Value::as_f64),
             sessions: None,
             rss_mib: None,
@@ -91,6 +96,7 @@ pub(crate) struct Row {
     pub(crate) round_trips: Option<f64>,
     pub(crate) segments_per_op: Option<f64>,
     pub(crate) member_cpu_us_per_op: Option<f64>,
+    pub(crate) app_cpu_us_per_op: Option<f64>,
     pub(crate) messages_per_write: Option<f64>,
     pub(crate) sessions: Option<u64>,
     pub(crate) rss_mib: Option<f64>,
@@ -163,6 +169,7 @@ pub(crate) fn summarise(records: &[Record]) -> Vec<Row> {
                 round_trips: median_of(&group, |r| r.round_trips),
                 segments_per_op: median_of(&group, |r| r.segments_per_op),
                 member_cpu_us_per_op: median_of(&group, |r| r.member_cpu_us_per_op),
+                app_cpu_us_per_op: median_of(&group, |r| r.app_cpu_us_per_op),
                 messages_per_write: median_of(&group, |r| r.messages_per_write),
                 sessions: group.first().and_then(|r| r.sessions),
                 rss_mib: median_of(&group, |r| r.rss_mib),
@@ -192,6 +199,7 @@ mod tests {
             round_trips: None,
             segments_per_op: Some(0.25),
             member_cpu_us_per_op: None,
+            app_cpu_us_per_op: None,
             messages_per_write: None,
             sessions: None,
             rss_mib: None,

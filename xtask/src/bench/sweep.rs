@@ -124,10 +124,14 @@ pub(crate) fn run(
                     r.sessions = Some(n as u64);
                     r.rss_mib = procs::rss_mib(served.proc.pid());
                     eprintln!(
-                        "bench:   [run {run}/{}] {subject:30} {case:32} {:>8.0} req/s  round trips {}  app RSS {} MiB  errors {}",
+                        "bench:   [run {run}/{}] {subject:30} {case:32} {:>8.0} req/s  round trips {}  CPU µs/req app {} member {}  app RSS {} MiB  errors {}",
                         opts.runs,
                         r.per_second,
                         r.round_trips.map_or("-".into(), |x| format!("{x:.2}")),
+                        r.app_cpu_us_per_op
+                            .map_or("-".into(), |x| format!("{x:.1}")),
+                        r.member_cpu_us_per_op
+                            .map_or("-".into(), |x| format!("{x:.1}")),
                         r.rss_mib.map_or("-".into(), |x| format!("{x:.0}")),
                         r.errors,
                     );
