@@ -59,6 +59,9 @@ pub(crate) fn run(root: &Path, words: &[String]) -> Result<(), String> {
             &mut skipped,
         )?;
     }
+    if (opts.wants("http") || opts.wants("sweep")) && !cluster.imitation {
+        http::warm_member(&tool, &opts, &cluster);
+    }
     if opts.wants("http") {
         eprintln!("bench: === HTTP ===");
         http::run(&tool, &opts, &cluster, &mut records, &mut skipped)?;
