@@ -91,6 +91,19 @@ pub trait AttributeCodec: Send + Sync + fmt::Debug {
     fn encodes_plain_json(&self) -> bool {
         false
     }
+
+    /// For a codec that stores values of some shapes as JSON text after a fixed prefix
+    /// and the text's length (4 bytes, big-endian): the prefix when it stores `value` so
+    /// (the Hazelcast codec's `HazelcastJsonValue` for structs and collections). Its
+    /// answer must not depend on anything but the value's shape, and the framed text must
+    /// be exactly what [`AttributeCodec::encode`] writes. [`encode_value`] then serializes
+    /// the value's own type straight to JSON and frames it, without the type-erased
+    /// `encode` (about twice as fast for structs and collections). `None` (the default):
+    /// `encode` is used.
+    fn json_frame(&self, value: &dyn erased_serde::Serialize) -> Option<&'static [u8]> {
+        let _ = value;
+        None
+    }
 }
 
 /// Encodes `value` with `codec`.
@@ -105,7 +118,46 @@ pub fn encode_value<T: Serialize + ?Sized>(
         });
     }
     let erased: &dyn erased_serde::Serialize = &value;
+    if let Some(prefix) = codec.json_frame(erased) {
+        return encode_framed_json(prefix, value).map_err(|source| CodecError::Encode {
+            codec: codec.name(),
+            source,
+        });
+    }
     codec.encode(erased).map(Bytes::from)
+}
+
+/// `prefix`, the length of `value`'s JSON text (4 bytes, big-endian) and the text, written
+/// into the thread's buffer (as [`encode_json`]) and copied out at its exact size.
+fn encode_framed_json<T: Serialize + ?Sized>(
+    prefix: &[u8],
+    value: &T,
+) -> Result<Bytes, crate::error::BoxError> {
+    let frame = |out: &mut Vec<u8>| -> Result<(), crate::error::BoxError> {
+        let start = prefix.len() + 4;
+        out.extend_from_slice(prefix);
+        out.extend_from_slice(&[0; 4]);
+        serde_json::to_writer(&mut *out, value)?;
+        let len = i32::try_from(out.len() - start)
+            .map_err(|_| format!("{} bytes of JSON, more than a Data holds", out.len()))?;
+        out[prefix.len()..start].copy_from_slice(&len.to_be_bytes());
+        Ok(())
+    };
+    JSON_BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let result = frame(&mut buffer).map(|()| Bytes::copy_from_slice(&buffer));
+            if buffer.capacity() > MAX_KEPT_JSON_BUFFER {
+                *buffer = Vec::new();
+            }
+            result
+        }
+        // A value whose serialization encodes another one on this thread.
+        Err(_) => {
+            let mut out = Vec::new();
+            frame(&mut out).map(|()| Bytes::from(out))
+        }
+    })
 }
 
 /// The largest JSON buffer a thread keeps between encodes.

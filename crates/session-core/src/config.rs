@@ -168,6 +168,33 @@ impl SessionConfig {
         SessionData::from_parts(record, false, self)
     }
 
+    /// A session for a record the store keeps and shares (an entry of a cache): the
+    /// session copies its id, times and principal, and reads its attributes from `stored`
+    /// until its first change copies them, so a load copies no attribute map. Reads and
+    /// saves exactly as [`SessionConfig::load_session`] of a copy of the record.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    /// use session_core::{SessionConfig, SessionRecord};
+    ///
+    /// let config = SessionConfig::default();
+    /// let mut record = SessionRecord::new("id", SystemTime::now(), None);
+    /// record.attributes.insert("n".into(), session_core::encode_value(config.codec().as_ref(), &5).unwrap());
+    /// let kept = Arc::new(record);
+    /// let session = config.load_session_shared(Arc::clone(&kept));
+    /// assert_eq!(session.get::<i32>("n").unwrap(), Some(5));
+    /// session.insert("n", &6).unwrap(); // the session's own copy changes
+    /// assert_eq!(kept.attributes.len(), 1);
+    /// assert_eq!(session.get::<i32>("n").unwrap(), Some(6));
+    /// ```
+    pub fn load_session_shared<R>(&self, stored: Arc<R>) -> SessionData
+    where
+        R: AsRef<SessionRecord> + Send + Sync + 'static,
+    {
+        SessionData::from_stored(stored, self)
+    }
+
     /// A session for a stored record whose attribute map the store shares (`record`'s own
     /// `attributes` are ignored).
     pub(crate) fn load_shared(

@@ -58,6 +58,12 @@ impl SessionRecord {
     }
 }
 
+impl AsRef<SessionRecord> for SessionRecord {
+    fn as_ref(&self) -> &SessionRecord {
+        self
+    }
+}
+
 impl fmt::Debug for SessionRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionRecord")

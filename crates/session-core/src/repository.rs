@@ -64,9 +64,10 @@ pub trait SessionRepository: Send + Sync {
         false
     }
 
-    /// [`find_by_id`](Self::find_by_id) done at once, for a store that answers without
-    /// waiting (an in-process store): the request lifecycle calls it first and skips the
-    /// boxed future of `find_by_id` when it answers. `None` (the default): not offered,
+    /// [`find_by_id`](Self::find_by_id) done at once, for a store that can answer without
+    /// waiting (an in-process store, or a load its local cache serves): the request
+    /// lifecycle calls it first and skips the boxed future of `find_by_id` (and the store
+    /// deadline's timer) when it answers. `None` (the default): not offered,
     /// `find_by_id` is used. When offered, it must answer exactly as `find_by_id` would.
     fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
         let _ = id;

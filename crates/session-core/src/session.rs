@@ -90,10 +90,15 @@ struct State {
 /// Attribute values by name, encoded by the session's codec.
 pub(crate) type Attributes = BTreeMap<String, Bytes>;
 
+/// A stored record a store keeps and shares with the sessions it loads (a cache entry).
+pub(crate) type StoredRecord = Arc<dyn AsRef<SessionRecord> + Send + Sync>;
+
 /// A session's attributes: its own, or a store's map read until the first change.
 enum SharedAttributes {
     Owned(Attributes),
     Shared(Arc<Attributes>),
+    /// The attributes of a record the store keeps.
+    Record(StoredRecord),
 }
 
 impl std::ops::Deref for SharedAttributes {
@@ -103,6 +108,7 @@ impl std::ops::Deref for SharedAttributes {
         match self {
             Self::Owned(map) => map,
             Self::Shared(map) => map,
+            Self::Record(record) => &(**record).as_ref().attributes,
         }
     }
 }
@@ -110,14 +116,18 @@ impl std::ops::Deref for SharedAttributes {
 impl SharedAttributes {
     /// The session's own map, copied from the store's first if shared.
     fn to_mut(&mut self) -> &mut Attributes {
-        if let Self::Shared(shared) = self {
-            let owned = (**shared).clone();
+        if !matches!(self, Self::Owned(_)) {
+            let owned = (**self).clone();
             *self = Self::Owned(owned);
         }
         match self {
             Self::Owned(map) => map,
             // Not reached (made owned above); still correct.
             Self::Shared(map) => Arc::make_mut(map),
+            Self::Record(record) => {
+                *self = Self::Owned((**record).as_ref().attributes.clone());
+                self.to_mut()
+            }
         }
     }
 }
@@ -171,6 +181,21 @@ impl SessionData {
         config: &SessionConfig,
     ) -> Self {
         Self::from_attributes(record, SharedAttributes::Shared(attributes), false, config)
+    }
+
+    /// A loaded session of the record `stored` keeps: its id, times and principal copied,
+    /// its attributes read from `stored` until the first change.
+    pub(crate) fn from_stored(stored: StoredRecord, config: &SessionConfig) -> Self {
+        let r = (*stored).as_ref();
+        let record = SessionRecord {
+            id: r.id.clone(),
+            creation_time: r.creation_time,
+            last_accessed_time: r.last_accessed_time,
+            max_inactive_interval: r.max_inactive_interval,
+            principal_name: r.principal_name.clone(),
+            attributes: BTreeMap::new(),
+        };
+        Self::from_attributes(record, SharedAttributes::Record(stored), false, config)
     }
 
     fn from_attributes(
@@ -786,6 +811,58 @@ mod tests {
                 .insert(k.into(), encode_value(config.codec().as_ref(), &v).unwrap());
         }
         config.load_session(record)
+    }
+
+    /// A session reading a kept record's attributes behaves exactly as one loaded from a
+    /// copy of the record, in every save mode, and never changes the kept record.
+    #[test]
+    fn a_session_sharing_a_kept_record_acts_as_one_of_a_copy() {
+        for mode in [
+            SaveMode::OnSetAttribute,
+            SaveMode::OnGetAttribute,
+            SaveMode::Always,
+        ] {
+            let config = SessionConfig::default().with_save_mode(mode);
+            let mut record = SessionRecord::new("stored-id", SystemTime::now(), None);
+            record.principal_name = Some("alice".into());
+            for (k, v) in [("a", 1), ("b", 2), ("c", 3)] {
+                record
+                    .attributes
+                    .insert(k.into(), encode_value(config.codec().as_ref(), &v).unwrap());
+            }
+            let kept = Arc::new(record.clone());
+            let shared = config.load_session_shared(Arc::clone(&kept));
+            let copied = config.load_session(record.clone());
+            let later = record.last_accessed_time + Duration::from_secs(5);
+            for s in [&shared, &copied] {
+                assert_eq!(s.get::<i32>("a").unwrap(), Some(1));
+                s.set_last_accessed_time(later);
+            }
+            assert_eq!(shared.snapshot(), copied.snapshot());
+            assert_eq!(shared.has_changes(), copied.has_changes());
+            assert_eq!(
+                shared.pending_touch().is_some(),
+                copied.pending_touch().is_some()
+            );
+            let (d1, d2) = (shared.delta(), copied.delta());
+            assert_eq!(
+                (&d1.record, &d1.upserted, &d1.removed),
+                (&d2.record, &d2.upserted, &d2.removed)
+            );
+            for s in [&shared, &copied] {
+                s.insert("b", &20).unwrap();
+                assert!(s.remove("c").unwrap());
+                s.insert("d", &4).unwrap();
+            }
+            let (d1, d2) = (shared.delta(), copied.delta());
+            assert_eq!(d1.record, d2.record);
+            assert_eq!((d1.upserted, d1.removed), (d2.upserted, d2.removed));
+            assert_eq!(*kept, record, "the kept record is never changed");
+            let invalidated = config.load_session_shared(Arc::clone(&kept));
+            invalidated.invalidate();
+            assert_eq!(invalidated.attribute_names(), Vec::<String>::new());
+            assert_eq!(kept.attributes.len(), 3);
+        }
     }
 
     #[test]

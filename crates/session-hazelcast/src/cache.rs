@@ -38,6 +38,13 @@ pub(crate) struct Cached {
     pub(crate) record: SessionRecord,
 }
 
+/// Loaded sessions read their attributes from the cached record until their first change.
+impl AsRef<SessionRecord> for Cached {
+    fn as_ref(&self) -> &SessionRecord {
+        &self.record
+    }
+}
+
 /// The local cache's counters since the repository was built (also exported through the
 /// `metrics` facade, see the [crate docs](crate#observability)), from
 /// [`HazelcastSessionRepository::local_cache_stats`](crate::HazelcastSessionRepository::local_cache_stats).

@@ -28,6 +28,12 @@ use session_core::{AttributeCodec, CodecError, DecodeFn};
 
 const NAME: &str = "hazelcast";
 
+/// The header of a `HazelcastJsonValue` `Data`: partition hash 0, then its type id.
+const JSON_HEADER: [u8; HEADER_SIZE] = {
+    let t = type_id::JSON.to_be_bytes();
+    [0, 0, 0, 0, t[0], t[1], t[2], t[3]]
+};
+
 /// Attribute values as Hazelcast `Data` bytes (see the [module docs](self) for the mapping).
 ///
 /// Stateless and cheap to clone; the repository's default codec.
@@ -56,6 +62,16 @@ impl AttributeCodec for HazelcastCodec {
                 codec: NAME,
                 source: e.into(),
             })
+    }
+
+    /// Values the probe finds complex are stored as a `HazelcastJsonValue`: the header
+    /// (partition hash 0, type id) and the text's length before the text, exactly as
+    /// [`json_data`] writes them.
+    fn json_frame(&self, value: &dyn erased_serde::Serialize) -> Option<&'static [u8]> {
+        match erased_serde::serialize(value, Probe) {
+            Err(ProbeError::Complex) => Some(&JSON_HEADER),
+            Ok(_) | Err(ProbeError::Custom(_)) => None,
+        }
     }
 
     fn json_text<'a>(&self, bytes: &'a [u8]) -> Option<&'a [u8]> {
@@ -477,6 +493,63 @@ mod tests {
         // u64 beyond i64 → JSON number, and back.
         let big = encode_value(&c, &u64::MAX).unwrap();
         assert_eq!(decode_value::<u64>(&c, &big).unwrap(), u64::MAX);
+    }
+
+    /// `encode_value` (which frames the JSON of complex values itself, typed) writes
+    /// exactly the bytes of the codec's own type-erased `encode`, for every shape.
+    #[test]
+    fn the_typed_json_path_writes_the_codecs_bytes() {
+        #[derive(Serialize)]
+        struct Newtype(Basket);
+        #[derive(Serialize)]
+        struct Scalar(i32);
+        #[derive(Serialize)]
+        enum Shape {
+            Unit,
+            Wrapped(u8),
+            Pair(u8, String),
+            Named { x: i64 },
+        }
+        fn same<T: Serialize + ?Sized>(value: &T) {
+            let c = HazelcastCodec;
+            let erased: &dyn erased_serde::Serialize = &value;
+            let direct = c.encode(erased).map_err(|e| e.to_string());
+            let typed = encode_value(&c, value)
+                .map(|b| b.to_vec())
+                .map_err(|e| e.to_string());
+            assert_eq!(typed, direct);
+        }
+        let basket = || Basket {
+            items: vec![1, 2, 3],
+            note: Some("\"quoted\" é ✓\n".into()),
+        };
+        same(&basket());
+        same(&Some(basket()));
+        same(&Newtype(basket()));
+        same(&Scalar(7));
+        same(&vec!["item-1".to_owned(); 16]);
+        same(&Vec::<u8>::new());
+        same(&(1u8, "two", 3.5f64));
+        same(&std::collections::BTreeMap::from([("a", 1), ("b", 2)]));
+        same(&std::collections::HashMap::from([((1, 2), 3)])); // not JSON: the same error
+        for shape in [
+            Shape::Unit,
+            Shape::Wrapped(1),
+            Shape::Pair(2, "x".into()),
+            Shape::Named { x: -3 },
+        ] {
+            same(&shape);
+        }
+        same(&u64::MAX);
+        same(&i128::MIN);
+        same(&u128::MAX);
+        same(&f64::NAN);
+        same(&vec![f64::NAN, f64::INFINITY]);
+        same("alice");
+        same(&'c');
+        same(&42i32);
+        same(&None::<Basket>);
+        same(&());
     }
 
     #[test]

@@ -523,16 +523,48 @@ impl SessionRepository for HazelcastSessionRepository {
             if self.inner.client.is_connected()
                 && let Some(cached) = self.inner.cache.get_for_load(id, SystemTime::now())
             {
-                return Ok(Some(self.inner.config.load_session(cached.record.clone())));
+                return Ok(Some(self.inner.config.load_session_shared(cached)));
             }
             self.inner.cache.count_miss();
             // Boxed: a cache hit must not build (and copy) the read's large future.
             let read: Pin<Box<dyn Future<Output = _> + Send + '_>> =
                 Box::pin(self.within(self.load_fresh(id)));
             let found = read.await?;
-            Ok(found.map(|c| self.inner.config.load_session(c.record.clone())))
+            Ok(found.map(|c| self.inner.config.load_session_shared(c)))
         })
         .await
+    }
+
+    /// A load the local cache serves (or of an id that cannot exist) answered at once,
+    /// exactly as [`find_by_id`](SessionRepository::find_by_id) answers it (the same
+    /// counters, span and histogram): the request lifecycle then builds no boxed future
+    /// and arms no deadline timer. `None` when the load needs the cluster.
+    fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        if !is_valid_session_id(id) {
+            return Some(Ok(None));
+        }
+        // As `find_by_id`: not while disconnected (no invalidation can arrive then).
+        if !self.inner.cache.is_serving() || !self.inner.client.is_connected() {
+            return None;
+        }
+        let cached = self.inner.cache.get_for_load(id, SystemTime::now())?;
+        telemetry::count(telemetry::LOADS);
+        Some(telemetry::operation_now("load", || {
+            Ok(Some(self.inner.config.load_session_shared(cached)))
+        }))
+    }
+
+    /// A save that writes nothing because only the last access moved, by less than the
+    /// touch threshold (the usual request that only reads its session), done at once,
+    /// exactly as [`save`](SessionRepository::save) does it. `None` for anything else.
+    fn save_now(&self, session: &SessionData) -> Option<Result<(), RepositoryError>> {
+        let touch = session.pending_touch()?;
+        if !touch.within(self.inner.touch_fraction) {
+            return None;
+        }
+        telemetry::count(telemetry::SAVES_SKIPPED);
+        session.mark_touched(&touch, false);
+        Some(Ok(()))
     }
 
     async fn delete_by_id(&self, id: &str) -> Result<(), RepositoryError> {

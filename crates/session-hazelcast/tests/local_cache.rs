@@ -208,3 +208,105 @@ async fn a_cached_record_never_outlives_its_interval(backend: Backend) {
 }
 
 on_both_backends!(a_cached_record_never_outlives_its_interval => cache_outlive_test_member, cache_outlive_real_member);
+
+/// `find_by_id_now` and `save_now` (what the request lifecycle calls first) answer exactly
+/// as `find_by_id` and `save`, without a round trip, and only when they can: a cached
+/// record (the same session, attributes shared until changed), an id that cannot exist,
+/// a touch below the threshold; anything else is left to the async methods. A cached
+/// record past its interval is not served.
+async fn answers_at_once_as_the_async_methods(backend: Backend) {
+    let members = backend.shared(1).await;
+    let repo = common::builder_for(&members, "cache-now")
+        .local_cache(true)
+        .max_inactive_interval(Some(Duration::from_secs(2)))
+        .build()
+        .await
+        .expect("repository");
+    common::cache_serving(&repo).await;
+    assert!(matches!(repo.find_by_id_now("not an id"), Some(Ok(None))));
+    assert!(repo.find_by_id("not an id").await.unwrap().is_none());
+    assert!(
+        repo.find_by_id_now("0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d11")
+            .is_none(),
+        "not cached: left to find_by_id"
+    );
+    let s = repo.create().await.unwrap();
+    s.insert("basket", &vec!["tea", "cake"]).unwrap();
+    s.set_principal_name(Some("alice")).unwrap();
+    repo.save(&s).await.unwrap();
+    let id = s.id();
+    // Saved by this repository: cached (or, had an event overtaken it, after one load).
+    let mut now = repo.find_by_id_now(&id);
+    if now.is_none() {
+        repo.find_by_id(&id).await.unwrap().expect("stored");
+        now = repo.find_by_id_now(&id);
+    }
+    let before = repo.client().stats().invocations;
+    let hits = repo.local_cache_stats().hits;
+    let fast = now.expect("cached").unwrap().expect("stored");
+    let fast2 = repo
+        .find_by_id_now(&id)
+        .expect("cached")
+        .unwrap()
+        .expect("stored");
+    assert_eq!(repo.client().stats().invocations, before, "no round trip");
+    assert_eq!(repo.local_cache_stats().hits, hits + 1, "counted as a hit");
+    let slow = repo.find_by_id(&id).await.unwrap().expect("stored");
+    assert_eq!(fast.snapshot(), slow.snapshot());
+    assert!(!fast.is_new() && !fast.has_changes());
+    assert_eq!(fast.principal_name().as_deref(), Some("alice"));
+    // A change is the session's own: the cached record (and other loads) keep theirs.
+    fast.insert("basket", &vec!["tea"]).unwrap();
+    assert_eq!(
+        fast2.get::<Vec<String>>("basket").unwrap(),
+        Some(vec!["tea".to_owned(), "cake".to_owned()])
+    );
+    let again = repo
+        .find_by_id_now(&id)
+        .expect("cached")
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        again.snapshot(),
+        slow.snapshot(),
+        "the cached record is unchanged"
+    );
+    repo.save(&fast).await.unwrap();
+    let saved = repo.find_by_id(&id).await.unwrap().expect("stored");
+    assert_eq!(
+        saved.get::<Vec<String>>("basket").unwrap(),
+        Some(vec!["tea".to_owned()])
+    );
+
+    // save_now: a touch within the threshold (10 % of 2 s) is skipped at once, as `save`
+    // skips it; a larger one, or any other change, is left to `save`.
+    let touched = repo.find_by_id(&id).await.unwrap().expect("stored");
+    touched.set_last_accessed_time(touched.last_accessed_time() + Duration::from_millis(50));
+    let before = repo.client().stats().invocations;
+    assert!(matches!(repo.save_now(&touched), Some(Ok(()))));
+    assert!(!touched.has_changes());
+    assert_eq!(repo.client().stats().invocations, before);
+    let far = repo.find_by_id(&id).await.unwrap().expect("stored");
+    far.set_last_accessed_time(far.last_accessed_time() + Duration::from_millis(500));
+    assert!(
+        repo.save_now(&far).is_none(),
+        "past the threshold: written by save"
+    );
+    assert!(far.has_changes());
+    let changed = repo.find_by_id(&id).await.unwrap().expect("stored");
+    changed.insert("n", &1).unwrap();
+    assert!(repo.save_now(&changed).is_none());
+
+    // Past its interval, a cached record is not served, at once or not.
+    let s = repo.create().await.unwrap();
+    repo.save(&s).await.unwrap();
+    repo.find_by_id(&s.id()).await.unwrap().expect("stored");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(repo.find_by_id_now(&s.id()).is_none());
+    assert!(repo.find_by_id(&s.id()).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_at_once_test_member() {
+    answers_at_once_as_the_async_methods(Backend::TestMember).await;
+}
