@@ -187,37 +187,33 @@ impl Inner {
     }
 
     /// An invocation with routing and Java's retry rules.
-    ///
-    /// Not an `async fn`: the invocation's future itself, wrapped in its span (one layer of
-    /// state machine less to poll and move on every call).
-    pub(crate) fn invoke(
+    pub(crate) async fn invoke(
         &self,
         request: Message,
         route: Route,
         retryable: bool,
-    ) -> impl Future<Output = Result<Message, ClientError>> + '_ {
+    ) -> Result<Message, ClientError> {
         // Building a disabled span still costs (its callsite's interest, and the `log`
         // fallback's record and drop when no tracing subscriber is set), and entering and
         // leaving one on every poll more: no span at all unless something may record
-        // debug spans (one atomic load). `Span::none()` costs a branch per poll.
-        let span = if tracing::level_filters::STATIC_MAX_LEVEL < tracing::Level::DEBUG
+        // debug spans (one atomic load), and only instrument when the span is live.
+        if tracing::level_filters::STATIC_MAX_LEVEL < tracing::Level::DEBUG
             || tracing::level_filters::LevelFilter::current() < tracing::Level::DEBUG
         {
-            tracing::Span::none()
+            return self.invoke_inner(request, route, retryable).await;
+        }
+        let span = tracing::debug_span!(
+            "hz.invoke",
+            message_type = %format_args!("{:#08x}", request.message_type()),
+            attempts = tracing::field::Empty,
+        );
+        if span.is_disabled() {
+            self.invoke_inner(request, route, retryable).await
         } else {
-            let span = tracing::debug_span!(
-                "hz.invoke",
-                message_type = %format_args!("{:#08x}", request.message_type()),
-                attempts = tracing::field::Empty,
-            );
-            if span.is_disabled() {
-                tracing::Span::none()
-            } else {
-                span
-            }
-        };
-        self.invoke_inner(request, route, retryable)
-            .instrument(span)
+            self.invoke_inner(request, route, retryable)
+                .instrument(span)
+                .await
+        }
     }
 
     pub(crate) async fn invoke_inner(
