@@ -26,6 +26,7 @@ use tokio::task::AbortHandle;
 use uuid::Uuid;
 
 use crate::error::ClientError;
+use crate::pending::Call;
 
 /// The protocol preamble sent once after connecting.
 pub(crate) const PREAMBLE: &[u8; 3] = b"CP2";
@@ -42,9 +43,9 @@ const READ_CHUNK: usize = 64 * 1024;
 /// whenever a message read earlier is still alive (it shares the old one).
 const MIN_READ_ROOM: usize = 4 * 1024;
 
-/// A message queued for the writer. Shared, so that an invocation keeps it for a retry
-/// without copying it for the first attempt.
-pub(crate) type Outgoing = Arc<Message>;
+/// A message queued for the writer: the request of a call, shared with its caller (which
+/// keeps it for a retry without copying it for the first attempt) and the pending table.
+pub(crate) type Outgoing = Arc<Call>;
 
 /// Wire counters shared by the connections of one client.
 #[derive(Debug, Default)]
@@ -295,7 +296,7 @@ impl Connection {
         let Some(wr) = guard.as_mut() else {
             return Direct::Failed(self.closed_error());
         };
-        let bytes = message.as_bytes();
+        let bytes = message.request().as_bytes();
         let written = match wr.try_write(bytes) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Direct::Busy,
@@ -339,7 +340,7 @@ impl Connection {
         match self.tx.try_reserve() {
             Ok(permit) => {
                 self.queued.fetch_add(1, Ordering::AcqRel);
-                permit.send(Arc::new(message));
+                permit.send(Arc::new(Call::new(message)));
                 true
             }
             Err(_) => false,
@@ -499,11 +500,11 @@ async fn read_loop(conn: Arc<Connection>, mut rd: OwnedReadHalf, mut decoder: Me
 /// Adds to `batch` (which holds at least one message) whatever else is queued, up to
 /// [`BATCH_MESSAGES`] messages or [`BATCH_BYTES`] bytes. Returns the batch's byte count.
 fn fill_batch(rx: &mut mpsc::Receiver<Outgoing>, batch: &mut Vec<Outgoing>) -> usize {
-    let mut bytes: usize = batch.iter().map(|m| m.len()).sum();
+    let mut bytes: usize = batch.iter().map(|m| m.request().len()).sum();
     while batch.len() < BATCH_MESSAGES && bytes < BATCH_BYTES {
         match rx.try_recv() {
             Ok(m) => {
-                bytes += m.len();
+                bytes += m.request().len();
                 batch.push(m);
             }
             Err(_) => break,
@@ -515,7 +516,10 @@ fn fill_batch(rx: &mut mpsc::Receiver<Outgoing>, batch: &mut Vec<Outgoing>) -> u
 /// Writes every message of `batch` with as few vectored writes as the socket allows (no
 /// copy into a batch buffer). Returns the number of write calls.
 async fn write_batch(wr: &mut OwnedWriteHalf, batch: &[Outgoing]) -> std::io::Result<u64> {
-    let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|m| IoSlice::new(m.as_bytes())).collect();
+    let mut slices: Vec<IoSlice<'_>> = batch
+        .iter()
+        .map(|m| IoSlice::new(m.request().as_bytes()))
+        .collect();
     let mut rest: &mut [IoSlice<'_>] = &mut slices;
     let mut calls = 0u64;
     while !rest.is_empty() {
@@ -542,7 +546,7 @@ async fn write_loop(conn: Arc<Connection>, mut rx: mpsc::Receiver<Outgoing>) {
             tokio::task::yield_now().await;
             fill_batch(&mut rx, &mut batch);
         }
-        let bytes: usize = batch.iter().map(|m| m.len()).sum();
+        let bytes: usize = batch.iter().map(|m| m.request().len()).sum();
         let mut guard = conn.writer.lock().await;
         let Some(wr) = guard.as_mut() else {
             break "connection closed".to_owned();
@@ -572,10 +576,10 @@ mod tests {
     use super::*;
     use hazelcast_protocol::codec::client::ClientPingRequest;
 
-    fn ping(id: i64) -> Message {
+    fn ping(id: i64) -> Outgoing {
         let mut m = ClientPingRequest {}.encode();
         m.set_correlation_id(id);
-        m
+        Arc::new(Call::new(m))
     }
 
     #[test]
@@ -600,13 +604,16 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(QUEUE);
         let count = BATCH_MESSAGES + 100;
         for i in 0..count {
-            tx.try_send(Arc::new(ping(i as i64))).expect("queue");
+            tx.try_send(ping(i as i64)).expect("queue");
         }
-        let mut batch = vec![Arc::new(ping(-1))];
+        let mut batch = vec![ping(-1)];
         let bytes = fill_batch(&mut rx, &mut batch);
         assert_eq!(batch.len(), BATCH_MESSAGES, "stops at the message limit");
-        assert_eq!(bytes, batch.iter().map(|m| m.len()).sum::<usize>());
-        let ids: Vec<i64> = batch.iter().map(|m| m.correlation_id()).collect();
+        assert_eq!(
+            bytes,
+            batch.iter().map(|m| m.request().len()).sum::<usize>()
+        );
+        let ids: Vec<i64> = batch.iter().map(|m| m.request().correlation_id()).collect();
         assert_eq!(ids.first(), Some(&-1));
         assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "in queue order");
         // The rest forms the next batch.
@@ -616,14 +623,14 @@ mod tests {
         assert_eq!(batch.len() + next.len(), count + 1);
 
         // Large messages stop at the byte limit.
-        let big = Arc::new(
+        let big = Arc::new(Call::new(
             Message::from_bytes({
                 let mut w = hazelcast_protocol::message::MessageWriter::request(1, 0);
                 w.frame(0, &vec![0u8; BATCH_BYTES / 4]);
                 w.finish().into_bytes()
             })
             .expect("valid"),
-        );
+        ));
         for _ in 0..10 {
             tx.try_send(Arc::clone(&big)).expect("queue");
         }
@@ -642,7 +649,7 @@ mod tests {
         let client = TcpStream::connect(addr).await.expect("connect");
         let (mut server, _) = listener.accept().await.expect("accept");
         let (_rd, mut wr) = client.into_split();
-        let batch: Vec<Outgoing> = (0..300).map(|i| Arc::new(ping(i))).collect();
+        let batch: Vec<Outgoing> = (0..300).map(ping).collect();
         let calls = write_batch(&mut wr, &batch).await.expect("write");
         assert!(calls >= 1);
         drop(wr);

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::backoff::invocation_retry_delay;
 use crate::connection::{Connection, EventHandler, Outgoing};
 use crate::error::{ClientError, ServerError};
-use crate::pending::Failed;
+use crate::pending::{Call, Failed};
 use crate::stats::{Stats, metric};
 
 use crate::client::Inner;
@@ -66,35 +66,27 @@ impl Inner {
 
     /// Sends `message` on `conn` and waits for its answer until `deadline` (the
     /// invocation's, enforced by the deadline task: see `run_deadlines`). `Ok(Err(_))` is a
-    /// failure to classify; `Err(())` is the deadline. The message is shared with the
-    /// writer: a retry reuses it, copying it only when the writer still holds the previous
-    /// attempt.
+    /// failure to classify; `Err(())` is the deadline. The call is shared with the writer
+    /// and the pending table: a retry reuses it, copying its request only when one of them
+    /// still holds the previous attempt (see [`next_attempt`]).
     pub(crate) async fn send_once(
         &self,
         conn: &Arc<Connection>,
-        message: &mut Outgoing,
+        call: &mut Outgoing,
         partition_id: Option<i32>,
         deadline: tokio::time::Instant,
         handler: Option<EventHandler>,
     ) -> Result<Result<Message, ClientError>, ()> {
         let id = self.next_correlation_id();
-        {
-            let m = Arc::make_mut(message);
-            m.set_correlation_id(id);
-            if let Some(p) = partition_id {
-                m.set_partition_id(p);
-            }
-            if self.backup_aware() {
-                m.set_flag(flags::BACKUP_AWARE, true);
-            }
-        }
+        next_attempt(call, id, partition_id, self.backup_aware());
+        let call: &Outgoing = call;
         if let Some(h) = &handler {
             conn.add_handler(id, Arc::clone(h));
         }
         // Counted until this call ends: a call alone on its connection writes its request
         // itself instead of handing it to the writer task.
         let slot = conn.begin_call();
-        let mut rx = self.pending.register(id, conn.id, deadline);
+        self.pending.register(id, call, conn.id, deadline);
         // Forgets the call if this future is dropped (a caller's own deadline) or fails
         // before the answer, so that nothing waits in the table for a silent member.
         let mut guard = CallGuard {
@@ -107,26 +99,26 @@ impl Inner {
         let reply = {
             // The table entry is registered first, so that its deadline (or a failure of
             // the connection) also ends a send that waits for room in the queue.
-            let send = conn.send(Arc::clone(message), slot.alone);
+            let send = conn.send(Arc::clone(call), slot.alone);
             tokio::pin!(send);
+            let mut outcome = std::future::poll_fn(|cx| call.poll_outcome(cx));
             tokio::select! {
                 biased;
                 sent = &mut send => match sent {
-                    Ok(()) => (&mut rx).await,
-                    Err(e) => Ok(Err(Failed::Error(e))),
+                    Ok(()) => outcome.await,
+                    Err(e) => Err(Failed::Error(e)),
                 },
-                reply = &mut rx => reply,
+                reply = &mut outcome => reply,
             }
         };
         let out = match reply {
-            Ok(Err(Failed::Deadline)) => return Err(()),
-            Err(_) => Err(ClientError::NoConnection("call dropped".into())),
-            Ok(Err(Failed::Error(e))) => Err(e),
-            Ok(Ok(resp)) if ErrorResponse::matches(&resp) => match ErrorResponse::decode(&resp) {
+            Err(Failed::Deadline) => return Err(()),
+            Err(Failed::Error(e)) => Err(e),
+            Ok(resp) if ErrorResponse::matches(&resp) => match ErrorResponse::decode(&resp) {
                 Ok(e) => Err(ClientError::Member(ServerError::from_response(&e))),
                 Err(e) => Err(ClientError::Protocol(e)),
             },
-            Ok(Ok(resp)) => Ok(resp),
+            Ok(resp) => Ok(resp),
         };
         // The table entry is gone (answered or never sent); an event handler stays for a
         // success.
@@ -149,7 +141,7 @@ impl Inner {
     ) -> Result<Message, ClientError> {
         let start = tokio::time::Instant::now();
         let deadline = start + self.config.invocation_timeout;
-        let mut message = Arc::new(message);
+        let mut message = Arc::new(Call::new(message));
         match self
             .send_once(conn, &mut message, None, deadline, handler)
             .await
@@ -234,7 +226,7 @@ impl Inner {
         let start = tokio::time::Instant::now();
         // One deadline for the whole invocation, every attempt included.
         let deadline_at = start + self.config.invocation_timeout;
-        let mut request: Outgoing = Arc::new(request);
+        let mut request: Outgoing = Arc::new(Call::new(request));
         let mut attempt: u32 = 0;
         let mut trace = Trace::new(self, start);
         loop {
@@ -264,6 +256,7 @@ impl Inner {
                     {
                         Ok(Ok(resp)) => {
                             trace.finish("slow invocation", Some(resp.backup_acks()));
+                            recycle(request);
                             return Ok(resp);
                         }
                         Ok(Err(e)) => e,
@@ -304,6 +297,34 @@ impl Inner {
             } else {
                 tokio::time::sleep(delay).await;
             }
+        }
+    }
+}
+
+/// Readies `call` for an attempt with correlation id `id`: a call that nothing else holds
+/// any more (the writer wrote it, the pending table let it go) is reused, its outcome
+/// cleared; else the attempt is a new call with a copy of the request, so that the writer
+/// still sends the previous attempt's bytes intact. Then the header is set.
+fn next_attempt(call: &mut Outgoing, id: i64, partition_id: Option<i32>, backup_aware: bool) {
+    let c = Arc::make_mut(call);
+    c.reset();
+    let m = c.request_mut();
+    m.set_correlation_id(id);
+    if let Some(p) = partition_id {
+        m.set_partition_id(p);
+    }
+    if backup_aware {
+        m.set_flag(flags::BACKUP_AWARE, true);
+    }
+}
+
+/// Gives the request's buffer back for the next request built on this thread, when
+/// nothing else holds the call any more (the writer may still, for a moment).
+fn recycle(call: Outgoing) {
+    if let Ok(c) = Arc::try_unwrap(call) {
+        let m = c.into_request();
+        if m.shared_bytes().is_none() {
+            crate::buffers::give(m.into_bytes());
         }
     }
 }
@@ -405,5 +426,70 @@ impl Drop for CallGuard<'_> {
                 self.conn.remove_handler(self.id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pending::PendingTable;
+    use hazelcast_protocol::codec::map::MapSetRequest;
+    use hazelcast_protocol::data::Data;
+
+    fn request() -> Message {
+        MapSetRequest {
+            name: "m",
+            key: Data::from_bytes(vec![0, 0, 0, 0, 255, 255, 255, 249, 1, 2, 3]),
+            value: Data::from_bytes(vec![0, 0, 0, 0, 255, 255, 255, 249, 4, 5, 6]),
+            thread_id: 1,
+            ttl: -1,
+        }
+        .encode()
+    }
+
+    #[test]
+    fn a_retry_resends_the_request_intact() {
+        let original = request();
+        let mut call: Outgoing = Arc::new(Call::new(original.clone()));
+        next_attempt(&mut call, 7, Some(3), true);
+        let first = Arc::as_ptr(&call);
+        assert_eq!(call.request().correlation_id(), 7);
+        assert_eq!(call.request().partition_id(), 3);
+        assert!(call.request().is_backup_aware());
+
+        // The writer still holds the first attempt: the retry is a copy, and the first
+        // attempt's bytes stay as they were.
+        let queued = Arc::clone(&call);
+        let table = PendingTable::default();
+        table.register(
+            7,
+            &call,
+            1,
+            tokio::time::Instant::now() + std::time::Duration::from_secs(60),
+        );
+        table.fail_connection(1, || ClientError::NoConnection("gone".into()));
+        next_attempt(&mut call, 8, Some(5), true);
+        assert_ne!(Arc::as_ptr(&call), first, "copied");
+        assert_eq!(queued.request().correlation_id(), 7);
+        assert_eq!(queued.request().partition_id(), 3);
+        assert_eq!(call.request().correlation_id(), 8);
+        assert_eq!(call.request().partition_id(), 5);
+        assert!(call.try_outcome().is_none(), "a fresh slot");
+        // Apart from the header fields set per attempt, the bytes are the original's.
+        let mut expected = original.clone();
+        expected.set_correlation_id(8);
+        expected.set_partition_id(5);
+        expected.set_flag(flags::BACKUP_AWARE, true);
+        assert_eq!(call.request(), &expected);
+
+        // Nothing holds the second attempt any more: the third reuses it, outcome cleared.
+        drop(queued);
+        let second = Arc::as_ptr(&call);
+        assert!(call.complete(Err(Failed::Deadline)));
+        next_attempt(&mut call, 9, None, false);
+        assert_eq!(Arc::as_ptr(&call), second, "reused");
+        assert!(call.try_outcome().is_none(), "outcome cleared");
+        expected.set_correlation_id(9);
+        assert_eq!(call.request(), &expected, "partition and flags kept");
     }
 }

@@ -98,6 +98,7 @@
 
 mod background;
 pub mod backoff;
+mod buffers;
 mod client;
 pub mod cluster_view;
 pub mod config;

@@ -76,7 +76,8 @@ fn keyed_request<Q: Serialize + ?Sized, V: Serialize>(
         + 6
         + key.size_hint()
         + values.iter().map(|v| 6 + v.size_hint()).sum::<usize>();
-    let mut w = MessageWriter::request(message_type, capacity);
+    // Into a buffer of an earlier request when this thread has one (see `buffers`).
+    let mut w = MessageWriter::request_in(crate::buffers::take(), message_type, capacity);
     for f in fixed {
         w.put(f);
     }
@@ -143,12 +144,23 @@ impl<K, V> Map<K, V> {
 }
 
 impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
-    /// Serializes a key; returns it with its partition hash (the key then moves into the
-    /// request, no copy).
-    async fn key<Q: Serialize + ?Sized>(&self, key: &Q) -> Result<(Data, i32), ClientError> {
-        let k = self.client.inner.encode(key).await?;
-        let hash = k.partition_hash();
-        Ok((k, hash))
+    /// A keyed request of this map built in place ([`keyed_request`]); the caller then
+    /// replicates any new Compact schema before sending it.
+    fn request<Q: Serialize + ?Sized>(
+        &self,
+        message_type: i32,
+        fixed: &[i64],
+        key: &Q,
+        values: &[&V],
+    ) -> Result<(Message, i32), ClientError> {
+        Ok(keyed_request(
+            &self.client.inner.schemas,
+            message_type,
+            fixed,
+            &self.name,
+            key,
+            values,
+        )?)
     }
 
     // `keyed` and `any` hand back the invocation's future itself rather than wrapping it
@@ -229,36 +241,26 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let v = self.client.inner.encode(value).await?;
+        let fixed = [THREAD_ID, to_millis(ttl), to_millis(max_idle)];
+        let (message_type, retryable, fixed) = match max_idle {
+            None => (
+                MapPutRequest::MESSAGE_TYPE,
+                MapPutRequest::RETRYABLE,
+                &fixed[..2],
+            ),
+            Some(_) => (
+                MapPutWithMaxIdleRequest::MESSAGE_TYPE,
+                MapPutWithMaxIdleRequest::RETRYABLE,
+                &fixed[..],
+            ),
+        };
+        let (req, hash) = self.request(message_type, fixed, key, &[value])?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, retryable).await?;
+        // Both responses are one nullable `Data`.
         let old = match max_idle {
-            None => {
-                let req = MapPutRequest {
-                    name: self.name.as_str(),
-                    key: k,
-                    value: v,
-                    thread_id: THREAD_ID,
-                    ttl: to_millis(ttl),
-                };
-                let r = self
-                    .keyed(req.encode(), hash, MapPutRequest::RETRYABLE)
-                    .await?;
-                MapPutResponse::decode(&r)?.response
-            }
-            Some(_) => {
-                let req = MapPutWithMaxIdleRequest {
-                    name: self.name.as_str(),
-                    key: k,
-                    value: v,
-                    thread_id: THREAD_ID,
-                    ttl: to_millis(ttl),
-                    max_idle: to_millis(max_idle),
-                };
-                let r = self
-                    .keyed(req.encode(), hash, MapPutWithMaxIdleRequest::RETRYABLE)
-                    .await?;
-                MapPutWithMaxIdleResponse::decode(&r)?.response
-            }
+            None => MapPutResponse::decode(&r)?.response,
+            Some(_) => MapPutWithMaxIdleResponse::decode(&r)?.response,
         };
         self.value_opt(old).await
     }
@@ -360,40 +362,25 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let v = self.client.inner.encode(value).await?;
+        let fixed = [THREAD_ID, to_millis(ttl), to_millis(max_idle)];
+        let (message_type, retryable, fixed) = match max_idle {
+            None => (
+                MapPutIfAbsentRequest::MESSAGE_TYPE,
+                MapPutIfAbsentRequest::RETRYABLE,
+                &fixed[..2],
+            ),
+            Some(_) => (
+                MapPutIfAbsentWithMaxIdleRequest::MESSAGE_TYPE,
+                MapPutIfAbsentWithMaxIdleRequest::RETRYABLE,
+                &fixed[..],
+            ),
+        };
+        let (req, hash) = self.request(message_type, fixed, key, &[value])?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, retryable).await?;
         let old = match max_idle {
-            None => {
-                let req = MapPutIfAbsentRequest {
-                    name: self.name.as_str(),
-                    key: k,
-                    value: v,
-                    thread_id: THREAD_ID,
-                    ttl: to_millis(ttl),
-                };
-                let r = self
-                    .keyed(req.encode(), hash, MapPutIfAbsentRequest::RETRYABLE)
-                    .await?;
-                MapPutIfAbsentResponse::decode(&r)?.response
-            }
-            Some(_) => {
-                let req = MapPutIfAbsentWithMaxIdleRequest {
-                    name: self.name.as_str(),
-                    key: k,
-                    value: v,
-                    thread_id: THREAD_ID,
-                    ttl: to_millis(ttl),
-                    max_idle: to_millis(max_idle),
-                };
-                let r = self
-                    .keyed(
-                        req.encode(),
-                        hash,
-                        MapPutIfAbsentWithMaxIdleRequest::RETRYABLE,
-                    )
-                    .await?;
-                MapPutIfAbsentWithMaxIdleResponse::decode(&r)?.response
-            }
+            None => MapPutIfAbsentResponse::decode(&r)?.response,
+            Some(_) => MapPutIfAbsentWithMaxIdleResponse::decode(&r)?.response,
         };
         self.value_opt(old).await
     }
@@ -407,17 +394,10 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let v = self.client.inner.encode(value).await?;
-        let req = MapReplaceRequest {
-            name: self.name.as_str(),
-            key: k,
-            value: v,
-            thread_id: THREAD_ID,
-        };
-        let r = self
-            .keyed(req.encode(), hash, MapReplaceRequest::RETRYABLE)
-            .await?;
+        let (req, hash) =
+            self.request(MapReplaceRequest::MESSAGE_TYPE, &[THREAD_ID], key, &[value])?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, MapReplaceRequest::RETRYABLE).await?;
         self.value_opt(MapReplaceResponse::decode(&r)?.response)
             .await
     }
@@ -462,16 +442,15 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let v = self.client.inner.encode(expected).await?;
-        let req = MapRemoveIfSameRequest {
-            name: self.name.as_str(),
-            key: k,
-            value: v,
-            thread_id: THREAD_ID,
-        };
+        let (req, hash) = self.request(
+            MapRemoveIfSameRequest::MESSAGE_TYPE,
+            &[THREAD_ID],
+            key,
+            &[expected],
+        )?;
+        self.client.inner.replicate_schemas().await?;
         let r = self
-            .keyed(req.encode(), hash, MapRemoveIfSameRequest::RETRYABLE)
+            .keyed(req, hash, MapRemoveIfSameRequest::RETRYABLE)
             .await?;
         Ok(MapRemoveIfSameResponse::decode(&r)?.response)
     }
@@ -485,15 +464,9 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let req = MapRemoveRequest {
-            name: self.name.as_str(),
-            key: k,
-            thread_id: THREAD_ID,
-        };
-        let r = self
-            .keyed(req.encode(), hash, MapRemoveRequest::RETRYABLE)
-            .await?;
+        let (req, hash) = self.request(MapRemoveRequest::MESSAGE_TYPE, &[THREAD_ID], key, &[])?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, MapRemoveRequest::RETRYABLE).await?;
         self.value_opt(MapRemoveResponse::decode(&r)?.response)
             .await
     }
@@ -508,15 +481,9 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let req = MapDeleteRequest {
-            name: self.name.as_str(),
-            key: k,
-            thread_id: THREAD_ID,
-        };
-        let r = self
-            .keyed(req.encode(), hash, MapDeleteRequest::RETRYABLE)
-            .await?;
+        let (req, hash) = self.request(MapDeleteRequest::MESSAGE_TYPE, &[THREAD_ID], key, &[])?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, MapDeleteRequest::RETRYABLE).await?;
         Ok(MapDeleteResponse::decode(&r)?.response)
     }
 
@@ -529,14 +496,11 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let req = MapContainsKeyRequest {
-            name: self.name.as_str(),
-            key: k,
-            thread_id: THREAD_ID,
-        };
+        let (req, hash) =
+            self.request(MapContainsKeyRequest::MESSAGE_TYPE, &[THREAD_ID], key, &[])?;
+        self.client.inner.replicate_schemas().await?;
         let r = self
-            .keyed(req.encode(), hash, MapContainsKeyRequest::RETRYABLE)
+            .keyed(req, hash, MapContainsKeyRequest::RETRYABLE)
             .await?;
         Ok(MapContainsKeyResponse::decode(&r)?.response)
     }
@@ -551,15 +515,10 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let (k, hash) = self.key(key).await?;
-        let req = MapSetTtlRequest {
-            name: self.name.as_str(),
-            key: k,
-            ttl: to_millis(ttl),
-        };
-        let r = self
-            .keyed(req.encode(), hash, MapSetTtlRequest::RETRYABLE)
-            .await?;
+        let (req, hash) =
+            self.request(MapSetTtlRequest::MESSAGE_TYPE, &[to_millis(ttl)], key, &[])?;
+        self.client.inner.replicate_schemas().await?;
+        let r = self.keyed(req, hash, MapSetTtlRequest::RETRYABLE).await?;
         Ok(MapSetTtlResponse::decode(&r)?.response)
     }
 
@@ -663,6 +622,161 @@ mod tests {
             thread_id: 1,
         };
         assert_eq!(m, codec.encode());
+    }
+
+    #[test]
+    fn a_reused_buffer_gives_the_same_bytes() {
+        let r = SchemaRegistry::new();
+        let codec = MapSetRequest {
+            name: "m",
+            key: Serialize::to_data("k", &r).expect("key"),
+            value: Serialize::to_data("v", &r).expect("value"),
+            thread_id: 1,
+            ttl: -1,
+        }
+        .encode();
+        crate::buffers::give(vec![0xAB; 4000]);
+        let (m, _) = in_place(
+            MapSetRequest::MESSAGE_TYPE,
+            &[1, -1],
+            "k",
+            &[&"v".to_owned()],
+        );
+        assert_eq!(m, codec);
+        assert!(
+            m.into_bytes().capacity() >= 4000,
+            "the given buffer was used"
+        );
+    }
+
+    #[test]
+    fn every_keyed_request_built_in_place_is_the_codecs_bytes() {
+        let r = SchemaRegistry::new();
+        let key = "key-42";
+        let k = Serialize::to_data(key, &r).expect("key");
+        let value = "x".repeat(200);
+        let v = Serialize::to_data(&value, &r).expect("value");
+        let check = |m: (Message, i32), codec: Message| {
+            assert_eq!(m.0, codec);
+            assert_eq!(m.1, k.partition_hash());
+        };
+        check(
+            in_place(MapPutRequest::MESSAGE_TYPE, &[1, 30], key, &[&value]),
+            MapPutRequest {
+                name: "m",
+                key: k.clone(),
+                value: v.clone(),
+                thread_id: 1,
+                ttl: 30,
+            }
+            .encode(),
+        );
+        check(
+            in_place(
+                MapPutWithMaxIdleRequest::MESSAGE_TYPE,
+                &[1, 30, 40],
+                key,
+                &[&value],
+            ),
+            MapPutWithMaxIdleRequest {
+                name: "m",
+                key: k.clone(),
+                value: v.clone(),
+                thread_id: 1,
+                ttl: 30,
+                max_idle: 40,
+            }
+            .encode(),
+        );
+        check(
+            in_place(
+                MapPutIfAbsentRequest::MESSAGE_TYPE,
+                &[1, -1],
+                key,
+                &[&value],
+            ),
+            MapPutIfAbsentRequest {
+                name: "m",
+                key: k.clone(),
+                value: v.clone(),
+                thread_id: 1,
+                ttl: -1,
+            }
+            .encode(),
+        );
+        check(
+            in_place(
+                MapPutIfAbsentWithMaxIdleRequest::MESSAGE_TYPE,
+                &[1, 0, 9],
+                key,
+                &[&value],
+            ),
+            MapPutIfAbsentWithMaxIdleRequest {
+                name: "m",
+                key: k.clone(),
+                value: v.clone(),
+                thread_id: 1,
+                ttl: 0,
+                max_idle: 9,
+            }
+            .encode(),
+        );
+        check(
+            in_place(MapReplaceRequest::MESSAGE_TYPE, &[1], key, &[&value]),
+            MapReplaceRequest {
+                name: "m",
+                key: k.clone(),
+                value: v.clone(),
+                thread_id: 1,
+            }
+            .encode(),
+        );
+        check(
+            in_place(MapRemoveIfSameRequest::MESSAGE_TYPE, &[1], key, &[&value]),
+            MapRemoveIfSameRequest {
+                name: "m",
+                key: k.clone(),
+                value: v.clone(),
+                thread_id: 1,
+            }
+            .encode(),
+        );
+        check(
+            in_place::<str, String>(MapRemoveRequest::MESSAGE_TYPE, &[1], key, &[]),
+            MapRemoveRequest {
+                name: "m",
+                key: k.clone(),
+                thread_id: 1,
+            }
+            .encode(),
+        );
+        check(
+            in_place::<str, String>(MapDeleteRequest::MESSAGE_TYPE, &[1], key, &[]),
+            MapDeleteRequest {
+                name: "m",
+                key: k.clone(),
+                thread_id: 1,
+            }
+            .encode(),
+        );
+        check(
+            in_place::<str, String>(MapContainsKeyRequest::MESSAGE_TYPE, &[1], key, &[]),
+            MapContainsKeyRequest {
+                name: "m",
+                key: k.clone(),
+                thread_id: 1,
+            }
+            .encode(),
+        );
+        check(
+            in_place::<str, String>(MapSetTtlRequest::MESSAGE_TYPE, &[5000], key, &[]),
+            MapSetTtlRequest {
+                name: "m",
+                key: k.clone(),
+                ttl: 5000,
+            }
+            .encode(),
+        );
     }
 
     #[test]

@@ -11,15 +11,19 @@
 //! ([`Failed::Deadline`]), instead of a timer per call: registering a call costs one load of
 //! a shared atomic (and, when its deadline is the new earliest, a wake of that task), and
 //! the task wakes about once per invocation timeout when calls complete in time.
+//!
+//! A call's request and the slot its outcome lands in are one allocation ([`Call`]), shared
+//! by the caller, the writer's queue and this table: no channel per call.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use hazelcast_protocol::message::Message;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 
 use crate::error::ClientError;
 
@@ -35,6 +39,103 @@ pub(crate) enum Failed {
     Deadline,
 }
 
+/// One attempt of an invocation: the request (written by the connection, kept for a
+/// retry) and the slot its outcome lands in. Completed at most once: later outcomes are
+/// dropped.
+#[derive(Debug)]
+pub(crate) struct Call {
+    request: Message,
+    slot: Mutex<Slot>,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    outcome: Option<Outcome>,
+    /// Taken by the first completion; later ones change nothing.
+    completed: bool,
+    waker: Option<Waker>,
+}
+
+/// A copy of the request with a fresh, empty slot: a new attempt (see `next_attempt`).
+impl Clone for Call {
+    fn clone(&self) -> Self {
+        Self::new(self.request.clone())
+    }
+}
+
+impl Call {
+    /// A call of `request`, not completed.
+    pub(crate) fn new(request: Message) -> Self {
+        Self {
+            request,
+            slot: Mutex::new(Slot::default()),
+        }
+    }
+
+    /// The request.
+    pub(crate) fn request(&self) -> &Message {
+        &self.request
+    }
+
+    /// The request, once the call is over.
+    pub(crate) fn into_request(self) -> Message {
+        self.request
+    }
+
+    /// The request, to change its header before it is sent.
+    pub(crate) fn request_mut(&mut self) -> &mut Message {
+        &mut self.request
+    }
+
+    /// Makes the call ready for another attempt: no outcome, no waiter. Used on a call
+    /// that nothing else holds any more.
+    pub(crate) fn reset(&mut self) {
+        *self.slot.get_mut().unwrap_or_else(PoisonError::into_inner) = Slot::default();
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Delivers the outcome and wakes the waiting caller. Returns false (dropping
+    /// `outcome`) when the call was completed already.
+    pub(crate) fn complete(&self, outcome: Outcome) -> bool {
+        let waker = {
+            let mut s = self.slot();
+            if s.completed {
+                return false;
+            }
+            s.completed = true;
+            s.outcome = Some(outcome);
+            s.waker.take()
+        };
+        // Woken outside the lock.
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    /// The outcome once it is there (taken: a second poll after `Ready` waits for ever).
+    pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let mut s = self.slot();
+        if let Some(o) = s.outcome.take() {
+            return Poll::Ready(o);
+        }
+        match &mut s.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            w => *w = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// The outcome if it is there, without waiting (tests).
+    #[cfg(test)]
+    pub(crate) fn try_outcome(&self) -> Option<Outcome> {
+        self.slot().outcome.take()
+    }
+}
+
 /// No deadline pending ([`PendingTable::next_deadline`]).
 const NO_DEADLINE: u64 = u64::MAX;
 
@@ -44,7 +145,7 @@ const SHARDS: usize = 32;
 
 #[derive(Debug)]
 struct Entry {
-    tx: oneshot::Sender<Outcome>,
+    call: Arc<Call>,
     conn_id: u64,
     /// When the call fails with [`Failed::Deadline`].
     deadline: tokio::time::Instant,
@@ -145,27 +246,35 @@ impl PendingTable {
             .min(NO_DEADLINE - 1)
     }
 
-    /// Registers a call sent on connection `conn_id`, failed with [`Failed::Deadline`] once
-    /// `deadline` passes (see [`expire_deadlines`](Self::expire_deadlines)).
+    /// Registers `call` (whose request carries `correlation_id`), sent on connection
+    /// `conn_id`, failed with [`Failed::Deadline`] once `deadline` passes (see
+    /// [`expire_deadlines`](Self::expire_deadlines)). Its outcome lands in the call.
     pub(crate) fn register(
         &self,
         correlation_id: i64,
+        call: &Arc<Call>,
         conn_id: u64,
         deadline: tokio::time::Instant,
-    ) -> oneshot::Receiver<Outcome> {
-        let (tx, rx) = oneshot::channel();
+    ) {
         let old = self.shard(correlation_id).insert(
             correlation_id,
             Entry {
-                tx,
+                call: Arc::clone(call),
                 conn_id,
                 deadline,
                 acks_received: 0,
                 held: None,
             },
         );
-        if old.is_some_and(|o| o.held.is_some()) {
-            self.held.fetch_sub(1, Ordering::Relaxed);
+        if let Some(o) = old {
+            // Correlation ids are unique: this does not happen. If it did, the replaced
+            // call must not wait for ever.
+            if o.held.is_some() {
+                self.held.fetch_sub(1, Ordering::Relaxed);
+            }
+            o.call.complete(Err(Failed::Error(ClientError::NoConnection(
+                "call replaced".into(),
+            ))));
         }
         // After the insert (and its unlock): the deadline task resets `next_deadline` before
         // it scans a shard, under the shard's lock, so either its scan sees this entry or
@@ -177,7 +286,6 @@ impl PendingTable {
         {
             self.deadline_lowered.notify_one();
         }
-        rx
     }
 
     /// When the deadline task should wake next (`None`: no call has a deadline).
@@ -209,7 +317,7 @@ impl PendingTable {
                 .collect();
             for id in ids {
                 if let Some(e) = self.take(&mut map, id) {
-                    expired.push(e.tx);
+                    expired.push(e.call);
                 }
             }
         }
@@ -217,8 +325,8 @@ impl PendingTable {
             self.next_deadline.fetch_min(earliest, Ordering::AcqRel);
         }
         let n = expired.len();
-        for tx in expired {
-            let _ = tx.send(Err(Failed::Deadline));
+        for call in expired {
+            call.complete(Err(Failed::Deadline));
         }
         n
     }
@@ -249,7 +357,7 @@ impl PendingTable {
         } else {
             0
         };
-        let tx = {
+        let call = {
             let mut map = self.shard(id);
             let Some(entry) = map.get_mut(&id) else {
                 return false;
@@ -262,12 +370,12 @@ impl PendingTable {
                 return true;
             }
             match self.take(&mut map, id) {
-                Some(e) => e.tx,
+                Some(e) => e.call,
                 None => return false,
             }
         };
         // Completing the call (waking its task) happens outside the lock.
-        let _ = tx.send(Ok(message));
+        call.complete(Ok(message));
         true
     }
 
@@ -289,12 +397,12 @@ impl PendingTable {
             self.take(&mut map, correlation_id)
         };
         if let Some(Entry {
-            tx,
+            call,
             held: Some((m, _)),
             ..
         }) = done
         {
-            let _ = tx.send(Ok(m));
+            call.complete(Ok(m));
         }
     }
 
@@ -343,7 +451,7 @@ impl PendingTable {
                 }
                 None => Err(Failed::Error(error())),
             };
-            let _ = e.tx.send(outcome);
+            e.call.complete(outcome);
         }
         held
     }
@@ -361,7 +469,7 @@ impl PendingTable {
     /// Fails every call.
     pub(crate) fn fail_all(&self, error: impl Fn() -> ClientError) {
         for e in self.drain_where(|_| true) {
-            let _ = e.tx.send(Err(Failed::Error(error())));
+            e.call.complete(Err(Failed::Error(error())));
         }
     }
 }
@@ -371,7 +479,7 @@ fn complete_held(entries: Vec<Entry>) -> usize {
     let mut n = 0;
     for e in entries {
         if let Some((m, _)) = e.held {
-            let _ = e.tx.send(Ok(m));
+            e.call.complete(Ok(m));
             n += 1;
         }
     }
@@ -388,6 +496,18 @@ mod tests {
         tokio::time::Instant::now() + Duration::from_secs(3600)
     }
 
+    /// Registers a call of an empty request.
+    fn reg(t: &PendingTable, id: i64, conn_id: u64, deadline: tokio::time::Instant) -> Arc<Call> {
+        let call = Arc::new(Call::new(response(id, 0)));
+        t.register(id, &call, conn_id, deadline);
+        call
+    }
+
+    /// The outcome if the call completed (once).
+    fn try_recv(call: &Call) -> Result<Outcome, ()> {
+        call.try_outcome().ok_or(())
+    }
+
     fn response(id: i64, acks: u8) -> Message {
         let mut m = MapSetResponse {}.encode();
         m.set_correlation_id(id);
@@ -398,9 +518,9 @@ mod tests {
     #[test]
     fn response_without_acks_completes_at_once() {
         let t = PendingTable::default();
-        let mut rx = t.register(1, 7, far());
+        let rx = reg(&t, 1, 7, far());
         assert!(t.on_response(response(1, 0), true));
-        assert!(rx.try_recv().expect("completed").is_ok());
+        assert!(try_recv(&rx).expect("completed").is_ok());
         assert_eq!(t.len(), 0);
         assert!(
             !t.on_response(response(1, 0), true),
@@ -411,53 +531,53 @@ mod tests {
     #[test]
     fn acks_before_and_after_the_response_are_counted() {
         let t = PendingTable::default();
-        let mut rx = t.register(5, 1, far());
+        let rx = reg(&t, 5, 1, far());
         t.on_backup_ack(5); // early ack
         assert!(t.on_response(response(5, 2), true));
-        assert!(rx.try_recv().is_err(), "one ack still missing");
+        assert!(try_recv(&rx).is_err(), "one ack still missing");
         t.on_backup_ack(5);
-        assert!(rx.try_recv().expect("completed").is_ok());
+        assert!(try_recv(&rx).expect("completed").is_ok());
         assert_eq!(t.len(), 0);
     }
 
     #[test]
     fn all_acks_early_completes_on_response() {
         let t = PendingTable::default();
-        let mut rx = t.register(9, 1, far());
+        let rx = reg(&t, 9, 1, far());
         t.on_backup_ack(9);
         t.on_response(response(9, 1), true);
-        assert!(rx.try_recv().expect("completed").is_ok());
+        assert!(try_recv(&rx).expect("completed").is_ok());
     }
 
     #[test]
     fn acks_ignored_when_not_waiting_for_backups() {
         let t = PendingTable::default();
-        let mut rx = t.register(2, 1, far());
+        let rx = reg(&t, 2, 1, far());
         t.on_response(response(2, 3), false);
-        assert!(rx.try_recv().expect("completed").is_ok());
+        assert!(try_recv(&rx).expect("completed").is_ok());
     }
 
     #[test]
     fn missing_acks_complete_normally_after_the_timeout() {
         let t = PendingTable::default();
-        let mut rx = t.register(3, 1, far());
+        let rx = reg(&t, 3, 1, far());
         t.on_response(response(3, 1), true);
         assert_eq!(t.expire_backup_waits(Duration::from_secs(60)), 0);
-        assert!(rx.try_recv().is_err());
+        assert!(try_recv(&rx).is_err());
         assert_eq!(t.expire_backup_waits(Duration::ZERO), 1);
-        assert!(rx.try_recv().expect("completed").is_ok());
+        assert!(try_recv(&rx).expect("completed").is_ok());
     }
 
     #[test]
     fn release_held_completes_only_calls_waiting_for_acks() {
         let t = PendingTable::default();
-        let mut waiting = t.register(1, 10, far());
-        let mut held = t.register(2, 11, far());
+        let waiting = reg(&t, 1, 10, far());
+        let held = reg(&t, 2, 11, far());
         t.on_response(response(2, 1), true);
         assert_eq!(t.release_held(), 1);
-        assert!(matches!(held.try_recv(), Ok(Ok(_))));
+        assert!(matches!(try_recv(&held), Ok(Ok(_))));
         assert!(
-            waiting.try_recv().is_err(),
+            try_recv(&waiting).is_err(),
             "no response yet: still pending"
         );
         assert_eq!(t.len(), 1);
@@ -466,16 +586,16 @@ mod tests {
     #[test]
     fn calls_spread_over_shards_are_all_found() {
         let t = PendingTable::default();
-        let mut rxs: Vec<_> = (0..200).map(|i| t.register(i, 1, far())).collect();
+        let rxs: Vec<_> = (0..200).map(|i| reg(&t, i, 1, far())).collect();
         assert_eq!(t.len(), 200);
         for i in (0..200).rev() {
             assert!(t.on_response(response(i, 0), true));
         }
-        assert!(rxs.iter_mut().all(|rx| rx.try_recv().is_ok()));
+        assert!(rxs.iter().all(|rx| try_recv(rx).is_ok()));
         assert_eq!(t.len(), 0);
         // Held responses are counted, and the count goes back to zero.
-        let _a = t.register(1000, 1, far());
-        let _b = t.register(1001, 2, far());
+        let _a = reg(&t, 1000, 1, far());
+        let _b = reg(&t, 1001, 2, far());
         t.on_response(response(1000, 1), true);
         t.on_response(response(1001, 1), true);
         assert_eq!(t.held.load(Ordering::Relaxed), 2);
@@ -489,23 +609,23 @@ mod tests {
     #[test]
     fn connection_failure_fails_only_its_calls() {
         let t = PendingTable::default();
-        let mut a = t.register(1, 10, far());
-        let mut b = t.register(2, 11, far());
-        let mut held = t.register(3, 10, far());
+        let a = reg(&t, 1, 10, far());
+        let b = reg(&t, 2, 11, far());
+        let held = reg(&t, 3, 10, far());
         t.on_response(response(3, 1), true);
         t.fail_connection(10, || ClientError::NoConnection("gone".into()));
         assert!(matches!(
-            a.try_recv(),
+            try_recv(&a),
             Ok(Err(Failed::Error(ClientError::NoConnection(_))))
         ));
         assert!(
-            matches!(held.try_recv(), Ok(Ok(_))),
+            matches!(try_recv(&held), Ok(Ok(_))),
             "held response completes"
         );
-        assert!(b.try_recv().is_err());
+        assert!(try_recv(&b).is_err());
         t.fail_all(|| ClientError::ClientShutdown);
         assert!(matches!(
-            b.try_recv(),
+            try_recv(&b),
             Ok(Err(Failed::Error(ClientError::ClientShutdown)))
         ));
     }
@@ -517,10 +637,10 @@ mod tests {
         let now = tokio::time::Instant::now();
         let soon = now + Duration::from_millis(50);
         let later = now + Duration::from_secs(10);
-        let mut a = t.register(1, 1, later);
+        let a = reg(&t, 1, 1, later);
         let wake = t.next_wake().expect("a deadline");
         assert!(wake >= later && wake < later + Duration::from_millis(2));
-        let mut b = t.register(2, 1, soon);
+        let b = reg(&t, 2, 1, soon);
         let wake = t.next_wake().expect("a deadline");
         assert!(
             wake >= soon && wake < soon + Duration::from_millis(2),
@@ -531,15 +651,15 @@ mod tests {
         assert!(t.next_wake().is_some_and(|w| w >= soon && w < later));
         // Past the first deadline: only that call fails.
         assert_eq!(t.expire_deadlines(soon), 1);
-        assert!(matches!(b.try_recv(), Ok(Err(Failed::Deadline))));
-        assert!(a.try_recv().is_err(), "still pending");
+        assert!(matches!(try_recv(&b), Ok(Err(Failed::Deadline))));
+        assert!(try_recv(&a).is_err(), "still pending");
         assert!(
             t.next_wake().is_some_and(|w| w >= later),
             "next: the later call"
         );
         // An answered call is gone: its deadline fails nothing.
         assert!(t.on_response(response(1, 0), true));
-        assert!(matches!(a.try_recv(), Ok(Ok(_))));
+        assert!(matches!(try_recv(&a), Ok(Ok(_))));
         assert_eq!(t.expire_deadlines(later + Duration::from_secs(1)), 0);
         assert_eq!(t.next_wake(), None);
         assert_eq!(t.len(), 0);
@@ -549,10 +669,93 @@ mod tests {
     fn a_held_response_still_fails_at_its_deadline() {
         let t = PendingTable::default();
         let now = tokio::time::Instant::now();
-        let mut rx = t.register(4, 1, now + Duration::from_millis(10));
+        let rx = reg(&t, 4, 1, now + Duration::from_millis(10));
         t.on_response(response(4, 1), true);
         assert_eq!(t.expire_deadlines(now + Duration::from_millis(10)), 1);
-        assert!(matches!(rx.try_recv(), Ok(Err(Failed::Deadline))));
+        assert!(matches!(try_recv(&rx), Ok(Err(Failed::Deadline))));
         assert_eq!(t.held.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn a_response_after_the_deadline_changes_nothing() {
+        let t = PendingTable::default();
+        let now = tokio::time::Instant::now();
+        let call = reg(&t, 6, 1, now + Duration::from_millis(5));
+        assert_eq!(t.expire_deadlines(now + Duration::from_millis(5)), 1);
+        assert!(
+            !t.on_response(response(6, 0), true),
+            "nobody waits any more"
+        );
+        assert!(matches!(try_recv(&call), Ok(Err(Failed::Deadline))));
+        assert!(try_recv(&call).is_err(), "one outcome only");
+        assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn a_call_completes_once_and_wakes_its_waiter() {
+        use std::sync::atomic::AtomicUsize;
+        use std::task::Wake;
+
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let wakes = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&wakes));
+        let mut cx = Context::from_waker(&waker);
+        let call = Call::new(response(1, 0));
+        assert!(call.poll_outcome(&mut cx).is_pending());
+        assert!(call.poll_outcome(&mut cx).is_pending(), "same waker kept");
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        assert!(call.complete(Ok(response(1, 0))));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(
+            !call.complete(Err(Failed::Deadline)),
+            "a second outcome is dropped"
+        );
+        assert!(matches!(call.poll_outcome(&mut cx), Poll::Ready(Ok(_))));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+
+        // Completed before anyone waits: ready at the first poll, nobody woken.
+        let early = Call::new(response(2, 0));
+        assert!(early.complete(Err(Failed::Deadline)));
+        assert!(matches!(
+            early.poll_outcome(&mut cx),
+            Poll::Ready(Err(Failed::Deadline))
+        ));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_reused_call_takes_a_new_outcome() {
+        let t = PendingTable::default();
+        let mut call = reg(&t, 1, 3, far());
+        t.fail_connection(3, || ClientError::NoConnection("gone".into()));
+        assert!(Arc::get_mut(&mut call).is_some(), "the table let it go");
+        if let Some(c) = Arc::get_mut(&mut call) {
+            c.reset();
+        }
+        t.register(2, &call, 4, far());
+        assert!(try_recv(&call).is_err(), "the old outcome is gone");
+        assert!(t.on_response(response(2, 0), true));
+        assert!(matches!(try_recv(&call), Ok(Ok(m)) if m.correlation_id() == 2));
+    }
+
+    #[test]
+    fn a_connection_dropping_fails_every_waiting_call() {
+        let t = PendingTable::default();
+        let calls: Vec<_> = (0..40).map(|i| reg(&t, i, 9, far())).collect();
+        let other = reg(&t, 100, 8, far());
+        assert_eq!(t.fail_connection(9, || ClientError::ClientShutdown), 0);
+        assert!(calls.iter().all(|c| matches!(
+            try_recv(c),
+            Ok(Err(Failed::Error(ClientError::ClientShutdown)))
+        )));
+        assert!(try_recv(&other).is_err());
+        assert_eq!(t.len(), 1);
+        // A late response for a failed call finds nobody.
+        assert!(!t.on_response(response(3, 0), true));
     }
 }

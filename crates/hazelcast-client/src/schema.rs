@@ -10,7 +10,7 @@ use hazelcast_protocol::data::Data;
 use hazelcast_protocol::serialization::SerializationError;
 
 use crate::error::ClientError;
-use crate::serialize::{Deserialize, Serialize};
+use crate::serialize::Deserialize;
 
 use crate::client::{Inner, Route};
 
@@ -71,15 +71,5 @@ impl Inner {
         }
         self.schemas.register_replicated(schema)?;
         Ok(())
-    }
-
-    /// Serializes a value and makes sure the cluster has its schemas.
-    pub(crate) async fn encode<T: Serialize + ?Sized>(
-        &self,
-        value: &T,
-    ) -> Result<Data, ClientError> {
-        let d = value.to_data(&self.schemas)?;
-        self.replicate_schemas().await?;
-        Ok(d)
     }
 }

@@ -406,12 +406,14 @@ pub struct MessageWriter {
 
 impl MessageWriter {
     fn with_initial(
+        mut buf: Vec<u8>,
         message_type: i32,
         frame_flags: u16,
         header_tail: &[u8],
         capacity: usize,
     ) -> Self {
-        let mut buf = Vec::with_capacity(capacity.max(64));
+        buf.clear();
+        buf.reserve(capacity.max(64));
         buf.extend_from_slice(&0i32.to_le_bytes());
         buf.extend_from_slice(&frame_flags.to_le_bytes());
         buf.extend_from_slice(&message_type.to_le_bytes());
@@ -426,7 +428,14 @@ impl MessageWriter {
 
     /// Starts a request: correlation id 0, partition id −1. `capacity` is a size hint.
     pub fn request(message_type: i32, capacity: usize) -> Self {
+        Self::request_in(Vec::new(), message_type, capacity)
+    }
+
+    /// As [`request`](Self::request), written into `buf` (its contents are dropped, its
+    /// allocation reused: a buffer of an earlier message, see [`Message::into_bytes`]).
+    pub fn request_in(buf: Vec<u8>, message_type: i32, capacity: usize) -> Self {
         Self::with_initial(
+            buf,
             message_type,
             flags::UNFRAGMENTED_MESSAGE,
             &(-1i32).to_le_bytes(),
@@ -436,12 +445,19 @@ impl MessageWriter {
 
     /// Starts a response: correlation id 0, backup acks 0. `capacity` is a size hint.
     pub fn response(message_type: i32, capacity: usize) -> Self {
-        Self::with_initial(message_type, flags::UNFRAGMENTED_MESSAGE, &[0], capacity)
+        Self::with_initial(
+            Vec::new(),
+            message_type,
+            flags::UNFRAGMENTED_MESSAGE,
+            &[0],
+            capacity,
+        )
     }
 
     /// Starts an event: IS_EVENT set, correlation id 0, partition id −1.
     pub fn event(message_type: i32, capacity: usize) -> Self {
         Self::with_initial(
+            Vec::new(),
             message_type,
             flags::UNFRAGMENTED_MESSAGE | flags::IS_EVENT,
             &(-1i32).to_le_bytes(),
