@@ -55,6 +55,16 @@ pub(crate) fn to_millis(d: Option<Duration>) -> i64 {
 /// message type, correlation id and partition id.
 const REQUEST_HEADER: usize = 6 + 16;
 
+/// One of the two messages of a `put`-like call: its type, whether it may be retried, and
+/// how to read the old value out of its response (every such response is one nullable
+/// `Data`).
+#[derive(Clone, Copy)]
+struct PutKind {
+    message_type: i32,
+    retryable: bool,
+    old_value: fn(&Message) -> Result<Option<Data>, ClientError>,
+}
+
 /// Builds a keyed map request in place: the initial frame with the `fixed` parameters, the
 /// map name, then the key and the `values`, each serialized straight into the message (no
 /// intermediate `Data` and no copy of it). The layout is the generated codec's for requests
@@ -241,28 +251,43 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
+        let plain = PutKind {
+            message_type: MapPutRequest::MESSAGE_TYPE,
+            retryable: MapPutRequest::RETRYABLE,
+            old_value: |r| Ok(MapPutResponse::decode(r)?.response),
+        };
+        let with_max_idle = PutKind {
+            message_type: MapPutWithMaxIdleRequest::MESSAGE_TYPE,
+            retryable: MapPutWithMaxIdleRequest::RETRYABLE,
+            old_value: |r| Ok(MapPutWithMaxIdleResponse::decode(r)?.response),
+        };
+        self.put_like(key, value, ttl, max_idle, [plain, with_max_idle])
+            .await
+    }
+
+    /// A `put`-like call (`put`, `putIfAbsent`): the plain message when `max_idle` is
+    /// `None`, else the with-max-idle one (one more fixed field); returns the old value.
+    async fn put_like<Q>(
+        &self,
+        key: &Q,
+        value: &V,
+        ttl: Option<Duration>,
+        max_idle: Option<Duration>,
+        [plain, with_max_idle]: [PutKind; 2],
+    ) -> Result<Option<V>, ClientError>
+    where
+        K: Borrow<Q>,
+        Q: Serialize + ?Sized,
+    {
         let fixed = [THREAD_ID, to_millis(ttl), to_millis(max_idle)];
-        let (message_type, retryable, fixed) = match max_idle {
-            None => (
-                MapPutRequest::MESSAGE_TYPE,
-                MapPutRequest::RETRYABLE,
-                &fixed[..2],
-            ),
-            Some(_) => (
-                MapPutWithMaxIdleRequest::MESSAGE_TYPE,
-                MapPutWithMaxIdleRequest::RETRYABLE,
-                &fixed[..],
-            ),
+        let (kind, fixed) = match max_idle {
+            None => (plain, &fixed[..2]),
+            Some(_) => (with_max_idle, &fixed[..]),
         };
-        let (req, hash) = self.request(message_type, fixed, key, &[value])?;
+        let (req, hash) = self.request(kind.message_type, fixed, key, &[value])?;
         self.client.inner.replicate_schemas().await?;
-        let r = self.keyed(req, hash, retryable).await?;
-        // Both responses are one nullable `Data`.
-        let old = match max_idle {
-            None => MapPutResponse::decode(&r)?.response,
-            Some(_) => MapPutWithMaxIdleResponse::decode(&r)?.response,
-        };
-        self.value_opt(old).await
+        let r = self.keyed(req, hash, kind.retryable).await?;
+        self.value_opt((kind.old_value)(&r)?).await
     }
 
     /// Stores `value` without returning the old one.
@@ -362,27 +387,18 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         K: Borrow<Q>,
         Q: Serialize + ?Sized,
     {
-        let fixed = [THREAD_ID, to_millis(ttl), to_millis(max_idle)];
-        let (message_type, retryable, fixed) = match max_idle {
-            None => (
-                MapPutIfAbsentRequest::MESSAGE_TYPE,
-                MapPutIfAbsentRequest::RETRYABLE,
-                &fixed[..2],
-            ),
-            Some(_) => (
-                MapPutIfAbsentWithMaxIdleRequest::MESSAGE_TYPE,
-                MapPutIfAbsentWithMaxIdleRequest::RETRYABLE,
-                &fixed[..],
-            ),
+        let plain = PutKind {
+            message_type: MapPutIfAbsentRequest::MESSAGE_TYPE,
+            retryable: MapPutIfAbsentRequest::RETRYABLE,
+            old_value: |r| Ok(MapPutIfAbsentResponse::decode(r)?.response),
         };
-        let (req, hash) = self.request(message_type, fixed, key, &[value])?;
-        self.client.inner.replicate_schemas().await?;
-        let r = self.keyed(req, hash, retryable).await?;
-        let old = match max_idle {
-            None => MapPutIfAbsentResponse::decode(&r)?.response,
-            Some(_) => MapPutIfAbsentWithMaxIdleResponse::decode(&r)?.response,
+        let with_max_idle = PutKind {
+            message_type: MapPutIfAbsentWithMaxIdleRequest::MESSAGE_TYPE,
+            retryable: MapPutIfAbsentWithMaxIdleRequest::RETRYABLE,
+            old_value: |r| Ok(MapPutIfAbsentWithMaxIdleResponse::decode(r)?.response),
         };
-        self.value_opt(old).await
+        self.put_like(key, value, ttl, max_idle, [plain, with_max_idle])
+            .await
     }
 
     /// Replaces the value of an existing key; returns the old value (`None`: nothing done).

@@ -82,19 +82,25 @@ pub(crate) fn round_trip() {
     let _ = ROUND_TRIPS.try_with(|c| c.set(c.get() + 1));
 }
 
+/// The `session_operation` span (debug level) of one repository operation, its
+/// measured fields still empty.
+fn operation_span(op: &'static str) -> tracing::Span {
+    tracing::debug_span!(
+        "session_operation",
+        op,
+        round_trips = tracing::field::Empty,
+        duration_us = tracing::field::Empty,
+        ok = tracing::field::Empty,
+    )
+}
+
 /// Runs one repository operation in a `session_operation` span (debug level) that records
 /// its round trips and duration, and records the duration histogram.
 pub(crate) async fn operation<T, E>(
     op: &'static str,
     fut: impl Future<Output = Result<T, E>>,
 ) -> Result<T, E> {
-    let span = tracing::debug_span!(
-        "session_operation",
-        op,
-        round_trips = tracing::field::Empty,
-        duration_us = tracing::field::Empty,
-        ok = tracing::field::Empty,
-    );
+    let span = operation_span(op);
     let started = Instant::now();
     let result = if span.is_disabled() {
         // Nobody listens to the span: its round trips are not counted (the task-local
@@ -128,13 +134,7 @@ pub(crate) fn operation_now<T, E>(
     op: &'static str,
     run: impl FnOnce() -> Result<T, E>,
 ) -> Result<T, E> {
-    let span = tracing::debug_span!(
-        "session_operation",
-        op,
-        round_trips = tracing::field::Empty,
-        duration_us = tracing::field::Empty,
-        ok = tracing::field::Empty,
-    );
+    let span = operation_span(op);
     let started = Instant::now();
     let result = if span.is_disabled() {
         run()
