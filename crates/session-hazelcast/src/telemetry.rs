@@ -115,13 +115,7 @@ pub(crate) async fn operation<T, E>(
             })
             .instrument(span.clone())
             .await;
-        let elapsed = started.elapsed();
-        span.record("round_trips", trips);
-        span.record(
-            "duration_us",
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        );
-        span.record("ok", result.is_ok());
+        record_span(&span, trips, started, result.is_ok());
         result
     };
     record_duration(op, started);
@@ -140,17 +134,21 @@ pub(crate) fn operation_now<T, E>(
         run()
     } else {
         let result = span.in_scope(run);
-        let elapsed = started.elapsed();
-        span.record("round_trips", 0_u32);
-        span.record(
-            "duration_us",
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        );
-        span.record("ok", result.is_ok());
+        record_span(&span, 0, started, result.is_ok());
         result
     };
     record_duration(op, started);
     result
+}
+
+/// Records an operation's measured fields on its span.
+fn record_span(span: &tracing::Span, round_trips: u32, started: Instant, ok: bool) {
+    span.record("round_trips", round_trips);
+    span.record(
+        "duration_us",
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    );
+    span.record("ok", ok);
 }
 
 /// Records the duration histogram of operation `op` started at `started`.

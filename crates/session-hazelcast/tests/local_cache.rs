@@ -189,17 +189,27 @@ async fn expiry_with_the_cache_on(backend: Backend) {
 
 on_both_backends!(expiry_with_the_cache_on => cache_expiry_test_member, cache_expiry_real_member);
 
-/// A cached record is not served once its interval has passed, even if the member's
-/// expiry (or its event) has not come yet.
-async fn a_cached_record_never_outlives_its_interval(backend: Backend) {
-    let members = backend.shared(1).await;
-    let repo = common::builder_for(&members, "cache-outlive")
+/// A repository on map `name` with the local cache on (and serving) and sessions that
+/// expire after 2 s of inactivity.
+async fn cached_two_second_repo(
+    members: &common::Members,
+    name: &str,
+) -> HazelcastSessionRepository {
+    let repo = common::builder_for(members, name)
         .local_cache(true)
         .max_inactive_interval(Some(Duration::from_secs(2)))
         .build()
         .await
         .expect("repository");
     common::cache_serving(&repo).await;
+    repo
+}
+
+/// A cached record is not served once its interval has passed, even if the member's
+/// expiry (or its event) has not come yet.
+async fn a_cached_record_never_outlives_its_interval(backend: Backend) {
+    let members = backend.shared(1).await;
+    let repo = cached_two_second_repo(&members, "cache-outlive").await;
     let s = repo.create().await.unwrap();
     repo.save(&s).await.unwrap();
     assert!(repo.find_by_id(&s.id()).await.unwrap().is_some());
@@ -216,13 +226,7 @@ on_both_backends!(a_cached_record_never_outlives_its_interval => cache_outlive_t
 /// record past its interval is not served.
 async fn answers_at_once_as_the_async_methods(backend: Backend) {
     let members = backend.shared(1).await;
-    let repo = common::builder_for(&members, "cache-now")
-        .local_cache(true)
-        .max_inactive_interval(Some(Duration::from_secs(2)))
-        .build()
-        .await
-        .expect("repository");
-    common::cache_serving(&repo).await;
+    let repo = cached_two_second_repo(&members, "cache-now").await;
     assert!(matches!(repo.find_by_id_now("not an id"), Some(Ok(None))));
     assert!(repo.find_by_id("not an id").await.unwrap().is_none());
     assert!(
