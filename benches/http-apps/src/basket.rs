@@ -13,6 +13,7 @@
 //! size stays bounded however long a benchmark runs, while its content always changes.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,13 @@ pub struct StoreFailed(pub String);
 /// it over its own session type.
 pub trait BasketSession {
     /// The stored basket, `None` when the session has none (or there is no session).
-    fn load_basket(&self) -> impl Future<Output = Result<Option<Basket>, StoreFailed>>;
+    /// Shared: a stack that keeps the values it decoded hands out the same basket to every
+    /// request until it changes (ours, [`session_core::SessionData::get_shared`]); the
+    /// others decode a new one each time.
+    fn load_basket(&self) -> impl Future<Output = Result<Option<Arc<Basket>>, StoreFailed>>;
+    /// The stored basket as a value of its own, to change (decoded for every stack: a
+    /// copy of a shared one would cost more).
+    fn load_basket_to_change(&self) -> impl Future<Output = Result<Option<Basket>, StoreFailed>>;
     /// Stores the basket in the session.
     fn store_basket(&self, basket: &Basket) -> impl Future<Output = Result<(), StoreFailed>>;
 }
@@ -76,7 +83,7 @@ pub async fn add_to_basket<S: BasketSession>(
     session: &S,
     item: &str,
 ) -> Result<String, StoreFailed> {
-    let mut basket = session.load_basket().await?.unwrap_or_default();
+    let mut basket = session.load_basket_to_change().await?.unwrap_or_default();
     basket.add(item);
     session.store_basket(&basket).await?;
     Ok(format!("{} items in your basket\n", basket.items.len()))
@@ -88,6 +95,7 @@ pub async fn add_to_basket<S: BasketSession>(
 /// When the session store fails.
 pub async fn show_basket<S: BasketSession>(session: &S) -> Result<String, StoreFailed> {
     let basket = session.load_basket().await?.unwrap_or_default();
+    let basket: &Basket = &basket;
     // Plain appends: `writeln!` per line went through the formatting machinery, about
     // 600 instructions a line (9.6k for a full basket, more than a cache hit of our
     // session layer costs), paid alike by every stack, and by none in the baseline.
@@ -118,7 +126,11 @@ pub async fn store_unchanged_basket<S: BasketSession>(session: &S) -> Result<Str
 pub struct NoSession;
 
 impl BasketSession for NoSession {
-    async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
+        Ok(None)
+    }
+
+    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
         Ok(None)
     }
 
@@ -137,7 +149,10 @@ mod tests {
     struct Cell(RefCell<Option<Basket>>);
 
     impl BasketSession for Cell {
-        async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+        async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
+            Ok(self.0.borrow().clone().map(Arc::new))
+        }
+        async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
             Ok(self.0.borrow().clone())
         }
         async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {

@@ -195,12 +195,53 @@ impl SessionConfig {
         SessionData::from_stored(stored, self)
     }
 
+    /// As [`SessionConfig::load_session_shared`], for a store that also keeps, beside the
+    /// record, the values [`SessionData::get_shared`] decodes from it (a
+    /// [`DecodedValues`](crate::DecodedValues) that `stored` holds): later sessions loaded
+    /// from the same `stored` get those values without decoding. A store must give a
+    /// changed record a new `stored` (with empty decoded values).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    /// use session_core::{DecodedValues, SessionConfig, SessionRecord};
+    ///
+    /// struct Entry {
+    ///     record: SessionRecord,
+    ///     decoded: DecodedValues,
+    /// }
+    /// impl AsRef<SessionRecord> for Entry {
+    ///     fn as_ref(&self) -> &SessionRecord {
+    ///         &self.record
+    ///     }
+    /// }
+    /// impl AsRef<DecodedValues> for Entry {
+    ///     fn as_ref(&self) -> &DecodedValues {
+    ///         &self.decoded
+    ///     }
+    /// }
+    ///
+    /// let config = SessionConfig::default();
+    /// let mut record = SessionRecord::new("id", SystemTime::now(), None);
+    /// record.attributes.insert("n".into(), session_core::encode_value(config.codec().as_ref(), &5).unwrap());
+    /// let kept = Arc::new(Entry { record, decoded: DecodedValues::default() });
+    /// let first = config.load_session_decoded(Arc::clone(&kept)).get_shared::<i32>("n").unwrap();
+    /// let second = config.load_session_decoded(Arc::clone(&kept)).get_shared::<i32>("n").unwrap();
+    /// assert!(Arc::ptr_eq(&first.unwrap(), &second.unwrap())); // decoded once
+    /// ```
+    pub fn load_session_decoded<R>(&self, stored: Arc<R>) -> SessionData
+    where
+        R: AsRef<SessionRecord> + AsRef<crate::DecodedValues> + Send + Sync + 'static,
+    {
+        SessionData::from_decoded(stored, self)
+    }
+
     /// A session for a stored record whose attribute map the store shares (`record`'s own
     /// `attributes` are ignored).
     pub(crate) fn load_shared(
         &self,
         record: SessionRecord,
-        attributes: Arc<crate::session::Attributes>,
+        attributes: Arc<crate::session::SharedMap>,
     ) -> SessionData {
         SessionData::from_shared_parts(record, attributes, self)
     }

@@ -131,6 +131,7 @@ pub async fn run(repo: &dyn SessionRepository, caps: &Capabilities) {
         check_create_save_find(repo),
         check_bad_ids(repo),
         check_delta_saves(repo),
+        check_shared_values(repo),
         check_concurrent_saves(repo, 8),
         check_change_id(repo),
         check_delete_and_invalidate(repo),
@@ -379,6 +380,44 @@ pub async fn check_delta_saves(repo: &dyn SessionRepository) {
         Some("delta-user"),
         "conformance: principal name of the second copy was lost"
     );
+    ok(repo.delete_by_id(&id).await, "delete");
+}
+
+/// [`SessionData::get_shared`] reads what [`SessionData::get`] reads, on every load: a value
+/// a store keeps decoded is never served after the stored value changed (by a save or
+/// another session's save).
+pub async fn check_shared_values(repo: &dyn SessionRepository) {
+    let s = saved_session(repo, &[("n", 1)]).await;
+    let id = s.id();
+    let shared = |s: &SessionData| ok_s(s.get_shared::<i64>("n"), "get_shared").map(|v| *v);
+    for round in 0..3 {
+        let a = load(repo, &id, "find").await;
+        let b = load(repo, &id, "find").await;
+        assert_eq!(
+            shared(&a),
+            Some(1 + round),
+            "conformance: get_shared of a load"
+        );
+        assert_eq!(
+            shared(&b),
+            attr::<i64>(&b, "n"),
+            "conformance: get_shared != get"
+        );
+        ok_s(a.insert("n", &(2 + round)), "insert");
+        assert_eq!(
+            shared(&a),
+            Some(2 + round),
+            "conformance: get_shared of own change"
+        );
+        assert_eq!(
+            shared(&b),
+            Some(1 + round),
+            "conformance: another load changed"
+        );
+        ok(repo.save(&a).await, "save");
+    }
+    let last = load(repo, &id, "find after the saves").await;
+    assert_eq!(shared(&last), Some(4), "conformance: stale shared value");
     ok(repo.delete_by_id(&id).await, "delete");
 }
 

@@ -60,6 +60,7 @@ mod clock;
 mod codec;
 mod config;
 pub mod custom;
+mod decoded;
 mod error;
 mod events;
 mod id;
@@ -76,6 +77,7 @@ pub mod conformance;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codec::{AttributeCodec, DecodeFn, JsonCodec, PostcardCodec, decode_value, encode_value};
 pub use config::{DEFAULT_MAX_INACTIVE_INTERVAL, SessionConfig};
+pub use decoded::{DecodedValues, MAX_DECODED_VALUES};
 pub use error::{BoxError, CodecError, IdGenerationError, RepositoryError, SessionDataError};
 pub use events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEventStream};
 pub use id::{

@@ -17,7 +17,7 @@ use crate::events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEvent
 use crate::id::is_valid_session_id;
 use crate::record::{SessionDelta, SessionRecord};
 use crate::repository::{IndexedSessionRepository, SessionRepository};
-use crate::session::{Attributes, SessionData};
+use crate::session::{SessionData, SharedMap};
 
 mod builder;
 
@@ -87,12 +87,12 @@ type Shard = HashMap<String, Stored, foldhash::fast::RandomState>;
 struct Stored {
     /// Id, times, interval and principal; its `attributes` stay empty.
     meta: SessionRecord,
-    attributes: Arc<Attributes>,
+    attributes: Arc<SharedMap>,
 }
 
 impl Stored {
     fn new(mut record: SessionRecord) -> Self {
-        let attributes = Arc::new(std::mem::take(&mut record.attributes));
+        let attributes = Arc::new(SharedMap::new(std::mem::take(&mut record.attributes)));
         Self {
             meta: record,
             attributes,
@@ -102,13 +102,16 @@ impl Stored {
     /// The whole record (the attributes copied only if still shared).
     fn into_record(self) -> SessionRecord {
         let mut record = self.meta;
-        record.attributes = Arc::try_unwrap(self.attributes).unwrap_or_else(|a| (*a).clone());
+        record.attributes = match Arc::try_unwrap(self.attributes) {
+            Ok(shared) => shared.map,
+            Err(shared) => shared.map.clone(),
+        };
         record
     }
 
     /// Runs `change` on the whole record, in place.
     fn edit(&mut self, change: impl FnOnce(&mut SessionRecord)) {
-        let attributes = Arc::make_mut(&mut self.attributes);
+        let attributes = Arc::make_mut(&mut self.attributes).map_mut();
         std::mem::swap(&mut self.meta.attributes, attributes);
         change(&mut self.meta);
         std::mem::swap(&mut self.meta.attributes, attributes);
@@ -720,6 +723,107 @@ mod tests {
         assert_eq!(load().await.get::<i32>("a").unwrap(), Some(2));
         repo.save(&fourth).await.unwrap();
         assert!(repo.find_by_id(&id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn shared_values_are_decoded_once_per_stored_value() {
+        let repo = repo();
+        let s = repo.create().await.unwrap();
+        s.insert("cart", &vec![1u32, 2]).unwrap();
+        s.insert("n", &7i64).unwrap();
+        repo.save(&s).await.unwrap();
+        let id = s.id();
+        let load = || async { repo.find_by_id(&id).await.unwrap().unwrap() };
+        let first = load()
+            .await
+            .get_shared::<Vec<u32>>("cart")
+            .unwrap()
+            .unwrap();
+        let touched = load().await;
+        touched.set_last_accessed_time(touched.last_accessed_time() + Duration::from_secs(1));
+        repo.save(&touched).await.unwrap();
+        let second = load()
+            .await
+            .get_shared::<Vec<u32>>("cart")
+            .unwrap()
+            .unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &second),
+            "a later load (after a touch) gets the value decoded by the first"
+        );
+        // Another type is decoded on its own; a wrong one is an error, as with `get`.
+        let as_i64s = load()
+            .await
+            .get_shared::<Vec<i64>>("cart")
+            .unwrap()
+            .unwrap();
+        assert_eq!(*as_i64s, vec![1, 2]);
+        assert!(load().await.get_shared::<String>("cart").is_err());
+        assert!(load().await.get_shared::<u8>("missing").unwrap().is_none());
+        // A session's own change is read back from its own bytes, not the store's value.
+        let changing = load().await;
+        changing.insert("cart", &vec![3u32]).unwrap();
+        assert_eq!(
+            *changing.get_shared::<Vec<u32>>("cart").unwrap().unwrap(),
+            vec![3]
+        );
+        assert_eq!(
+            *load()
+                .await
+                .get_shared::<Vec<u32>>("cart")
+                .unwrap()
+                .unwrap(),
+            vec![1, 2],
+            "unsaved: the store's value stands"
+        );
+        // Saved, the change replaces the stored value and what was decoded from it, whether
+        // the save copies the map (a load still reads it) or changes it in place.
+        let reader = load().await;
+        repo.save(&changing).await.unwrap();
+        let after = load()
+            .await
+            .get_shared::<Vec<u32>>("cart")
+            .unwrap()
+            .unwrap();
+        assert_eq!(*after, vec![3]);
+        assert_eq!(
+            *reader.get_shared::<Vec<u32>>("cart").unwrap().unwrap(),
+            vec![1, 2],
+            "a load keeps what it read"
+        );
+        drop(reader);
+        assert_eq!(*load().await.get_shared::<i64>("n").unwrap().unwrap(), 7);
+        let other = load().await;
+        other.insert("n", &8i64).unwrap();
+        repo.save(&other).await.unwrap();
+        assert_eq!(
+            *load()
+                .await
+                .get_shared::<Vec<u32>>("cart")
+                .unwrap()
+                .unwrap(),
+            vec![3]
+        );
+        assert_eq!(
+            *load().await.get_shared::<i64>("n").unwrap().unwrap(),
+            8,
+            "changed in place: nothing stale is served"
+        );
+    }
+
+    #[tokio::test]
+    async fn get_shared_marks_the_attribute_read_under_on_get_attribute() {
+        let repo = MemorySessionRepository::builder()
+            .background_purge(false)
+            .config(SessionConfig::default().with_save_mode(crate::SaveMode::OnGetAttribute))
+            .build();
+        let s = repo.create().await.unwrap();
+        s.insert("a", &1).unwrap();
+        repo.save(&s).await.unwrap();
+        let loaded = repo.find_by_id(&s.id()).await.unwrap().unwrap();
+        assert!(loaded.delta().upserted.is_empty());
+        assert_eq!(loaded.get_shared::<i32>("a").unwrap().as_deref(), Some(&1));
+        assert_eq!(loaded.delta().upserted, vec!["a".to_owned()]);
     }
 
     #[tokio::test]

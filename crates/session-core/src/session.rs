@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::codec::{AttributeCodec, decode_value, encode_value};
 use crate::config::SessionConfig;
+use crate::decoded::DecodedValues;
 use crate::error::SessionDataError;
 use crate::id::SessionIdGenerator;
 use crate::modes::{FlushMode, SaveMode};
@@ -30,8 +31,9 @@ pub const MAX_ATTRIBUTE_NAME_LEN: usize = 1024;
 ///
 /// Attribute values go through the repository's [`AttributeCodec`]: [`SessionData::insert`]
 /// encodes at once (so encoding errors surface there), [`SessionData::get`] decodes the stored
-/// bytes into the type asked for each time, and a value that does not decode into that type
-/// is a [`SessionDataError::Attribute`], never a panic.
+/// bytes into the type asked for each time ([`SessionData::get_shared`] once per value a
+/// store keeps, for values read on many requests), and a value that does not decode into
+/// that type is a [`SessionDataError::Attribute`], never a panic.
 ///
 /// After [`SessionData::invalidate`] the session reads as empty and every change returns
 /// [`SessionDataError::Invalidated`]; saving it deletes it from the store.
@@ -93,12 +95,62 @@ pub(crate) type Attributes = BTreeMap<String, Bytes>;
 /// A stored record a store keeps and shares with the sessions it loads (a cache entry).
 pub(crate) type StoredRecord = Arc<dyn AsRef<SessionRecord> + Send + Sync>;
 
+/// A stored record with the values decoded from it ([`SessionConfig::load_session_decoded`]).
+pub(crate) trait DecodedRecord: Send + Sync {
+    fn record(&self) -> &SessionRecord;
+    fn decoded(&self) -> &DecodedValues;
+}
+
+impl<R> DecodedRecord for R
+where
+    R: AsRef<SessionRecord> + AsRef<DecodedValues> + Send + Sync,
+{
+    fn record(&self) -> &SessionRecord {
+        self.as_ref()
+    }
+    fn decoded(&self) -> &DecodedValues {
+        self.as_ref()
+    }
+}
+
+/// An attribute map a store shares with the sessions it loads, with the values
+/// [`SessionData::get_shared`] decoded from it.
+#[derive(Default)]
+pub(crate) struct SharedMap {
+    pub(crate) map: Attributes,
+    pub(crate) decoded: DecodedValues,
+}
+
+impl SharedMap {
+    pub(crate) fn new(map: Attributes) -> Self {
+        Self {
+            map,
+            decoded: DecodedValues::default(),
+        }
+    }
+
+    /// The map to change in place: the values decoded from the old one are forgotten.
+    pub(crate) fn map_mut(&mut self) -> &mut Attributes {
+        self.decoded.clear();
+        &mut self.map
+    }
+}
+
+/// A copy holds the same encoded values and none decoded yet.
+impl Clone for SharedMap {
+    fn clone(&self) -> Self {
+        Self::new(self.map.clone())
+    }
+}
+
 /// A session's attributes: its own, or a store's map read until the first change.
 enum SharedAttributes {
     Owned(Attributes),
-    Shared(Arc<Attributes>),
+    Shared(Arc<SharedMap>),
     /// The attributes of a record the store keeps.
     Record(StoredRecord),
+    /// The attributes of a record the store keeps with the values decoded from it.
+    Decoded(Arc<dyn DecodedRecord>),
 }
 
 impl std::ops::Deref for SharedAttributes {
@@ -107,8 +159,24 @@ impl std::ops::Deref for SharedAttributes {
     fn deref(&self) -> &Attributes {
         match self {
             Self::Owned(map) => map,
-            Self::Shared(map) => map,
+            Self::Shared(shared) => &shared.map,
             Self::Record(record) => &(**record).as_ref().attributes,
+            Self::Decoded(record) => &record.record().attributes,
+        }
+    }
+}
+
+/// Who keeps the values decoded from a store's attributes (held while decoding).
+enum DecodedHolder {
+    Shared(Arc<SharedMap>),
+    Decoded(Arc<dyn DecodedRecord>),
+}
+
+impl DecodedHolder {
+    fn decoded(&self) -> &DecodedValues {
+        match self {
+            Self::Shared(shared) => &shared.decoded,
+            Self::Decoded(record) => record.decoded(),
         }
     }
 }
@@ -123,11 +191,21 @@ impl SharedAttributes {
         match self {
             Self::Owned(map) => map,
             // Not reached (made owned above); still correct.
-            Self::Shared(map) => Arc::make_mut(map),
-            Self::Record(record) => {
-                *self = Self::Owned((**record).as_ref().attributes.clone());
+            Self::Shared(shared) => Arc::make_mut(shared).map_mut(),
+            Self::Record(_) | Self::Decoded(_) => {
+                *self = Self::Owned((**self).clone());
                 self.to_mut()
             }
+        }
+    }
+
+    /// Whoever keeps values decoded from these attributes: the store's map or record, while
+    /// the session still reads it.
+    fn decoded_holder(&self) -> Option<DecodedHolder> {
+        match self {
+            Self::Shared(shared) => Some(DecodedHolder::Shared(Arc::clone(shared))),
+            Self::Decoded(record) => Some(DecodedHolder::Decoded(Arc::clone(record))),
+            Self::Owned(_) | Self::Record(_) => None,
         }
     }
 }
@@ -177,7 +255,7 @@ impl SessionData {
     /// store's attribute map `attributes` until its first change.
     pub(crate) fn from_shared_parts(
         record: SessionRecord,
-        attributes: Arc<Attributes>,
+        attributes: Arc<SharedMap>,
         config: &SessionConfig,
     ) -> Self {
         Self::from_attributes(record, SharedAttributes::Shared(attributes), false, config)
@@ -186,16 +264,15 @@ impl SessionData {
     /// A loaded session of the record `stored` keeps: its id, times and principal copied,
     /// its attributes read from `stored` until the first change.
     pub(crate) fn from_stored(stored: StoredRecord, config: &SessionConfig) -> Self {
-        let r = (*stored).as_ref();
-        let record = SessionRecord {
-            id: r.id.clone(),
-            creation_time: r.creation_time,
-            last_accessed_time: r.last_accessed_time,
-            max_inactive_interval: r.max_inactive_interval,
-            principal_name: r.principal_name.clone(),
-            attributes: BTreeMap::new(),
-        };
+        let record = metadata((*stored).as_ref());
         Self::from_attributes(record, SharedAttributes::Record(stored), false, config)
+    }
+
+    /// As [`SessionData::from_stored`], keeping the values decoded by
+    /// [`SessionData::get_shared`] beside `stored`.
+    pub(crate) fn from_decoded(stored: Arc<dyn DecodedRecord>, config: &SessionConfig) -> Self {
+        let record = metadata(stored.record());
+        Self::from_attributes(record, SharedAttributes::Decoded(stored), false, config)
     }
 
     fn from_attributes(
@@ -378,6 +455,59 @@ impl SessionData {
                 name: name.to_owned(),
                 source,
             })
+    }
+
+    /// The value of attribute `name` as a shared `T`, or `None` if there is no such
+    /// attribute: as [`SessionData::get`], except that a value decoded from a record the
+    /// store keeps (the in-memory store, the local cache of a remote store) is kept beside
+    /// that record and handed out again, without decoding, to every later request that
+    /// reads the same unchanged value as a `T`. For large values read on most requests (a
+    /// basket), this saves the decoding; [`Arc::unwrap_or_clone`] gives a `T` to change.
+    ///
+    /// Fails with [`SessionDataError::Attribute`] when the stored value does not decode into
+    /// `T`. With [`SaveMode::OnGetAttribute`] the attribute is written on the next save.
+    ///
+    /// ```
+    /// use session_core::SessionConfig;
+    /// use std::time::SystemTime;
+    ///
+    /// let session = SessionConfig::default().new_session(SystemTime::now()).unwrap();
+    /// session.insert("cart", &vec![1, 2, 3]).unwrap();
+    /// let cart = session.get_shared::<Vec<u32>>("cart").unwrap().expect("set");
+    /// assert_eq!(*cart, vec![1, 2, 3]);
+    /// assert!(session.get_shared::<String>("cart").is_err()); // wrong type: a typed error
+    /// ```
+    pub fn get_shared<T>(&self, name: &str) -> Result<Option<Arc<T>>, SessionDataError>
+    where
+        T: DeserializeOwned + Send + Sync + 'static,
+    {
+        let (bytes, holder) = {
+            let mut state = self.state();
+            let Some(bytes) = state.attributes.get(name).cloned() else {
+                return Ok(None);
+            };
+            if state.save_mode == SaveMode::OnGetAttribute {
+                let seq = state.next_seq();
+                state.read.insert(name.to_owned(), seq);
+            }
+            let holder = state.attributes.decoded_holder();
+            if let Some(value) = holder.as_ref().and_then(|h| h.decoded().get::<T>(name)) {
+                return Ok(Some(value));
+            }
+            (bytes, holder)
+        };
+        let value: Arc<T> = Arc::new(decode_value(self.inner.codec.as_ref(), &bytes).map_err(
+            |source| SessionDataError::Attribute {
+                name: name.to_owned(),
+                source,
+            },
+        )?);
+        // The holder's attributes never change while it is shared (a store changing its
+        // map in place holds the only reference), so the value matches its bytes.
+        if let Some(holder) = holder {
+            holder.decoded().put(name, &value);
+        }
+        Ok(Some(value))
     }
 
     /// Sets attribute `name` to `value`, encoded with the session's codec.
@@ -726,6 +856,18 @@ impl InPlaceSave<'_> {
         {
             s.stored_last_accessed_time = s.record.last_accessed_time;
         }
+    }
+}
+
+/// A stored record's id, times, interval and principal (no attributes).
+fn metadata(r: &SessionRecord) -> SessionRecord {
+    SessionRecord {
+        id: r.id.clone(),
+        creation_time: r.creation_time,
+        last_accessed_time: r.last_accessed_time,
+        max_inactive_interval: r.max_inactive_interval,
+        principal_name: r.principal_name.clone(),
+        attributes: BTreeMap::new(),
     }
 }
 

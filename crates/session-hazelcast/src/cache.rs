@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use hazelcast_protocol::data::Data;
-use session_core::SessionRecord;
+use session_core::{DecodedValues, SessionRecord};
 
 use crate::telemetry;
 
@@ -31,17 +31,37 @@ pub const DEFAULT_LOCAL_CACHE_CAPACITY: usize = 100_000;
 /// Number of independently locked shards.
 const SHARDS: usize = 32;
 
-/// A record as stored: its exact bytes and the record decoded from them.
+/// A record as stored: its exact bytes, the record decoded from them and the attribute
+/// values sessions decoded from it ([`SessionData::get_shared`](session_core::SessionData::get_shared)).
 #[derive(Debug)]
 pub(crate) struct Cached {
     pub(crate) data: Data,
     pub(crate) record: SessionRecord,
+    decoded: DecodedValues,
+}
+
+impl Cached {
+    /// A cached record with no attribute value decoded yet.
+    pub(crate) fn new(data: Data, record: SessionRecord) -> Self {
+        Self {
+            data,
+            record,
+            decoded: DecodedValues::default(),
+        }
+    }
 }
 
 /// Loaded sessions read their attributes from the cached record until their first change.
 impl AsRef<SessionRecord> for Cached {
     fn as_ref(&self) -> &SessionRecord {
         &self.record
+    }
+}
+
+/// ... and the values decoded from them, kept as long as the record is cached unchanged.
+impl AsRef<DecodedValues> for Cached {
+    fn as_ref(&self) -> &DecodedValues {
+        &self.decoded
     }
 }
 

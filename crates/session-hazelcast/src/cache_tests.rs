@@ -5,10 +5,10 @@ use std::time::Duration;
 
 fn cached(id: &str, byte: u8) -> Arc<Cached> {
     let now = SystemTime::now();
-    Arc::new(Cached {
-        data: Data::from_bytes(vec![0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf5, byte]),
-        record: SessionRecord::new(id, now, Some(Duration::from_secs(600))),
-    })
+    Arc::new(Cached::new(
+        Data::from_bytes(vec![0, 0, 0, 0, 0xff, 0xff, 0xff, 0xf5, byte]),
+        SessionRecord::new(id, now, Some(Duration::from_secs(600))),
+    ))
 }
 
 fn serving(capacity: usize) -> LocalCache {
@@ -139,10 +139,10 @@ fn a_late_own_event_of_an_earlier_write_is_not_taken_for_a_change() {
 fn an_expired_record_is_never_served() {
     let c = serving(10);
     let old = SystemTime::now() - Duration::from_secs(3600);
-    let value = Arc::new(Cached {
-        data: Data::from_bytes(vec![0; 8]),
-        record: SessionRecord::new("a", old, Some(Duration::from_secs(60))),
-    });
+    let value = Arc::new(Cached::new(
+        Data::from_bytes(vec![0; 8]),
+        SessionRecord::new("a", old, Some(Duration::from_secs(60))),
+    ));
     c.ticket("a").loaded(value);
     assert!(c.get_for_load("a", SystemTime::now()).is_none());
     assert_eq!(c.stats().entries, 0);

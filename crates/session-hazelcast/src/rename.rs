@@ -152,10 +152,7 @@ impl HazelcastSessionRepository {
             // More writes (and events) of our own than the cache follows.
             new_ticket.discard();
         } else {
-            new_ticket.wrote(Arc::new(Cached {
-                data: new_bytes,
-                record: new_record,
-            }));
+            new_ticket.wrote(Arc::new(Cached::new(new_bytes, new_record)));
         }
         Ok(())
     }

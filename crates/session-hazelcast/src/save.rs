@@ -107,10 +107,7 @@ impl HazelcastSessionRepository {
             ticket.discard();
             return Err(RepositoryError::IdCollision);
         }
-        ticket.wrote(Arc::new(Cached {
-            data,
-            record: delta.record.clone(),
-        }));
+        ticket.wrote(Arc::new(Cached::new(data, delta.record.clone())));
         telemetry::count(telemetry::SAVES);
         Ok(())
     }
@@ -207,7 +204,7 @@ impl HazelcastSessionRepository {
                             return Ok(());
                         }
                         Found::Record(d, r) => {
-                            known = Some(Arc::new(Cached { data: d, record: r }));
+                            known = Some(Arc::new(Cached::new(d, r)));
                             continue;
                         }
                         Found::Absent | Found::Bad => return Ok(()),
@@ -218,7 +215,7 @@ impl HazelcastSessionRepository {
             telemetry::count(telemetry::SAVES);
             ticket.await_own_event(OWN_EVENT_WAIT).await;
             match max_idle {
-                None => ticket.wrote(Arc::new(Cached { data, record: next })),
+                None => ticket.wrote(Arc::new(Cached::new(data, next))),
                 Some(max_idle) => {
                     // Two writes (and events) of our own: the cache does not follow.
                     ticket.discard();

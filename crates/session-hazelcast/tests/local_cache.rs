@@ -13,6 +13,7 @@
 #[macro_use]
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::Backend;
@@ -62,7 +63,10 @@ async fn a_change_on_one_server_is_seen_on_the_other(backend: Backend) {
         for _ in 0..100 {
             let before = b.client().stats().invocations;
             let seen = b.find_by_id(&id).await.unwrap().expect("stored");
-            assert_eq!(seen.get::<i32>("n").unwrap(), Some(n - 1));
+            assert_eq!(
+                seen.get_shared::<i32>("n").unwrap().as_deref(),
+                Some(&(n - 1))
+            );
             if b.client().stats().invocations == before {
                 hit = true;
                 break;
@@ -70,6 +74,13 @@ async fn a_change_on_one_server_is_seen_on_the_other(backend: Backend) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         assert!(hit, "B's reads become cache hits");
+        // B decodes the cached value once; later hits share it until the record changes.
+        let decoded = || async {
+            let loaded = b.find_by_id(&id).await.unwrap().expect("stored");
+            loaded.get_shared::<i32>("n").unwrap().expect("set")
+        };
+        let (x, y) = (decoded().await, decoded().await);
+        assert!(Arc::ptr_eq(&x, &y), "one decoding for both hits");
 
         let m = a.find_by_id(&id).await.unwrap().expect("stored");
         m.insert("n", &n).unwrap();
@@ -78,7 +89,8 @@ async fn a_change_on_one_server_is_seen_on_the_other(backend: Backend) {
         let mut first = true;
         loop {
             let r = b.find_by_id(&id).await.unwrap().expect("stored");
-            if r.get::<i32>("n").unwrap() == Some(n) {
+            // The value decoded from B's cached record goes with it: never stale.
+            if r.get_shared::<i32>("n").unwrap().as_deref() == Some(&n) {
                 windows.push(saved.elapsed());
                 if first {
                     next_read_fresh += 1;

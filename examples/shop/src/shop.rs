@@ -97,9 +97,12 @@ async fn honour_spring_expiry(session: &LazySession) -> Result<(), LifecycleErro
     Ok(())
 }
 
+/// Read on every page: `get_shared` decodes the list once per stored value, not per request.
 async fn recent_products(session: &LazySession) -> Result<Vec<Product>, LifecycleError> {
-    let ids: Vec<u32> = session.get(RECENTLY_VIEWED).await?.unwrap_or_default();
-    Ok(ids.into_iter().filter_map(catalogue::product).collect())
+    let Some(ids) = session.get_shared::<Vec<u32>>(RECENTLY_VIEWED).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(ids.iter().copied().filter_map(catalogue::product).collect())
 }
 
 /// The session's basket; one that cannot be read (written in an older format, or by an

@@ -1,6 +1,7 @@
 //! The actix-web apps: baseline, ours (memory, Hazelcast), actix-session (Redis).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use actix_session::storage::RedisSessionStore;
 use actix_web::cookie::Key;
@@ -23,7 +24,10 @@ fn reply(r: Result<String, StoreFailed>) -> HttpResponse {
 struct ActixSession(actix_session::Session);
 
 impl BasketSession for ActixSession {
-    async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
+        Ok(self.load_basket_to_change().await?.map(Arc::new))
+    }
+    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
         self.0
             .get(BASKET_ATTRIBUTE)
             .map_err(|e| StoreFailed(e.to_string()))
@@ -38,7 +42,13 @@ impl BasketSession for ActixSession {
 struct Ours(session_actix::Session);
 
 impl BasketSession for Ours {
-    async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
+        self.0
+            .get_shared(BASKET_ATTRIBUTE)
+            .await
+            .map_err(|e| StoreFailed(e.to_string()))
+    }
+    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
         self.0
             .get(BASKET_ATTRIBUTE)
             .await

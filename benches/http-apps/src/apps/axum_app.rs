@@ -1,6 +1,7 @@
 //! The axum apps: baseline, ours (memory, Hazelcast), tower-sessions (memory, Redis).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -27,7 +28,13 @@ fn reply(r: Result<String, StoreFailed>) -> Response {
 struct Ours(session_axum::Session);
 
 impl BasketSession for Ours {
-    async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
+        self.0
+            .get_shared(BASKET_ATTRIBUTE)
+            .await
+            .map_err(|e| StoreFailed(e.to_string()))
+    }
+    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
         self.0
             .get(BASKET_ATTRIBUTE)
             .await
@@ -44,7 +51,10 @@ impl BasketSession for Ours {
 struct Tower(tower_sessions::Session);
 
 impl BasketSession for Tower {
-    async fn load_basket(&self) -> Result<Option<Basket>, StoreFailed> {
+    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
+        Ok(self.load_basket_to_change().await?.map(Arc::new))
+    }
+    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
         self.0
             .get(BASKET_ATTRIBUTE)
             .await

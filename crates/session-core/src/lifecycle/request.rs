@@ -309,6 +309,20 @@ impl LazySession {
         }
     }
 
+    /// Attribute `name` as a shared `T`; `None` if there is no session or no such
+    /// attribute. The value decoded from a record the store keeps (the in-memory store, a
+    /// local cache) is handed out again to later requests reading it unchanged, without
+    /// decoding: see [`SessionData::get_shared`].
+    pub async fn get_shared<T>(&self, name: &str) -> Result<Option<Arc<T>>, LifecycleError>
+    where
+        T: DeserializeOwned + Send + Sync + 'static,
+    {
+        match self.load().await? {
+            Some(session) => Ok(session.get_shared(name)?),
+            None => Ok(None),
+        }
+    }
+
     /// Sets attribute `name`, creating the session if needed.
     pub async fn insert<T: Serialize + ?Sized>(
         &self,
