@@ -211,6 +211,17 @@ impl SharedAttributes {
 }
 
 impl State {
+    /// Attribute `name`'s bytes, counted as read under [`SaveMode::OnGetAttribute`] (written
+    /// on the next save).
+    fn read_attribute(&mut self, name: &str) -> Option<Bytes> {
+        let bytes = self.attributes.get(name).cloned()?;
+        if self.save_mode == SaveMode::OnGetAttribute {
+            let seq = self.next_seq();
+            self.read.insert(name.to_owned(), seq);
+        }
+        Some(bytes)
+    }
+
     /// The attributes, to change (copied first if shared with a store).
     fn attributes_mut(&mut self) -> &mut Attributes {
         self.attributes.to_mut()
@@ -438,23 +449,24 @@ impl SessionData {
     /// Fails with [`SessionDataError::Attribute`] when the stored value does not decode into
     /// `T`. With [`SaveMode::OnGetAttribute`] the attribute is written on the next save.
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, SessionDataError> {
-        let bytes = {
-            let mut state = self.state();
-            let Some(bytes) = state.attributes.get(name).cloned() else {
-                return Ok(None);
-            };
-            if state.save_mode == SaveMode::OnGetAttribute {
-                let seq = state.next_seq();
-                state.read.insert(name.to_owned(), seq);
-            }
-            bytes
+        let Some(bytes) = self.state().read_attribute(name) else {
+            return Ok(None);
         };
-        decode_value(self.inner.codec.as_ref(), &bytes)
-            .map(Some)
-            .map_err(|source| SessionDataError::Attribute {
+        self.decode_attribute(name, &bytes).map(Some)
+    }
+
+    /// Attribute `name`'s `bytes` decoded as a `T`.
+    fn decode_attribute<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        bytes: &Bytes,
+    ) -> Result<T, SessionDataError> {
+        decode_value(self.inner.codec.as_ref(), bytes).map_err(|source| {
+            SessionDataError::Attribute {
                 name: name.to_owned(),
                 source,
-            })
+            }
+        })
     }
 
     /// The value of attribute `name` as a shared `T`, or `None` if there is no such
@@ -483,25 +495,16 @@ impl SessionData {
     {
         let (bytes, holder) = {
             let mut state = self.state();
-            let Some(bytes) = state.attributes.get(name).cloned() else {
+            let Some(bytes) = state.read_attribute(name) else {
                 return Ok(None);
             };
-            if state.save_mode == SaveMode::OnGetAttribute {
-                let seq = state.next_seq();
-                state.read.insert(name.to_owned(), seq);
-            }
             let holder = state.attributes.decoded_holder();
             if let Some(value) = holder.as_ref().and_then(|h| h.decoded().get::<T>(name)) {
                 return Ok(Some(value));
             }
             (bytes, holder)
         };
-        let value: Arc<T> = Arc::new(decode_value(self.inner.codec.as_ref(), &bytes).map_err(
-            |source| SessionDataError::Attribute {
-                name: name.to_owned(),
-                source,
-            },
-        )?);
+        let value: Arc<T> = Arc::new(self.decode_attribute(name, &bytes)?);
         // The holder's attributes never change while it is shared (a store changing its
         // map in place holds the only reference), so the value matches its bytes.
         if let Some(holder) = holder {

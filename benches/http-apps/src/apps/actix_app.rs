@@ -9,8 +9,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use session_actix::{MemorySessionRepository, SessionRepository};
 
 use super::{
-    Backends, Basket, BasketSession, ServeError, Stack, StoreFailed, add_to_basket, distinct_item,
-    show_basket, store_unchanged_basket,
+    Backends, Basket, BasketSession, Ours, ServeError, Stack, StoreFailed, add_to_basket,
+    distinct_item, show_basket, store_unchanged_basket,
 };
 use crate::basket::{BASKET_ATTRIBUTE, NoSession};
 
@@ -35,29 +35,6 @@ impl BasketSession for ActixSession {
     async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
         self.0
             .insert(BASKET_ATTRIBUTE, basket)
-            .map_err(|e| StoreFailed(e.to_string()))
-    }
-}
-
-struct Ours(session_actix::Session);
-
-impl BasketSession for Ours {
-    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
-        self.0
-            .get_shared(BASKET_ATTRIBUTE)
-            .await
-            .map_err(|e| StoreFailed(e.to_string()))
-    }
-    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
-        self.0
-            .get(BASKET_ATTRIBUTE)
-            .await
-            .map_err(|e| StoreFailed(e.to_string()))
-    }
-    async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
-        self.0
-            .insert(BASKET_ATTRIBUTE, basket)
-            .await
             .map_err(|e| StoreFailed(e.to_string()))
     }
 }

@@ -13,8 +13,8 @@ use tower_sessions_redis_store::RedisStore;
 use tower_sessions_redis_store::fred::prelude::{ClientLike, Config, Pool};
 
 use super::{
-    Backends, Basket, BasketSession, ServeError, Stack, StoreFailed, add_to_basket, distinct_item,
-    show_basket, store_unchanged_basket,
+    Backends, Basket, BasketSession, Ours, ServeError, Stack, StoreFailed, add_to_basket,
+    distinct_item, show_basket, store_unchanged_basket,
 };
 use crate::basket::{BASKET_ATTRIBUTE, NoSession};
 
@@ -22,29 +22,6 @@ fn reply(r: Result<String, StoreFailed>) -> Response {
     match r {
         Ok(body) => body.into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-struct Ours(session_axum::Session);
-
-impl BasketSession for Ours {
-    async fn load_basket(&self) -> Result<Option<Arc<Basket>>, StoreFailed> {
-        self.0
-            .get_shared(BASKET_ATTRIBUTE)
-            .await
-            .map_err(|e| StoreFailed(e.to_string()))
-    }
-    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
-        self.0
-            .get(BASKET_ATTRIBUTE)
-            .await
-            .map_err(|e| StoreFailed(e.to_string()))
-    }
-    async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
-        self.0
-            .insert(BASKET_ATTRIBUTE, basket)
-            .await
-            .map_err(|e| StoreFailed(e.to_string()))
     }
 }
 

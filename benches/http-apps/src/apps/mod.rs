@@ -10,11 +10,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use session_axum::session_core::lifecycle::LazySession;
 use session_hazelcast::HazelcastRepositoryBuilder;
 
 use crate::basket::{
-    Basket, BasketSession, StoreFailed, add_to_basket, distinct_item, show_basket,
-    store_unchanged_basket,
+    BASKET_ATTRIBUTE, Basket, BasketSession, StoreFailed, add_to_basket, distinct_item,
+    show_basket, store_unchanged_basket,
 };
 
 mod actix_app;
@@ -22,6 +23,35 @@ mod axum_app;
 mod populate;
 
 pub use populate::{SWEEP_BASKET_ITEMS, populate};
+
+/// Ours, on either adapter: both extractors deref to the request's [`LazySession`].
+/// Reads the basket to show it with `get_shared` (decoded once per stored value) and to
+/// change it with `get` (a value of its own).
+struct Ours<S>(S);
+
+impl<S> BasketSession for Ours<S>
+where
+    S: std::ops::Deref<Target = LazySession>,
+{
+    async fn load_basket(&self) -> Result<Option<std::sync::Arc<Basket>>, StoreFailed> {
+        self.0
+            .get_shared(BASKET_ATTRIBUTE)
+            .await
+            .map_err(|e| StoreFailed(e.to_string()))
+    }
+    async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
+        self.0
+            .get(BASKET_ATTRIBUTE)
+            .await
+            .map_err(|e| StoreFailed(e.to_string()))
+    }
+    async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
+        self.0
+            .insert(BASKET_ATTRIBUTE, basket)
+            .await
+            .map_err(|e| StoreFailed(e.to_string()))
+    }
+}
 
 /// A session stack serving the basket app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
