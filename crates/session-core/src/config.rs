@@ -173,33 +173,10 @@ impl SessionConfig {
     /// until its first change copies them, so a load copies no attribute map. Reads and
     /// saves exactly as [`SessionConfig::load_session`] of a copy of the record.
     ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::time::SystemTime;
-    /// use session_core::{SessionConfig, SessionRecord};
-    ///
-    /// let config = SessionConfig::default();
-    /// let mut record = SessionRecord::new("id", SystemTime::now(), None);
-    /// record.attributes.insert("n".into(), session_core::encode_value(config.codec().as_ref(), &5).unwrap());
-    /// let kept = Arc::new(record);
-    /// let session = config.load_session_shared(Arc::clone(&kept));
-    /// assert_eq!(session.get::<i32>("n").unwrap(), Some(5));
-    /// session.insert("n", &6).unwrap(); // the session's own copy changes
-    /// assert_eq!(kept.attributes.len(), 1);
-    /// assert_eq!(session.get::<i32>("n").unwrap(), Some(6));
-    /// ```
-    pub fn load_session_shared<R>(&self, stored: Arc<R>) -> SessionData
-    where
-        R: AsRef<SessionRecord> + Send + Sync + 'static,
-    {
-        SessionData::from_stored(stored, self)
-    }
-
-    /// As [`SessionConfig::load_session_shared`], for a store that also keeps, beside the
-    /// record, the values [`SessionData::get_shared`] decodes from it (a
-    /// [`DecodedValues`](crate::DecodedValues) that `stored` holds): later sessions loaded
-    /// from the same `stored` get those values without decoding. A store must give a
-    /// changed record a new `stored` (with empty decoded values).
+    /// `stored` also holds a [`DecodedValues`](crate::DecodedValues): the values
+    /// [`SessionData::get_shared`] decodes from it are kept there, and later sessions loaded
+    /// from the same `stored` get them without decoding. A store must give a changed record
+    /// a new `stored` (with empty decoded values).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -225,15 +202,19 @@ impl SessionConfig {
     /// let mut record = SessionRecord::new("id", SystemTime::now(), None);
     /// record.attributes.insert("n".into(), session_core::encode_value(config.codec().as_ref(), &5).unwrap());
     /// let kept = Arc::new(Entry { record, decoded: DecodedValues::default() });
-    /// let first = config.load_session_decoded(Arc::clone(&kept)).get_shared::<i32>("n").unwrap();
-    /// let second = config.load_session_decoded(Arc::clone(&kept)).get_shared::<i32>("n").unwrap();
+    /// let first = config.load_session_shared(Arc::clone(&kept)).get_shared::<i32>("n").unwrap();
+    /// let session = config.load_session_shared(Arc::clone(&kept));
+    /// let second = session.get_shared::<i32>("n").unwrap();
     /// assert!(Arc::ptr_eq(&first.unwrap(), &second.unwrap())); // decoded once
+    /// session.insert("n", &6).unwrap(); // the session's own copy changes
+    /// assert_eq!(session.get::<i32>("n").unwrap(), Some(6));
+    /// assert_eq!(*config.load_session_shared(kept).get_shared::<i32>("n").unwrap().unwrap(), 5);
     /// ```
-    pub fn load_session_decoded<R>(&self, stored: Arc<R>) -> SessionData
+    pub fn load_session_shared<R>(&self, stored: Arc<R>) -> SessionData
     where
         R: AsRef<SessionRecord> + AsRef<crate::DecodedValues> + Send + Sync + 'static,
     {
-        SessionData::from_decoded(stored, self)
+        SessionData::from_stored(stored, self)
     }
 
     /// A session for a stored record whose attribute map the store shares (`record`'s own

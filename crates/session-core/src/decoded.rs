@@ -15,7 +15,7 @@ pub const MAX_DECODED_VALUES: usize = 16;
 /// Decoded attribute values of one stored record, by attribute name and Rust type.
 ///
 /// A store keeps one beside every record it shares with the sessions it loads (see
-/// [`SessionConfig::load_session_decoded`](crate::SessionConfig::load_session_decoded)),
+/// [`SessionConfig::load_session_shared`](crate::SessionConfig::load_session_shared)),
 /// and drops it with the record: a changed record comes with an empty one, so a value is
 /// never served for bytes other than those it was decoded from.
 ///

@@ -92,23 +92,32 @@ struct State {
 /// Attribute values by name, encoded by the session's codec.
 pub(crate) type Attributes = BTreeMap<String, Bytes>;
 
-/// A stored record a store keeps and shares with the sessions it loads (a cache entry).
-pub(crate) type StoredRecord = Arc<dyn AsRef<SessionRecord> + Send + Sync>;
-
-/// A stored record with the values decoded from it ([`SessionConfig::load_session_decoded`]).
-pub(crate) trait DecodedRecord: Send + Sync {
-    fn record(&self) -> &SessionRecord;
+/// What a store shares with the sessions it loads keeps the values
+/// [`SessionData::get_shared`] decoded from its attributes.
+pub(crate) trait KeepsDecoded: Send + Sync {
     fn decoded(&self) -> &DecodedValues;
 }
 
-impl<R> DecodedRecord for R
+/// A record a store keeps and shares (an entry of a cache), with the values decoded from it
+/// ([`SessionConfig::load_session_shared`]).
+pub(crate) trait StoredRecord: KeepsDecoded {
+    fn record(&self) -> &SessionRecord;
+}
+
+impl<R> KeepsDecoded for R
+where
+    R: AsRef<SessionRecord> + AsRef<DecodedValues> + Send + Sync,
+{
+    fn decoded(&self) -> &DecodedValues {
+        self.as_ref()
+    }
+}
+
+impl<R> StoredRecord for R
 where
     R: AsRef<SessionRecord> + AsRef<DecodedValues> + Send + Sync,
 {
     fn record(&self) -> &SessionRecord {
-        self.as_ref()
-    }
-    fn decoded(&self) -> &DecodedValues {
         self.as_ref()
     }
 }
@@ -136,6 +145,12 @@ impl SharedMap {
     }
 }
 
+impl KeepsDecoded for SharedMap {
+    fn decoded(&self) -> &DecodedValues {
+        &self.decoded
+    }
+}
+
 /// A copy holds the same encoded values and none decoded yet.
 impl Clone for SharedMap {
     fn clone(&self) -> Self {
@@ -148,9 +163,7 @@ enum SharedAttributes {
     Owned(Attributes),
     Shared(Arc<SharedMap>),
     /// The attributes of a record the store keeps.
-    Record(StoredRecord),
-    /// The attributes of a record the store keeps with the values decoded from it.
-    Decoded(Arc<dyn DecodedRecord>),
+    Record(Arc<dyn StoredRecord>),
 }
 
 impl std::ops::Deref for SharedAttributes {
@@ -160,23 +173,7 @@ impl std::ops::Deref for SharedAttributes {
         match self {
             Self::Owned(map) => map,
             Self::Shared(shared) => &shared.map,
-            Self::Record(record) => &(**record).as_ref().attributes,
-            Self::Decoded(record) => &record.record().attributes,
-        }
-    }
-}
-
-/// Who keeps the values decoded from a store's attributes (held while decoding).
-enum DecodedHolder {
-    Shared(Arc<SharedMap>),
-    Decoded(Arc<dyn DecodedRecord>),
-}
-
-impl DecodedHolder {
-    fn decoded(&self) -> &DecodedValues {
-        match self {
-            Self::Shared(shared) => &shared.decoded,
-            Self::Decoded(record) => record.decoded(),
+            Self::Record(record) => &record.record().attributes,
         }
     }
 }
@@ -192,7 +189,7 @@ impl SharedAttributes {
             Self::Owned(map) => map,
             // Not reached (made owned above); still correct.
             Self::Shared(shared) => Arc::make_mut(shared).map_mut(),
-            Self::Record(_) | Self::Decoded(_) => {
+            Self::Record(_) => {
                 *self = Self::Owned((**self).clone());
                 self.to_mut()
             }
@@ -201,11 +198,11 @@ impl SharedAttributes {
 
     /// Whoever keeps values decoded from these attributes: the store's map or record, while
     /// the session still reads it.
-    fn decoded_holder(&self) -> Option<DecodedHolder> {
+    fn decoded_holder(&self) -> Option<Arc<dyn KeepsDecoded>> {
         match self {
-            Self::Shared(shared) => Some(DecodedHolder::Shared(Arc::clone(shared))),
-            Self::Decoded(record) => Some(DecodedHolder::Decoded(Arc::clone(record))),
-            Self::Owned(_) | Self::Record(_) => None,
+            Self::Owned(_) => None,
+            Self::Shared(shared) => Some(Arc::clone(shared) as _),
+            Self::Record(record) => Some(Arc::clone(record) as _),
         }
     }
 }
@@ -274,16 +271,18 @@ impl SessionData {
 
     /// A loaded session of the record `stored` keeps: its id, times and principal copied,
     /// its attributes read from `stored` until the first change.
-    pub(crate) fn from_stored(stored: StoredRecord, config: &SessionConfig) -> Self {
-        let record = metadata((*stored).as_ref());
+    /// The values [`SessionData::get_shared`] decodes are kept beside `stored`.
+    pub(crate) fn from_stored(stored: Arc<dyn StoredRecord>, config: &SessionConfig) -> Self {
+        let r = stored.record();
+        let record = SessionRecord {
+            id: r.id.clone(),
+            creation_time: r.creation_time,
+            last_accessed_time: r.last_accessed_time,
+            max_inactive_interval: r.max_inactive_interval,
+            principal_name: r.principal_name.clone(),
+            attributes: BTreeMap::new(),
+        };
         Self::from_attributes(record, SharedAttributes::Record(stored), false, config)
-    }
-
-    /// As [`SessionData::from_stored`], keeping the values decoded by
-    /// [`SessionData::get_shared`] beside `stored`.
-    pub(crate) fn from_decoded(stored: Arc<dyn DecodedRecord>, config: &SessionConfig) -> Self {
-        let record = metadata(stored.record());
-        Self::from_attributes(record, SharedAttributes::Decoded(stored), false, config)
     }
 
     fn from_attributes(
@@ -862,18 +861,6 @@ impl InPlaceSave<'_> {
     }
 }
 
-/// A stored record's id, times, interval and principal (no attributes).
-fn metadata(r: &SessionRecord) -> SessionRecord {
-    SessionRecord {
-        id: r.id.clone(),
-        creation_time: r.creation_time,
-        last_accessed_time: r.last_accessed_time,
-        max_inactive_interval: r.max_inactive_interval,
-        principal_name: r.principal_name.clone(),
-        attributes: BTreeMap::new(),
-    }
-}
-
 /// Sets `name` to `value` in `attributes`, allocating the name only when it is new.
 pub(crate) fn put_attribute(attributes: &mut BTreeMap<String, Bytes>, name: &str, value: &Bytes) {
     match attributes.get_mut(name) {
@@ -975,7 +962,7 @@ mod tests {
                     .attributes
                     .insert(k.into(), encode_value(config.codec().as_ref(), &v).unwrap());
             }
-            let kept = Arc::new(record.clone());
+            let kept = Arc::new(Kept(record.clone(), DecodedValues::default()));
             let shared = config.load_session_shared(Arc::clone(&kept));
             let copied = config.load_session(record.clone());
             let later = record.last_accessed_time + Duration::from_secs(5);
@@ -1002,11 +989,26 @@ mod tests {
             let (d1, d2) = (shared.delta(), copied.delta());
             assert_eq!(d1.record, d2.record);
             assert_eq!((d1.upserted, d1.removed), (d2.upserted, d2.removed));
-            assert_eq!(*kept, record, "the kept record is never changed");
+            assert_eq!(kept.0, record, "the kept record is never changed");
             let invalidated = config.load_session_shared(Arc::clone(&kept));
             invalidated.invalidate();
             assert_eq!(invalidated.attribute_names(), Vec::<String>::new());
-            assert_eq!(kept.attributes.len(), 3);
+            assert_eq!(kept.0.attributes.len(), 3);
+        }
+    }
+
+    /// A record kept the way a store keeps it: with the values decoded from it.
+    struct Kept(SessionRecord, DecodedValues);
+
+    impl AsRef<SessionRecord> for Kept {
+        fn as_ref(&self) -> &SessionRecord {
+            &self.0
+        }
+    }
+
+    impl AsRef<DecodedValues> for Kept {
+        fn as_ref(&self) -> &DecodedValues {
+            &self.1
         }
     }
 

@@ -523,14 +523,14 @@ impl SessionRepository for HazelcastSessionRepository {
             if self.inner.client.is_connected()
                 && let Some(cached) = self.inner.cache.get_for_load(id, SystemTime::now())
             {
-                return Ok(Some(self.inner.config.load_session_decoded(cached)));
+                return Ok(Some(self.inner.config.load_session_shared(cached)));
             }
             self.inner.cache.count_miss();
             // Boxed: a cache hit must not build (and copy) the read's large future.
             let read: Pin<Box<dyn Future<Output = _> + Send + '_>> =
                 Box::pin(self.within(self.load_fresh(id)));
             let found = read.await?;
-            Ok(found.map(|c| self.inner.config.load_session_decoded(c)))
+            Ok(found.map(|c| self.inner.config.load_session_shared(c)))
         })
         .await
     }
@@ -550,7 +550,7 @@ impl SessionRepository for HazelcastSessionRepository {
         let cached = self.inner.cache.get_for_load(id, SystemTime::now())?;
         telemetry::count(telemetry::LOADS);
         Some(telemetry::operation_now("load", || {
-            Ok(Some(self.inner.config.load_session_decoded(cached)))
+            Ok(Some(self.inner.config.load_session_shared(cached)))
         }))
     }
 
