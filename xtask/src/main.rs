@@ -6,7 +6,7 @@
 //!   `../shared/hazelcast/protocol-definitions/*.yaml`.
 //! - `codegen --check`: fails when the committed generated files differ from what the
 //!   definitions produce.
-//! - `bench [--quick] [--runs N] [--only client|http|sweep] [--connections C] [--test-member]
+//! - `bench [--quick] [--runs N] [--only client|http|sweep|instructions] [--connections C] [--test-member]
 //!   [--member-heap 3g] [--sweep 1k,10k,100k,1M]`: client, HTTP and live-session sweep
 //!   benchmarks on a real member (issues 9, 16); results in `target/bench/` (see
 //!   `benches/README.md`).
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http|sweep] [--connections C] [--test-member] [--member-heap 3g] [--sweep 1k,10k,100k,1M]   client, HTTP and sweep benchmarks (real member by default)\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--test-member|--docker] [--only N,N] [--failure-detection sessions|hazelcast]   resilience scenarios against the shop (real members by default, the test member, HZ_MEMBERS or docker)\n  spring-shop [--port N] [--members ..] [--cluster-name ..] [--scenario]   run the Spring Boot shop (builds it with Maven), or the Spring/Rust scenario"
+        "usage: cargo xtask <command>\n\ncommands:\n  codegen [--check]   generate protocol codecs from ../shared/hazelcast/protocol-definitions\n  bench [--quick] [--runs N] [--only client|http|sweep|instructions] [--connections C] [--test-member] [--member-heap 3g] [--sweep 1k,10k,100k,1M]   client, HTTP, sweep and callgrind instruction-count benchmarks (real member by default)\n  docker-config [--check]   render docker/ member YAML from SessionMapConfig\n  integration [--test-member|--docker] [--only N,N] [--failure-detection sessions|hazelcast]   resilience scenarios against the shop (real members by default, the test member, HZ_MEMBERS or docker)\n  spring-shop [--port N] [--members ..] [--cluster-name ..] [--scenario]   run the Spring Boot shop (builds it with Maven), or the Spring/Rust scenario"
     );
     ExitCode::FAILURE
 }

@@ -95,7 +95,7 @@ pub(crate) const CASES: [(&str, &str); 3] = [
 ];
 
 /// Starts Redis on a free loopback port (installing it when missing).
-fn start_redis() -> Result<(Proc, SocketAddr), String> {
+pub(crate) fn start_redis() -> Result<(Proc, SocketAddr), String> {
     if !procs::on_path("redis-server") {
         procs::apt_install("redis-server")?;
     }
@@ -207,7 +207,28 @@ pub(crate) fn serve(
     extra: &[String],
     timeout: Duration,
 ) -> Result<Served, String> {
-    let mut cmd = Command::new(tool);
+    serve_wrapped(tool, s, cluster, redis, extra, timeout, &[])
+}
+
+/// [`serve`] with `bench-tool` run by `wrapper` (a program and its options, such as
+/// `valgrind --tool=callgrind`); an empty `wrapper` runs it directly.
+pub(crate) fn serve_wrapped(
+    tool: &Path,
+    s: &HttpStack,
+    cluster: &Cluster,
+    redis: Option<(SocketAddr, u32)>,
+    extra: &[String],
+    timeout: Duration,
+    wrapper: &[String],
+) -> Result<Served, String> {
+    let mut cmd = match wrapper.split_first() {
+        Some((program, options)) => {
+            let mut c = Command::new(program);
+            c.args(options).arg(tool);
+            c
+        }
+        None => Command::new(tool),
+    };
     cmd.args(["serve", s.stack]).args([
         "--members",
         &cluster.addresses,

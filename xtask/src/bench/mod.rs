@@ -1,7 +1,8 @@
-//! `cargo xtask bench [--quick] [--runs N] [--only client|http|sweep] [--connections C]
-//! [--test-member] [--member-heap 3g] [--sweep 1k,10k,100k,1M]`: our Hazelcast client
-//! beside the official Java, Python and Node.js clients, the shop's basket handlers on
-//! every session stack, and the sweep of live sessions (issues 9 and 16).
+//! `cargo xtask bench [--quick] [--runs N] [--only client|http|sweep|instructions]
+//! [--connections C] [--test-member] [--member-heap 3g] [--sweep 1k,10k,100k,1M]`: our
+//! Hazelcast client beside the official Java, Python and Node.js clients, the shop's basket
+//! handlers on every session stack, the sweep of live sessions, and every stack's
+//! instructions per request counted under callgrind (issues 9 and 16).
 //!
 //! Everything measured runs in separate processes: the cluster (one real Hazelcast member
 //! from Maven Central by default, `--test-member` for the in-process imitation, or the
@@ -13,6 +14,7 @@
 mod clients;
 mod cluster;
 mod http;
+mod instructions;
 mod options;
 mod plot;
 mod procs;
@@ -71,6 +73,12 @@ pub(crate) fn run(root: &Path, words: &[String]) -> Result<(), String> {
         sweep::run(&out, &tool, &opts, &cluster, &mut records, &mut skipped)?;
     }
 
+    let mut counted = Vec::new();
+    if opts.wants("instructions") {
+        eprintln!("bench: === instructions per request (callgrind) ===");
+        instructions::run(&out, &tool, &opts, &cluster, &mut counted, &mut skipped)?;
+    }
+
     let rows = summary::summarise(&records);
     let ctx = report::Context {
         machine: machine(),
@@ -82,6 +90,7 @@ pub(crate) fn run(root: &Path, words: &[String]) -> Result<(), String> {
         load_average: load_average(),
         measuring_seconds: built.elapsed().as_secs_f64(),
         skipped,
+        counted,
     };
     let md = report::markdown(&ctx, &rows);
     write(&out.join("results.md"), &md)?;

@@ -17,7 +17,7 @@ pub(crate) struct Options {
     pub(crate) http_window: Duration,
     /// HTTP connections (fixed concurrency).
     pub(crate) connections: usize,
-    /// Run only this part (`client`, `http`, `sweep`); `None` means all.
+    /// Run only this part ([`PARTS`]); `None` means all.
     pub(crate) only: Option<String>,
     /// `--test-member`: the in-process imitation instead of a real member.
     pub(crate) test_member: bool,
@@ -30,6 +30,9 @@ pub(crate) struct Options {
     /// Measured window of each sweep point and handler.
     pub(crate) sweep_window: Duration,
 }
+
+/// The parts of a run, in order.
+pub(crate) const PARTS: [&str; 4] = ["client", "http", "sweep", "instructions"];
 
 /// The sweep's sizes in a full run.
 pub(crate) const FULL_SWEEP: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
@@ -116,9 +119,13 @@ impl Options {
                         .ok_or("--connections needs a count in 1..=1024")?;
                 }
                 "--only" => {
-                    let part = it.next().ok_or("--only needs client, http or sweep")?;
-                    if !["client", "http", "sweep"].contains(&part.as_str()) {
-                        return Err(format!("--only: client, http or sweep, not {part}"));
+                    let part = it
+                        .next()
+                        .ok_or("--only needs client, http, sweep or instructions")?;
+                    if !PARTS.contains(&part.as_str()) {
+                        return Err(format!(
+                            "--only: client, http, sweep or instructions, not {part}"
+                        ));
                     }
                     o.only = Some(part.clone());
                 }
@@ -144,9 +151,13 @@ impl Options {
         Ok(o)
     }
 
-    /// Whether a part (`client`, `http` or `sweep`) runs.
+    /// Whether a part ([`PARTS`]) runs. `--quick` leaves out the instruction counts
+    /// (several minutes under callgrind) unless `--only instructions` asks for them.
     pub(crate) fn wants(&self, part: &str) -> bool {
-        self.only.as_deref().is_none_or(|p| p == part)
+        match self.only.as_deref() {
+            Some(only) => only == part,
+            None => !(self.quick && part == "instructions"),
+        }
     }
 }
 
@@ -171,6 +182,11 @@ mod tests {
         assert!(both.wants("client") && both.wants("http"));
         let only = Options::parse(&words("--only http")).expect("only");
         assert!(!only.wants("client") && only.wants("http") && !only.wants("sweep"));
+        assert!(!only.wants("instructions"));
+        // Instruction counts: in a full run, not in a quick one unless asked for.
+        assert!(full.wants("instructions") && !quick.wants("instructions"));
+        let counted = Options::parse(&words("--quick --only instructions")).expect("only");
+        assert!(counted.wants("instructions") && !counted.wants("http"));
         assert!(!full.test_member);
         assert_eq!(full.sweep, FULL_SWEEP.to_vec());
         assert_eq!(quick.sweep, QUICK_SWEEP.to_vec());
