@@ -6,10 +6,10 @@
 //!   `../shared/hazelcast/protocol-definitions/*.yaml`.
 //! - `codegen --check`: fails when the committed generated files differ from what the
 //!   definitions produce.
-//! - `bench [--quick] [--runs N] [--only client|http|sweep|instructions] [--connections C] [--test-member]
-//!   [--member-heap 3g] [--sweep 1k,10k,100k,1M]`: client, HTTP and live-session sweep
-//!   benchmarks on a real member (issues 9, 16); results in `target/bench/` (see
-//!   `benches/README.md`).
+//! - `bench [--quick] [--runs N] [--only client|http|sweep|instructions] [--connections C]
+//!   [--test-member] [--member-heap 3g] [--sweep 1k,10k,100k,1M]`: client, HTTP and
+//!   live-session sweep benchmarks on a real member, and instructions per request under
+//!   callgrind (issues 9, 16); results in `target/bench/` (see `benches/README.md`).
 //! - `docker-config [--check]`: renders the member YAML under `docker/` from the session
 //!   map's typed configuration (see `docker/README.md`).
 //! - `integration [--test-member | --docker] [--only N,N] [--failure-detection sessions|hazelcast]`:

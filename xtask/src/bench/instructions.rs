@@ -46,6 +46,8 @@ pub(crate) struct Counted {
     pub(crate) d1_misses: u64,
     /// Last-level cache misses (instructions and data), simulated.
     pub(crate) ll_misses: u64,
+    /// Backend round trips per request while counting (`None`: no backend counter).
+    pub(crate) round_trips: Option<f64>,
 }
 
 impl Counted {
@@ -136,17 +138,23 @@ impl UnderCallgrind {
     }
 
     /// Runs the load generator for `window` with the counters zeroed first and dumped
-    /// after; returns the requests sent and the dump's totals.
+    /// after; returns the requests sent, the dump's totals and the backend round trips per
+    /// request.
     fn count(
         &mut self,
         tool: &Path,
         method: &str,
         window: Duration,
         session_file: Option<&Path>,
-    ) -> Result<(u64, Totals), String> {
+    ) -> Result<(u64, Totals, Option<f64>), String> {
+        let before = self.served.backend_calls()?;
         self.control("-z")?;
         let sent = load(tool, &self.served.addr, method, window, session_file)?;
         self.control("-d")?;
+        let round_trips = match (before, self.served.backend_calls()?) {
+            (Some(b), Some(a)) => Some(a.saturating_sub(b) as f64 / sent as f64),
+            _ => None,
+        };
         self.dumps += 1;
         let file = PathBuf::from(format!("{}.{}", self.out.display(), self.dumps));
         // callgrind_control returns once the dump is requested; the file follows.
@@ -160,7 +168,7 @@ impl UnderCallgrind {
         }
         let totals = parse_totals(&text)
             .ok_or_else(|| format!("{}: no callgrind totals", file.display()))?;
-        Ok((sent, totals))
+        Ok((sent, totals, round_trips))
     }
 }
 
@@ -271,6 +279,8 @@ pub(crate) fn run(
             "--tool=callgrind".to_owned(),
             "--cache-sim=yes".to_owned(),
             format!("--callgrind-out-file={}", file.display()),
+            // Valgrind's own messages (start-up banner, notes) off the run's output.
+            format!("--log-file={}.log", file.display()),
         ];
         let timeout = Duration::from_secs(120)
             + Duration::from_secs_f64(sessions.unwrap_or(0) as f64 / 500.0);
@@ -293,7 +303,7 @@ pub(crate) fn run(
         for (case, method) in handlers {
             // Unmeasured: the stack's caches and the app's first-request paths.
             load(tool, &app.served.addr, method, warm, session_file)?;
-            let (requests, totals) = app.count(tool, method, window, session_file)?;
+            let (requests, totals, round_trips) = app.count(tool, method, window, session_file)?;
             let c = Counted {
                 subject: s.subject.to_owned(),
                 case: case.to_owned(),
@@ -302,13 +312,15 @@ pub(crate) fn run(
                 instructions: totals.instructions,
                 d1_misses: totals.d1_misses,
                 ll_misses: totals.ll_misses,
+                round_trips,
             };
             eprintln!(
-                "bench:   {:30} {case:22} {:>9.0} instructions/request  D1 misses {:>6.0}  LL misses {:>5.1}  ({requests} requests)",
+                "bench:   {:30} {case:22} {:>9.0} instructions/request  D1 misses {:>6.0}  LL misses {:>5.1}  round trips {}  ({requests} requests)",
                 s.subject,
                 c.instructions_per_request(),
                 c.d1_per_request(),
                 c.ll_per_request(),
+                round_trips.map_or("-".into(), |x| format!("{x:.2}")),
             );
             counted.push(c);
         }
@@ -374,6 +386,7 @@ mod tests {
             instructions: 100,
             d1_misses: 10,
             ll_misses: 2,
+            round_trips: None,
         };
         assert_eq!(c.instructions_per_request(), 25.0);
         assert_eq!(c.d1_per_request(), 2.5);

@@ -337,8 +337,8 @@ fn instructions_section(s: &mut String, counted: &[Counted]) {
          local cache: at 100,000 sessions most requests of a short window reach a session \
          for the first time) is counted too. Misses are callgrind's simulation of this \
          machine's caches.\n\n\
-         | handler | stack | instructions / request | × baseline | D1 misses / request | LL misses / request | requests |\n\
-         |---|---|---:|---:|---:|---:|---:|"
+         | handler | stack | instructions / request | × baseline | D1 misses / request | LL misses / request | round trips / request | requests |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|"
     );
     let per_connection: Vec<&Counted> = counted.iter().filter(|c| c.sessions.is_none()).collect();
     let mut handlers: Vec<&str> = Vec::new();
@@ -355,13 +355,14 @@ fn instructions_section(s: &mut String, counted: &[Counted]) {
                 .map(|b| b.instructions_per_request());
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {:.0} | {:.1} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {:.1} | {} | {} |",
                 h,
                 c.subject,
                 rate(c.instructions_per_request()),
                 ratio(Some(c.instructions_per_request()), base),
                 c.d1_per_request(),
                 c.ll_per_request(),
+                num(c.round_trips, 2),
                 rate(c.requests as f64)
             );
         }
@@ -373,8 +374,8 @@ fn instructions_section(s: &mut String, counted: &[Counted]) {
     let _ = writeln!(
         s,
         "\nAt the sweep's sizes (sessions pre-created, every request on one of them at random):\n\n\
-         | store | handler | live sessions | instructions / request | vs smallest | D1 misses / request | LL misses / request | requests |\n\
-         |---|---|---:|---:|---:|---:|---:|---:|"
+         | store | handler | live sessions | instructions / request | vs smallest | D1 misses / request | LL misses / request | round trips / request | requests |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|"
     );
     let mut groups: Vec<(&str, &str)> = Vec::new();
     for c in &swept {
@@ -393,7 +394,7 @@ fn instructions_section(s: &mut String, counted: &[Counted]) {
         for c in points {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {:.0} | {:.1} | {} |",
+                "| {} | {} | {} | {} | {} | {:.0} | {:.1} | {} | {} |",
                 subject,
                 h,
                 rate(c.sessions.unwrap_or(0) as f64),
@@ -401,6 +402,7 @@ fn instructions_section(s: &mut String, counted: &[Counted]) {
                 ratio(Some(c.instructions_per_request()), Some(first)),
                 c.d1_per_request(),
                 c.ll_per_request(),
+                num(c.round_trips, 2),
                 rate(c.requests as f64)
             );
         }
@@ -589,6 +591,7 @@ mod tests {
             instructions,
             d1_misses: 250_000,
             ll_misses: 1_500,
+            round_trips: subject.contains("redis").then_some(2.0),
         };
         let mut ctx = ctx();
         ctx.counted = vec![
@@ -607,7 +610,9 @@ mod tests {
         );
         // Each stack against its own framework's baseline.
         assert!(
-            md.contains("| show basket | ours-axum-memory | 21,000 | 1.50× | 250 | 1.5 | 1,000 |"),
+            md.contains(
+                "| show basket | ours-axum-memory | 21,000 | 1.50× | 250 | 1.5 | – | 1,000 |"
+            ),
             "{md}"
         );
         assert!(
@@ -616,7 +621,7 @@ mod tests {
         );
         // No baseline counted for that handler: no ratio.
         assert!(
-            md.contains("| add to basket | tower-sessions-redis | 70,000 | – |"),
+            md.contains("| add to basket | tower-sessions-redis | 70,000 | – | 250 | 1.5 | 2.00 |"),
             "{md}"
         );
         assert!(
