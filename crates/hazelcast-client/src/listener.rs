@@ -6,7 +6,8 @@
 //! failover).
 //!
 //! **Overflow:** events wait in a bounded buffer
-//! ([`ClientConfig::listener_buffer`](crate::ClientConfig::listener_buffer), default 1024).
+//! ([`ClientConfig::listener_buffer`](crate::ClientConfig::listener_buffer), default 1024,
+//! or [`EntryListenerOptions::buffer`] for one stream).
 //! When the stream is not read and the buffer is full, new events are **dropped** (never
 //! blocking the connection's reader, so other traffic goes on); [`EntryStream::dropped`] and
 //! [`ClientStats::dropped_events`](crate::ClientStats::dropped_events) count them.
@@ -58,13 +59,39 @@ pub mod event_type {
     pub const ALL_ENTRY: i32 = ADDED | REMOVED | UPDATED | EVICTED | EXPIRED;
 }
 
-/// What to listen to.
+/// What to listen to, and how many events wait for the reader.
+///
+/// ```
+/// use hazelcast_client::{EntryListenerOptions, event_type};
+///
+/// // Keys only, changes only, and room for 16,384 events while the reader is busy.
+/// let options = EntryListenerOptions {
+///     include_value: false,
+///     flags: event_type::ADDED | event_type::UPDATED | event_type::REMOVED,
+///     buffer: Some(16_384),
+/// };
+/// assert_eq!(options.buffer_or(1024), 16_384);
+/// assert_eq!(EntryListenerOptions::default().buffer_or(1024), 1024);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryListenerOptions {
     /// Send values with events.
     pub include_value: bool,
     /// Event types wanted (see [`event_type`]).
     pub flags: i32,
+    /// Events this stream buffers before new ones are dropped; `None` takes the client's
+    /// [`ClientConfig::listener_buffer`](crate::ClientConfig::listener_buffer). The buffer
+    /// grows in small blocks as events wait, so a large bound costs memory only while the
+    /// reader lags; 0 counts as 1.
+    pub buffer: Option<usize>,
+}
+
+impl EntryListenerOptions {
+    /// The buffer this stream gets: [`buffer`](Self::buffer), else `client_default`;
+    /// at least 1.
+    pub fn buffer_or(&self, client_default: usize) -> usize {
+        self.buffer.unwrap_or(client_default).max(1)
+    }
 }
 
 impl Default for EntryListenerOptions {
@@ -72,6 +99,7 @@ impl Default for EntryListenerOptions {
         Self {
             include_value: true,
             flags: event_type::ALL_ENTRY,
+            buffer: None,
         }
     }
 }
@@ -275,7 +303,7 @@ pub(crate) async fn add_entry_listener(
     map_name: &str,
     options: EntryListenerOptions,
 ) -> Result<EntryStream, ClientError> {
-    let (tx, rx) = mpsc::channel(inner.config.listener_buffer);
+    let (tx, rx) = mpsc::channel(options.buffer_or(inner.config.listener_buffer));
     let entry = Arc::new(ListenerEntry {
         id: inner.next_listener_id(),
         map_name: map_name.to_owned(),

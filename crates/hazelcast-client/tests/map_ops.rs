@@ -265,14 +265,24 @@ async fn unread_listener_does_not_block_other_traffic(backend: Backend) {
         .entry_events(EntryListenerOptions::default())
         .await
         .expect("listen");
+    // A stream's own buffer overrides the client's.
+    let roomy = m
+        .entry_events(EntryListenerOptions {
+            buffer: Some(64),
+            ..EntryListenerOptions::default()
+        })
+        .await
+        .expect("listen with a buffer of 64");
     for i in 0..200 {
         m.set(&format!("k{i}"), &s("v"))
             .await
             .expect("set while listener is unread");
     }
     assert!(eventually(Duration::from_secs(5), || events.dropped() >= 192).await);
+    assert!(eventually(Duration::from_secs(5), || roomy.dropped() >= 136).await);
     assert_eq!(events.dropped(), 192, "buffer of 8 kept, the rest dropped");
-    assert_eq!(client.stats().dropped_events, 192);
+    assert_eq!(roomy.dropped(), 136, "buffer of 64 kept, the rest dropped");
+    assert_eq!(client.stats().dropped_events, 192 + 136);
     assert_eq!(m.size().await.expect("size"), 200);
 }
 

@@ -57,6 +57,7 @@ pub(crate) async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::
                 | event_type::REMOVED
                 | event_type::EXPIRED
                 | event_type::EVICTED,
+            buffer: None,
         };
         match strong.map.entry_events(options).await {
             Ok(stream) => break stream,

@@ -46,8 +46,9 @@ fn string_key(key: &Data) -> Option<&str> {
 }
 
 /// Runs while the repository lives: registers the keys-only listener (again after a
-/// failure), invalidates on every event and flushes on every gap.
-pub(crate) async fn run(inner: Weak<Inner>) {
+/// failure), invalidates on every event and flushes on every gap; `buffer` events wait
+/// for this task before new ones are dropped (a gap).
+pub(crate) async fn run(inner: Weak<Inner>, buffer: usize) {
     let mut pause = Duration::from_millis(100);
     loop {
         let Some(strong) = inner.upgrade() else {
@@ -61,6 +62,7 @@ pub(crate) async fn run(inner: Weak<Inner>) {
                 | event_type::EVICT_ALL
                 | event_type::CLEAR_ALL
                 | event_type::MERGED,
+            buffer: Some(buffer),
         };
         let mut stream = match strong.map.entry_events(options).await {
             Ok(stream) => stream,

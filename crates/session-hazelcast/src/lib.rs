@@ -127,7 +127,8 @@
 //! - **No race with a load in flight.** A load stores what it read only if no event for
 //!   the key and no flush came in between.
 //! - **Every gap empties it whole**: listener (re-)registration, events dropped by a full
-//!   buffer, a map-wide event, a reconnect or failover, any change of the member list or
+//!   buffer ([`DEFAULT_LOCAL_CACHE_EVENT_BUFFER`] events, 16,384;
+//!   [`HazelcastRepositoryBuilder::local_cache_event_buffer`]), a map-wide event, a reconnect or failover, any change of the member list or
 //!   of the client's connections (checked every 100 ms). After a gap it serves nothing
 //!   for 3 s (listener registrations on new connections settle), then starts empty again.
 //! - **A stale record loses nothing**: a change is a compare-and-set against the cached
@@ -278,7 +279,7 @@ pub mod spring;
 pub mod telemetry;
 
 pub use builder::{BuildError, HazelcastRepositoryBuilder};
-pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, LocalCacheStats};
+pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, DEFAULT_LOCAL_CACHE_EVENT_BUFFER, LocalCacheStats};
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
 pub use map_config::{

@@ -125,6 +125,8 @@ pub(crate) struct Settings {
     pub(crate) local_cache: bool,
     /// Records the local cache holds at most.
     pub(crate) local_cache_capacity: usize,
+    /// Events the local cache's listener buffers before dropping them.
+    pub(crate) local_cache_event_buffer: usize,
 }
 
 impl HazelcastSessionRepository {
@@ -159,7 +161,10 @@ impl HazelcastSessionRepository {
             lock(&inner.tasks).push(task);
         }
         if s.local_cache && s.local_cache_capacity > 0 {
-            let task = tokio::spawn(crate::invalidation::run(Arc::downgrade(&inner)));
+            let task = tokio::spawn(crate::invalidation::run(
+                Arc::downgrade(&inner),
+                s.local_cache_event_buffer,
+            ));
             lock(&inner.tasks).push(task);
         }
         HazelcastSessionRepository { inner }

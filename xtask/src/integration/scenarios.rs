@@ -270,6 +270,7 @@ async fn expiry_on(cluster: &ClusterRef) -> Result<Outcome, String> {
         .entry_events(EntryListenerOptions {
             include_value: false,
             flags: event_type::EXPIRED,
+            buffer: None,
         })
         .await
         .map_err(|e| e.to_string())?;
