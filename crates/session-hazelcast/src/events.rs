@@ -84,7 +84,7 @@ pub(crate) async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::
                 let Some(strong) = inner.upgrade() else { return };
                 let now_dropped = stream.dropped();
                 if now_dropped > dropped {
-                    telemetry::count_n(telemetry::DROPPED_EVENTS, now_dropped - dropped);
+                    telemetry::count_n(&telemetry::keys::DROPPED_EVENTS, now_dropped - dropped);
                     lagged(&strong, now_dropped - dropped);
                     dropped = now_dropped;
                 }
@@ -105,7 +105,7 @@ pub(crate) async fn run_listener(inner: Weak<Inner>, ready: tokio::sync::watch::
                 let Some(strong) = inner.upgrade() else { return };
                 let now_dropped = stream.dropped();
                 if now_dropped > dropped {
-                    telemetry::count_n(telemetry::DROPPED_EVENTS, now_dropped - dropped);
+                    telemetry::count_n(&telemetry::keys::DROPPED_EVENTS, now_dropped - dropped);
                     lagged(&strong, now_dropped - dropped);
                     dropped = now_dropped;
                 }
@@ -199,7 +199,7 @@ async fn translate(
 
 /// Publishes a gap to subscribers and counts it.
 fn lagged(inner: &Inner, missed: u64) {
-    telemetry::count(telemetry::LAGGED);
+    telemetry::count(&telemetry::keys::LAGGED);
     inner.events.publish(SessionEvent::Lagged { missed });
 }
 

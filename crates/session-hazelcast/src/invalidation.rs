@@ -109,7 +109,7 @@ pub(crate) async fn run(inner: Weak<Inner>, buffer: usize) {
                     };
                     let now_dropped = stream.dropped();
                     if now_dropped > dropped {
-                        crate::telemetry::count_n(crate::telemetry::DROPPED_EVENTS, now_dropped - dropped);
+                        crate::telemetry::count_n(&crate::telemetry::keys::DROPPED_EVENTS, now_dropped - dropped);
                         dropped = now_dropped;
                         gap(&strong, &mut settle_until, "entry events dropped");
                     }
@@ -144,7 +144,7 @@ pub(crate) async fn run(inner: Weak<Inner>, buffer: usize) {
                     let Some(strong) = inner.upgrade() else { return };
                     let now_dropped = stream.dropped();
                     if now_dropped > dropped {
-                        crate::telemetry::count_n(crate::telemetry::DROPPED_EVENTS, now_dropped - dropped);
+                        crate::telemetry::count_n(&crate::telemetry::keys::DROPPED_EVENTS, now_dropped - dropped);
                         dropped = now_dropped;
                         gap(&strong, &mut settle_until, "entry events dropped");
                     }

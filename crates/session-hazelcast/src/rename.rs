@@ -51,7 +51,7 @@ impl HazelcastSessionRepository {
         current: Arc<Cached>,
         stored: SessionRecord,
     ) -> Result<(), RepositoryError> {
-        telemetry::count(telemetry::ID_CHANGES);
+        telemetry::count(&telemetry::keys::ID_CHANGES);
         let (old_bytes, old_record) = (current.data.clone(), current.record.clone());
         drop(current);
         let new_id = delta.record.id.clone();
@@ -103,8 +103,8 @@ impl HazelcastSessionRepository {
                 continue;
             }
             self.inner.conflicts.fetch_add(1, Ordering::Relaxed);
-            telemetry::count(telemetry::CAS_CONFLICTS);
-            telemetry::count(telemetry::RETRIES);
+            telemetry::count(&telemetry::keys::CAS_CONFLICTS);
+            telemetry::count(&telemetry::keys::RETRIES);
             tracing::debug!(
                 attempt,
                 "the old id changed during a change of id; carrying the change over"

@@ -371,7 +371,7 @@ impl HazelcastSessionRepository {
         match self.decode(key, &data).await {
             Ok(record) => Ok(Found::Record(data, record)),
             Err(RepositoryError::Malformed(e)) => {
-                telemetry::count(telemetry::BAD_RECORDS);
+                telemetry::count(&telemetry::keys::BAD_RECORDS);
                 tracing::warn!(
                     error = %e,
                     type_id = data.type_id().unwrap_or(0),
@@ -462,7 +462,7 @@ impl HazelcastSessionRepository {
             match self.call(|| self.inner.map.remove(k)).await {
                 Ok(_) => break,
                 Err(e) if outcome_unknown(&e) => {
-                    telemetry::count(telemetry::RETRIES);
+                    telemetry::count(&telemetry::keys::RETRIES);
                 }
                 Err(e) => return Err(backend(e)),
             }
@@ -486,13 +486,13 @@ impl SessionRepository for HazelcastSessionRepository {
         {
             // Only the last access moved, by less than the write threshold: nothing to
             // write (the stored time is at least the loaded one), no record copied.
-            telemetry::count(telemetry::SAVES_SKIPPED);
+            telemetry::count(&telemetry::keys::SAVES_SKIPPED);
             session.mark_touched(&touch, false);
             return Ok(());
         }
         let delta = session.delta();
         if delta.is_empty() {
-            telemetry::count(telemetry::SAVES_SKIPPED);
+            telemetry::count(&telemetry::keys::SAVES_SKIPPED);
             session.mark_saved(&delta);
             return Ok(());
         }
@@ -522,7 +522,7 @@ impl SessionRepository for HazelcastSessionRepository {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
-        telemetry::count(telemetry::LOADS);
+        telemetry::count(&telemetry::keys::LOADS);
         telemetry::operation("load", async {
             // Not while disconnected: no invalidation can arrive then.
             if self.inner.client.is_connected()
@@ -553,7 +553,7 @@ impl SessionRepository for HazelcastSessionRepository {
             return None;
         }
         let cached = self.inner.cache.get_for_load(id, SystemTime::now())?;
-        telemetry::count(telemetry::LOADS);
+        telemetry::count(&telemetry::keys::LOADS);
         Some(telemetry::operation_now("load", || {
             Ok(Some(self.inner.config.load_session_shared(cached)))
         }))
@@ -567,7 +567,7 @@ impl SessionRepository for HazelcastSessionRepository {
         if !touch.within(self.inner.touch_fraction) {
             return None;
         }
-        telemetry::count(telemetry::SAVES_SKIPPED);
+        telemetry::count(&telemetry::keys::SAVES_SKIPPED);
         session.mark_touched(&touch, false);
         Some(Ok(()))
     }

@@ -86,7 +86,7 @@ impl HazelcastSessionRepository {
                 Ok(previous) => return Ok(previous.is_none_or(|p| p == *data)),
                 Err(e) if outcome_unknown(&e) => {
                     tracing::debug!(error = %e, "a new session's write was interrupted; reading it back");
-                    telemetry::count(telemetry::RETRIES);
+                    telemetry::count(&telemetry::keys::RETRIES);
                     match self.call(|| self.inner.map.get(k)).await.map_err(backend)? {
                         Some(d) if d == *data => return Ok(true),
                         Some(_) => return Ok(false),
@@ -108,7 +108,7 @@ impl HazelcastSessionRepository {
             return Err(RepositoryError::IdCollision);
         }
         ticket.wrote(Arc::new(Cached::new(data, delta.record.clone())));
-        telemetry::count(telemetry::SAVES);
+        telemetry::count(&telemetry::keys::SAVES);
         Ok(())
     }
 
@@ -168,7 +168,7 @@ impl HazelcastSessionRepository {
                 return Box::pin(self.rename(delta, key, current, next)).await;
             }
             if self.unchanged(&current.record, &mut next) {
-                telemetry::count(telemetry::SAVES_SKIPPED);
+                telemetry::count(&telemetry::keys::SAVES_SKIPPED);
                 return Ok(());
             }
             let data = self.encode_record(&next)?;
@@ -181,8 +181,8 @@ impl HazelcastSessionRepository {
                     self.inner
                         .conflicts
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    telemetry::count(telemetry::CAS_CONFLICTS);
-                    telemetry::count(telemetry::RETRIES);
+                    telemetry::count(&telemetry::keys::CAS_CONFLICTS);
+                    telemetry::count(&telemetry::keys::RETRIES);
                     tracing::debug!(
                         attempt,
                         "session changed concurrently; re-reading and re-applying"
@@ -192,7 +192,7 @@ impl HazelcastSessionRepository {
                 }
                 None => {
                     ticket.discard();
-                    telemetry::count(telemetry::RETRIES);
+                    telemetry::count(&telemetry::keys::RETRIES);
                     // Did our write land? Re-applying the delta is idempotent, so a value
                     // that differs from ours is simply the base of the next attempt.
                     match Box::pin(self.read(key)).await? {
@@ -200,7 +200,7 @@ impl HazelcastSessionRepository {
                             if let Some(max_idle) = max_idle {
                                 Box::pin(self.reapply_expiry(key, data, max_idle)).await?;
                             }
-                            telemetry::count(telemetry::SAVES);
+                            telemetry::count(&telemetry::keys::SAVES);
                             return Ok(());
                         }
                         Found::Record(d, r) => {
@@ -212,7 +212,7 @@ impl HazelcastSessionRepository {
                 }
             };
             debug_assert!(landed);
-            telemetry::count(telemetry::SAVES);
+            telemetry::count(&telemetry::keys::SAVES);
             ticket.await_own_event(OWN_EVENT_WAIT).await;
             match max_idle {
                 None => ticket.wrote(Arc::new(Cached::new(data, next))),

@@ -51,26 +51,78 @@ pub const CACHE_FLUSHES: &str = "sessions_local_cache_flushes";
 /// `save`, `delete` or `find_by_principal`.
 pub const OPERATION_SECONDS: &str = "sessions_operation_seconds";
 
+/// The facade's keys of the counters above, built at compile time: a key built per call
+/// (what the `metrics` macros do for a name that is not a literal) hashes the name on
+/// every increment, even with no recorder installed.
+pub(crate) mod keys {
+    use metrics::{Key, Label};
+
+    macro_rules! static_keys {
+        ($($key:ident),* $(,)?) => {
+            $(pub(crate) static $key: Key = Key::from_static_name(super::$key);)*
+        };
+    }
+    static_keys!(
+        LOADS,
+        SAVES,
+        SAVES_SKIPPED,
+        CAS_CONFLICTS,
+        RETRIES,
+        ID_CHANGES,
+        BAD_RECORDS,
+        DROPPED_EVENTS,
+        LAGGED,
+        CACHE_HITS,
+        CACHE_MISSES,
+        CACHE_EVICTIONS,
+        CACHE_INVALIDATIONS,
+        CACHE_FLUSHES,
+    );
+
+    macro_rules! operation_keys {
+        ($($key:ident => $op:literal),* $(,)?) => {
+            $(pub(crate) static $key: Key = Key::from_static_parts(super::OPERATION_SECONDS, {
+                static LABELS: [Label; 1] = [Label::from_static_parts("op", $op)];
+                &LABELS
+            });)*
+        };
+    }
+    operation_keys!(
+        SAVE_SECONDS => "save",
+        LOAD_SECONDS => "load",
+        DELETE_SECONDS => "delete",
+        FIND_BY_PRINCIPAL_SECONDS => "find_by_principal",
+    );
+}
+
+/// Where this crate's metrics come from, for recorders that filter on it.
+static METADATA: metrics::Metadata<'static> =
+    metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+
+fn counter(key: &'static metrics::Key) -> metrics::Counter {
+    metrics::with_recorder(|r| r.register_counter(key, &METADATA))
+}
+
 pub(crate) fn cache_hit() {
-    metrics::counter!(CACHE_HITS).increment(1);
+    counter(&keys::CACHE_HITS).increment(1);
 }
 pub(crate) fn cache_miss() {
-    metrics::counter!(CACHE_MISSES).increment(1);
+    counter(&keys::CACHE_MISSES).increment(1);
 }
 pub(crate) fn cache_eviction() {
-    metrics::counter!(CACHE_EVICTIONS).increment(1);
+    counter(&keys::CACHE_EVICTIONS).increment(1);
 }
 pub(crate) fn cache_invalidation() {
-    metrics::counter!(CACHE_INVALIDATIONS).increment(1);
+    counter(&keys::CACHE_INVALIDATIONS).increment(1);
 }
 pub(crate) fn cache_flush() {
-    metrics::counter!(CACHE_FLUSHES).increment(1);
+    counter(&keys::CACHE_FLUSHES).increment(1);
 }
-pub(crate) fn count(name: &'static str) {
-    metrics::counter!(name).increment(1);
+pub(crate) fn count(key: &'static metrics::Key) {
+    counter(key).increment(1);
 }
-pub(crate) fn count_n(name: &'static str, n: u64) {
-    metrics::counter!(name).increment(n);
+pub(crate) fn count_n(key: &'static metrics::Key, n: u64) {
+    counter(key).increment(n);
 }
 
 tokio::task_local! {
@@ -154,11 +206,15 @@ fn record_span(span: &tracing::Span, round_trips: u32, started: Instant, ok: boo
 /// Records the duration histogram of operation `op` started at `started`.
 fn record_duration(op: &'static str, started: Instant) {
     let seconds = started.elapsed().as_secs_f64();
-    // Literal labels: the key is static, nothing is built per call.
-    match op {
-        "save" => metrics::histogram!(OPERATION_SECONDS, "op" => "save").record(seconds),
-        "load" => metrics::histogram!(OPERATION_SECONDS, "op" => "load").record(seconds),
-        "delete" => metrics::histogram!(OPERATION_SECONDS, "op" => "delete").record(seconds),
-        other => metrics::histogram!(OPERATION_SECONDS, "op" => other).record(seconds),
-    }
+    let key = match op {
+        "save" => &keys::SAVE_SECONDS,
+        "load" => &keys::LOAD_SECONDS,
+        "delete" => &keys::DELETE_SECONDS,
+        "find_by_principal" => &keys::FIND_BY_PRINCIPAL_SECONDS,
+        other => {
+            metrics::histogram!(OPERATION_SECONDS, "op" => other).record(seconds);
+            return;
+        }
+    };
+    metrics::with_recorder(|r| r.register_histogram(key, &METADATA)).record(seconds);
 }

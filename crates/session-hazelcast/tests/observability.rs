@@ -43,23 +43,42 @@ impl HistogramFn for Count {
     }
 }
 
-/// Counts every counter increment (and histogram sample) by metric name.
+/// A metric's name and its `op` label, if any.
+type NameAndOp = (String, Option<String>);
+
+/// Counts every counter increment (and histogram sample) by metric name and `op` label.
 #[derive(Debug, Default)]
 struct Counting {
-    by_name: Mutex<HashMap<String, Arc<Count>>>,
+    by_key: Mutex<HashMap<NameAndOp, Arc<Count>>>,
 }
 
 impl Counting {
     fn handle(&self, key: &Key) -> Arc<Count> {
-        let mut m = self.by_name.lock().unwrap();
-        Arc::clone(m.entry(key.name().to_owned()).or_default())
+        let op = key
+            .labels()
+            .find(|l| l.key() == "op")
+            .map(|l| l.value().to_owned());
+        let mut m = self.by_key.lock().unwrap();
+        Arc::clone(m.entry((key.name().to_owned(), op)).or_default())
     }
 
+    /// All samples of metric `name`, whatever their label.
     fn get(&self, name: &str) -> u64 {
-        self.by_name
+        self.by_key
             .lock()
             .unwrap()
-            .get(name)
+            .iter()
+            .filter(|((n, _), _)| n == name)
+            .map(|(_, c)| c.0.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The samples of metric `name` labelled `op`.
+    fn get_op(&self, name: &str, op: &str) -> u64 {
+        self.by_key
+            .lock()
+            .unwrap()
+            .get(&(name.to_owned(), Some(op.to_owned())))
             .map_or(0, |c| c.0.load(Ordering::Relaxed))
     }
 }
@@ -118,6 +137,7 @@ async fn counters_follow_the_operations() {
     .map(|n| (n, metrics.get(n)))
     .collect();
     let delta = |name: &str| metrics.get(name) - before[name];
+    let ops_before = ["load", "save"].map(|op| metrics.get_op(telemetry::OPERATION_SECONDS, op));
 
     let s = a.create().await.unwrap();
     s.insert("n", &1).unwrap();
@@ -146,6 +166,13 @@ async fn counters_follow_the_operations() {
     assert!(
         delta(telemetry::OPERATION_SECONDS) >= 6,
         "every operation is timed"
+    );
+    let ops = ["load", "save"].map(|op| metrics.get_op(telemetry::OPERATION_SECONDS, op));
+    assert_eq!(ops[0] - ops_before[0], 3, "three loads, labelled op=load");
+    assert_eq!(
+        ops[1] - ops_before[1],
+        3,
+        "three saves written (the skipped touch is not timed), labelled op=save"
     );
 
     // A conflict: both load from their caches, a writes first, b at once (before its
