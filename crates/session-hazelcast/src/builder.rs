@@ -216,7 +216,8 @@ impl HazelcastRepositoryBuilder {
     }
 
     /// One line saying where sessions will be stored: the clusters (names and addresses),
-    /// the map and its backup count. Holds no session data: fit for start-up logs.
+    /// the map, its backup count and whether the local cache is on. Holds no session data:
+    /// fit for start-up logs.
     pub fn describe(&self) -> String {
         let clusters = match &self.connection {
             Connection::Config(config) => config
@@ -227,8 +228,17 @@ impl HazelcastRepositoryBuilder {
                 .join(", failing over to "),
             Connection::Client(_) => "a connected client's cluster".to_owned(),
         };
+        let cache = if self.local_cache && self.local_cache_capacity > 0 {
+            format!(
+                "local cache on ({} records, event buffer {})",
+                self.local_cache_capacity,
+                self.local_cache_event_buffer.max(1)
+            )
+        } else {
+            "local cache off".to_owned()
+        };
         format!(
-            "Hazelcast session store: {clusters}, map {:?}, backup count {}",
+            "Hazelcast session store: {clusters}, map {:?}, backup count {}, {cache}",
             self.map_name, self.map_config.backup_count
         )
     }

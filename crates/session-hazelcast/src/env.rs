@@ -9,6 +9,9 @@
 //! | --- | --- | --- |
 //! | `HZ_MAP_NAME` | the session map | `spring:session:sessions` |
 //! | `HZ_MAP_BACKUP_COUNT` | synchronous backups of the session map (0–6) | 1 |
+//! | `HZ_LOCAL_CACHE` | the [local cache](crate#local-cache): `on` or `off` (also `true`/`false`, `1`/`0`) | `off` |
+//! | `HZ_LOCAL_CACHE_CAPACITY` | records the local cache holds (0 to 100,000,000) | 100,000 |
+//! | `HZ_LOCAL_CACHE_EVENT_BUFFER` | entry events its listener buffers (1 to 1,048,576) | 16,384 |
 //!
 //! Start-up gives up when no cluster answered within the connect timeout per cluster
 //! ([`BuildError::Unreachable`]), instead of waiting for the cluster forever.
@@ -24,6 +27,36 @@ use crate::repository::HazelcastSessionRepository;
 pub const HZ_MAP_NAME: &str = "HZ_MAP_NAME";
 /// The session map's synchronous backup count.
 pub const HZ_MAP_BACKUP_COUNT: &str = "HZ_MAP_BACKUP_COUNT";
+/// The local cache switch ([`HazelcastRepositoryBuilder::local_cache`]).
+pub const HZ_LOCAL_CACHE: &str = "HZ_LOCAL_CACHE";
+/// The local cache's capacity ([`HazelcastRepositoryBuilder::local_cache_capacity`]).
+pub const HZ_LOCAL_CACHE_CAPACITY: &str = "HZ_LOCAL_CACHE_CAPACITY";
+/// The local cache listener's buffer
+/// ([`HazelcastRepositoryBuilder::local_cache_event_buffer`]).
+pub const HZ_LOCAL_CACHE_EVENT_BUFFER: &str = "HZ_LOCAL_CACHE_EVENT_BUFFER";
+
+/// The largest `HZ_LOCAL_CACHE_CAPACITY`.
+const MAX_CAPACITY: usize = 100_000_000;
+/// The largest `HZ_LOCAL_CACHE_EVENT_BUFFER` (about 256 MiB of waiting events).
+const MAX_EVENT_BUFFER: usize = 1 << 20;
+
+/// `value` as a count from `min` to `max` (underscores allowed), or the error naming
+/// `variable`.
+fn count_var(
+    variable: &'static str,
+    value: &str,
+    min: usize,
+    max: usize,
+    expected: &'static str,
+) -> Result<usize, EnvError> {
+    value
+        .trim()
+        .replace('_', "")
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| EnvError::invalid(variable, value, expected))
+}
 
 impl HazelcastRepositoryBuilder {
     /// A builder configured from the process environment (see the [module docs](crate::env)),
@@ -49,6 +82,15 @@ impl HazelcastRepositoryBuilder {
     /// let error = HazelcastRepositoryBuilder::from_vars(|name| bad.get(name).map(|v| v.to_string()))
     ///     .unwrap_err();
     /// assert_eq!(error.variable(), Some("HZ_MAP_BACKUP_COUNT"));
+    ///
+    /// // The local cache, switched on by the operator.
+    /// let cached = HashMap::from([
+    ///     ("HZ_MEMBERS", "10.0.0.1:5701"),
+    ///     ("HZ_LOCAL_CACHE", "on"),
+    ///     ("HZ_LOCAL_CACHE_CAPACITY", "50_000"),
+    /// ]);
+    /// let builder = HazelcastRepositoryBuilder::from_vars(|name| cached.get(name).map(|v| v.to_string()))?;
+    /// assert!(builder.describe().ends_with("local cache on (50000 records, event buffer 16384)"));
     /// # Ok::<(), hazelcast_client::EnvError>(())
     /// ```
     ///
@@ -79,6 +121,34 @@ impl HazelcastRepositoryBuilder {
                 })?;
             builder = builder.map_config(SessionMapConfig::default().with_backup_count(n));
         }
+        if let Some(switch) = var(HZ_LOCAL_CACHE) {
+            let on = match switch.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => return Err(EnvError::invalid(HZ_LOCAL_CACHE, &switch, "on or off")),
+            };
+            builder = builder.local_cache(on);
+        }
+        if let Some(capacity) = var(HZ_LOCAL_CACHE_CAPACITY) {
+            let n = count_var(
+                HZ_LOCAL_CACHE_CAPACITY,
+                &capacity,
+                0,
+                MAX_CAPACITY,
+                "a number of records from 0 to 100000000",
+            )?;
+            builder = builder.local_cache_capacity(n);
+        }
+        if let Some(buffer) = var(HZ_LOCAL_CACHE_EVENT_BUFFER) {
+            let n = count_var(
+                HZ_LOCAL_CACHE_EVENT_BUFFER,
+                &buffer,
+                1,
+                MAX_EVENT_BUFFER,
+                "a number of events from 1 to 1048576",
+            )?;
+            builder = builder.local_cache_event_buffer(n);
+        }
         Ok(builder)
     }
 }
@@ -105,5 +175,72 @@ impl HazelcastSessionRepository {
     /// [`HazelcastRepositoryBuilder::build`].
     pub async fn from_env() -> Result<Self, BuildError> {
         HazelcastRepositoryBuilder::from_env()?.build().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn builder(vars: &[(&str, &str)]) -> Result<HazelcastRepositoryBuilder, EnvError> {
+        let mut all: HashMap<&str, &str> = vars.iter().copied().collect();
+        all.insert("HZ_MEMBERS", "10.0.0.1:5701");
+        HazelcastRepositoryBuilder::from_vars(|name| all.get(name).map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn the_local_cache_is_off_unless_switched_on() {
+        let line = builder(&[]).unwrap().describe();
+        assert!(line.ends_with("local cache off"), "{line}");
+        for on in ["on", "ON", " true ", "1"] {
+            let line = builder(&[(HZ_LOCAL_CACHE, on)]).unwrap().describe();
+            assert!(
+                line.ends_with("local cache on (100000 records, event buffer 16384)"),
+                "{on}: {line}"
+            );
+        }
+        for off in ["off", "False", "0"] {
+            let line = builder(&[(HZ_LOCAL_CACHE, off)]).unwrap().describe();
+            assert!(line.ends_with("local cache off"), "{off}: {line}");
+        }
+    }
+
+    #[test]
+    fn the_local_cache_sizes_come_from_the_environment() {
+        let line = builder(&[
+            (HZ_LOCAL_CACHE, "on"),
+            (HZ_LOCAL_CACHE_CAPACITY, "250_000"),
+            (HZ_LOCAL_CACHE_EVENT_BUFFER, "65536"),
+        ])
+        .unwrap()
+        .describe();
+        assert!(
+            line.ends_with("local cache on (250000 records, event buffer 65536)"),
+            "{line}"
+        );
+        // Capacity 0 keeps nothing: the cache is off in effect.
+        let line = builder(&[(HZ_LOCAL_CACHE, "on"), (HZ_LOCAL_CACHE_CAPACITY, "0")])
+            .unwrap()
+            .describe();
+        assert!(line.ends_with("local cache off"), "{line}");
+    }
+
+    #[test]
+    fn bad_local_cache_values_name_their_variable() {
+        for (variable, value) in [
+            (HZ_LOCAL_CACHE, "yes please"),
+            (HZ_LOCAL_CACHE, ""),
+            (HZ_LOCAL_CACHE_CAPACITY, "-1"),
+            (HZ_LOCAL_CACHE_CAPACITY, "100000001"),
+            (HZ_LOCAL_CACHE_CAPACITY, "lots"),
+            (HZ_LOCAL_CACHE_EVENT_BUFFER, "0"),
+            (HZ_LOCAL_CACHE_EVENT_BUFFER, "1048577"),
+            (HZ_LOCAL_CACHE_EVENT_BUFFER, "99999999999999999999999"),
+        ] {
+            let error = builder(&[(variable, value)]).unwrap_err();
+            assert_eq!(error.variable(), Some(variable), "{variable}={value:?}");
+        }
     }
 }

@@ -9,7 +9,8 @@
 //! would: the client's (`HZ_CLUSTER_NAME`, `HZ_FAILOVER_MEMBERS`,
 //! `HZ_FAILOVER_CLUSTER_NAME`, `HZ_CONNECT_TIMEOUT_SECS`, `HZ_CLIENT_NAME`, see
 //! `hazelcast_client::env`) and the session store's (`HZ_MAP_NAME`, `HZ_MAP_BACKUP_COUNT`,
-//! see `session_hazelcast::env`). The shop names its client `shop` unless
+//! `HZ_LOCAL_CACHE`, `HZ_LOCAL_CACHE_CAPACITY`, `HZ_LOCAL_CACHE_EVENT_BUFFER`, see
+//! `session_hazelcast::env`). The shop names its client `shop` unless
 //! `HZ_CLIENT_NAME` says otherwise, and stores the basket as the Spring shop's Compact
 //! records ([`crate::basket`]). See [`crate::backend`] for how the store is built.
 
@@ -199,6 +200,7 @@ mod tests {
             ("HZ_CLUSTER_NAME", "shop"),
             ("HZ_FAILOVER_MEMBERS", "dr:5701"),
             ("HZ_MAP_NAME", "shop-sessions"),
+            ("HZ_LOCAL_CACHE", "on"),
         ])
         .unwrap();
         let Backend::Hazelcast { store, .. } = &c.backend else {
@@ -215,7 +217,7 @@ mod tests {
             "{line}"
         );
         assert!(
-            line.contains("map \"shop-sessions\", backup count 1"),
+            line.contains("map \"shop-sessions\", backup count 1, local cache on"),
             "{line}"
         );
 
