@@ -127,7 +127,7 @@ pub use config::{
 };
 pub use env::EnvError;
 pub use error::{AuthFailure, ClientError, ServerCause, ServerError};
-pub use listener::{EntryEvent, EntryListenerOptions, EntryStream, event_type};
+pub use listener::{EntryEvent, EntryListenerOptions, EntryStream, InlineHandler, event_type};
 pub use map::{IndexType, Map};
 pub use map_config::{InMemoryFormat, IndexConfig, MapConfig, MergePolicy, WanReplicationRef};
 pub use serialize::{AsCompact, Deserialize, Serialize};

@@ -7,7 +7,9 @@
 //!
 //! **Overflow:** events wait in a bounded buffer
 //! ([`ClientConfig::listener_buffer`](crate::ClientConfig::listener_buffer), default 1024,
-//! or [`EntryListenerOptions::buffer`] for one stream).
+//! or [`EntryListenerOptions::buffer`] for one stream). Events an
+//! [`InlineHandler`] takes ([`Map::entry_events_with`](crate::Map::entry_events_with)) are
+//! handled on the connection's reader as they arrive and never queued.
 //! When the stream is not read and the buffer is full, new events are **dropped** (never
 //! blocking the connection's reader, so other traffic goes on); [`EntryStream::dropped`] and
 //! [`ClientStats::dropped_events`](crate::ClientStats::dropped_events) count them.
@@ -131,17 +133,35 @@ struct Registration {
     conn: Weak<Connection>,
 }
 
+/// A function the connection's reader calls with each event of a listener, before the
+/// event is queued on the listener's stream: `true` when it took the event (not queued),
+/// `false` to queue it as usual. It runs on the reader, so it must be quick and must
+/// not block: no locks held for long, no waiting.
+pub type InlineHandler = Arc<dyn Fn(&EntryEvent) -> bool + Send + Sync>;
+
 /// A listener of the client: what to register and where the events go.
-#[derive(Debug)]
 pub(crate) struct ListenerEntry {
     pub(crate) id: u64,
     map_name: String,
     options: EntryListenerOptions,
+    inline: Option<InlineHandler>,
     tx: mpsc::Sender<EntryEvent>,
     dropped: AtomicU64,
     client: Weak<Inner>,
     /// Per connection id: the member's registration (None while registering).
     regs: Mutex<HashMap<u64, Registration>>,
+}
+
+impl std::fmt::Debug for ListenerEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListenerEntry")
+            .field("id", &self.id)
+            .field("map_name", &self.map_name)
+            .field("options", &self.options)
+            .field("inline", &self.inline.is_some())
+            .field("dropped", &self.dropped)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ListenerEntry {
@@ -172,6 +192,9 @@ impl ListenerEntry {
             member: e.uuid,
             affected_entries: e.number_of_affected_entries,
         };
+        if self.inline.as_ref().is_some_and(|take| take(&event)) {
+            return;
+        }
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
             if let Some(c) = self.client.upgrade() {
@@ -302,12 +325,14 @@ pub(crate) async fn add_entry_listener(
     inner: &Arc<Inner>,
     map_name: &str,
     options: EntryListenerOptions,
+    inline: Option<InlineHandler>,
 ) -> Result<EntryStream, ClientError> {
     let (tx, rx) = mpsc::channel(options.buffer_or(inner.config.listener_buffer));
     let entry = Arc::new(ListenerEntry {
         id: inner.next_listener_id(),
         map_name: map_name.to_owned(),
         options,
+        inline,
         tx,
         dropped: AtomicU64::new(0),
         client: Arc::downgrade(inner),

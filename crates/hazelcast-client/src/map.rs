@@ -12,7 +12,7 @@ use hazelcast_protocol::serialization::SerializationError;
 
 use crate::client::{Client, Route};
 use crate::error::ClientError;
-use crate::listener::{EntryListenerOptions, EntryStream, add_entry_listener};
+use crate::listener::{EntryListenerOptions, EntryStream, InlineHandler, add_entry_listener};
 use crate::serialize::{Deserialize, Serialize};
 
 /// Thread id sent with map operations; only lock ownership uses it and this client takes
@@ -547,7 +547,41 @@ impl<K: Serialize + Deserialize, V: Serialize + Deserialize> Map<K, V> {
         &self,
         options: EntryListenerOptions,
     ) -> Result<EntryStream, ClientError> {
-        add_entry_listener(&self.client.inner, &self.name, options).await
+        add_entry_listener(&self.client.inner, &self.name, options, None).await
+    }
+
+    /// As [`entry_events`](Self::entry_events), with `inline` called by the connection's
+    /// reader on each event as it arrives: the events it takes (returns `true` for) are
+    /// not queued, so they are never dropped by a full buffer and wait for no task; the
+    /// others reach the stream as usual. For quick, non-blocking bookkeeping such as
+    /// invalidating a local cache.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use hazelcast_client::{Client, EntryListenerOptions, InlineHandler};
+    ///
+    /// # async fn demo(client: Client) -> Result<(), hazelcast_client::ClientError> {
+    /// let seen = Arc::new(AtomicU64::new(0));
+    /// let counter = Arc::clone(&seen);
+    /// let count_keyed: InlineHandler = Arc::new(move |event| {
+    ///     counter.fetch_add(1, Ordering::Relaxed);
+    ///     event.key.is_some() // map-wide events still reach the stream
+    /// });
+    /// let map = client.map::<String, String>("sessions");
+    /// let _map_wide = map.entry_events_with(EntryListenerOptions::default(), count_keyed).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// When no connection accepted the registration.
+    pub async fn entry_events_with(
+        &self,
+        options: EntryListenerOptions,
+        inline: InlineHandler,
+    ) -> Result<EntryStream, ClientError> {
+        add_entry_listener(&self.client.inner, &self.name, options, Some(inline)).await
     }
 }
 

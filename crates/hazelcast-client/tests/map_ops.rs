@@ -21,6 +21,7 @@ use hazelcast_client::{
 use hazelcast_protocol::compact::{FieldValue, GenericRecord};
 use hazelcast_protocol::data::Data;
 use hazelcast_protocol::predicate::Predicate;
+use hazelcast_protocol::serialization::ToData;
 use hazelcast_test_member::server::TestCluster;
 
 fn s(v: &str) -> String {
@@ -289,6 +290,47 @@ async fn unread_listener_does_not_block_other_traffic(backend: Backend) {
 on_both_backends!(
     unread_listener_does_not_block_other_traffic => unread_listener_test_member,
     unread_listener_real_member
+);
+
+/// An inline handler sees every event on the reader; the events it takes never reach the
+/// stream (nor its one-event buffer), the others do.
+async fn inline_handler_takes_events_before_the_stream(backend: Backend) {
+    let cluster = backend.shared(1).await;
+    let client = Client::connect(cluster.config().listener_buffer(1).build().expect("config"))
+        .await
+        .expect("connect");
+    let m = client.map::<String, String>("inline-events");
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = std::sync::Arc::clone(&taken);
+    let queued_key = "queued".to_owned().to_data().expect("a string serializes");
+    let not_taken = queued_key.clone();
+    let handler: hazelcast_client::InlineHandler = std::sync::Arc::new(move |event| {
+        let take = event.key.as_ref() != Some(&not_taken);
+        if take {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        take
+    });
+    let mut events = m
+        .entry_events_with(EntryListenerOptions::default(), handler)
+        .await
+        .expect("listen");
+    for i in 0..200 {
+        m.set(&format!("inline-{i}"), &s("v")).await.expect("set");
+    }
+    m.set(&"queued".to_owned(), &s("v")).await.expect("set");
+    let queued = tokio::time::timeout(Duration::from_secs(5), events.next_event())
+        .await
+        .expect("the queued event arrives")
+        .expect("an event");
+    assert_eq!(queued.key, Some(queued_key));
+    assert_eq!(taken.load(std::sync::atomic::Ordering::Relaxed), 200);
+    assert_eq!(events.dropped(), 0, "taken events never fill the buffer");
+}
+
+on_both_backends!(
+    inline_handler_takes_events_before_the_stream => inline_handler_test_member,
+    inline_handler_real_member
 );
 
 async fn compact_values_schemas_are_sent_and_fetched(backend: Backend) {

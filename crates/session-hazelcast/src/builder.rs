@@ -8,7 +8,7 @@ use std::time::Duration;
 use hazelcast_client::{Client, ClientConfig, ClientError, EnvError};
 use session_core::{FlushMode, SaveMode, SessionConfig};
 
-use crate::cache::{DEFAULT_LOCAL_CACHE_CAPACITY, DEFAULT_LOCAL_CACHE_EVENT_BUFFER};
+use crate::cache::DEFAULT_LOCAL_CACHE_CAPACITY;
 use crate::compact_record::RecordTypes;
 use crate::map_config::{MapConfigError, SessionMapConfig};
 use crate::repository::{
@@ -90,7 +90,6 @@ pub struct HazelcastRepositoryBuilder {
     operation_deadline: Duration,
     local_cache: bool,
     local_cache_capacity: usize,
-    local_cache_event_buffer: usize,
 }
 
 impl HazelcastSessionRepository {
@@ -125,7 +124,6 @@ impl HazelcastRepositoryBuilder {
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
             local_cache: false,
             local_cache_capacity: DEFAULT_LOCAL_CACHE_CAPACITY,
-            local_cache_event_buffer: DEFAULT_LOCAL_CACHE_EVENT_BUFFER,
         }
     }
 
@@ -229,11 +227,7 @@ impl HazelcastRepositoryBuilder {
             Connection::Client(_) => "a connected client's cluster".to_owned(),
         };
         let cache = if self.local_cache && self.local_cache_capacity > 0 {
-            format!(
-                "local cache on ({} records, event buffer {})",
-                self.local_cache_capacity,
-                self.local_cache_event_buffer.max(1)
-            )
+            format!("local cache on ({} records)", self.local_cache_capacity)
         } else {
             "local cache off".to_owned()
         };
@@ -358,7 +352,6 @@ impl HazelcastRepositoryBuilder {
             deadline: self.operation_deadline,
             local_cache: self.local_cache,
             local_cache_capacity: self.local_cache_capacity,
-            local_cache_event_buffer: self.local_cache_event_buffer,
         }))
     }
 
@@ -395,30 +388,6 @@ impl HazelcastRepositoryBuilder {
     /// load and save reads the cluster.
     pub fn local_cache_capacity(mut self, capacity: usize) -> Self {
         self.local_cache_capacity = capacity;
-        self
-    }
-
-    /// How many entry events the local cache's listener buffers while its task is busy
-    /// (default [`DEFAULT_LOCAL_CACHE_EVENT_BUFFER`](crate::DEFAULT_LOCAL_CACHE_EVENT_BUFFER),
-    /// 16,384; 0 counts as 1). Beyond it events are dropped and the whole cache is emptied:
-    /// safe, but every cached session then costs one `get` until it is cached again. Raise
-    /// it where write bursts elsewhere in the cluster outpace this server for a while (a
-    /// starved runtime, a paused process); memory is spent only while events wait.
-    ///
-    /// ```
-    /// use hazelcast_client::ClientConfig;
-    /// use session_hazelcast::HazelcastSessionRepository;
-    ///
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let builder = HazelcastSessionRepository::builder(ClientConfig::builder().build()?)
-    ///     .local_cache(true)
-    ///     .local_cache_event_buffer(65_536);
-    /// # drop(builder);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn local_cache_event_buffer(mut self, events: usize) -> Self {
-        self.local_cache_event_buffer = events;
         self
     }
 }

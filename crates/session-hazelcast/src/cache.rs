@@ -28,13 +28,6 @@ use crate::telemetry;
 
 /// Default number of session records the local cache holds.
 pub const DEFAULT_LOCAL_CACHE_CAPACITY: usize = 100_000;
-/// Default number of entry events the local cache's listener buffers while its task is
-/// busy, before events are dropped (and the whole cache is emptied, see the
-/// [crate docs](crate#local-cache)). Larger than the client's default for other listeners
-/// (1,024): a burst of writes elsewhere in the cluster must not cost every cached record
-/// a round trip. About 250 bytes per waiting event (keys only), so at most about 4 MiB,
-/// held only while the task lags.
-pub const DEFAULT_LOCAL_CACHE_EVENT_BUFFER: usize = 16_384;
 /// Number of independently locked shards.
 const SHARDS: usize = 32;
 

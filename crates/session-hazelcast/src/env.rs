@@ -11,7 +11,6 @@
 //! | `HZ_MAP_BACKUP_COUNT` | synchronous backups of the session map (0–6) | 1 |
 //! | `HZ_LOCAL_CACHE` | the [local cache](crate#local-cache): `on` or `off` (also `true`/`false`, `1`/`0`) | `off` |
 //! | `HZ_LOCAL_CACHE_CAPACITY` | records the local cache holds (0 to 100,000,000) | 100,000 |
-//! | `HZ_LOCAL_CACHE_EVENT_BUFFER` | entry events its listener buffers (1 to 1,048,576) | 16,384 |
 //!
 //! Start-up gives up when no cluster answered within the connect timeout per cluster
 //! ([`BuildError::Unreachable`]), instead of waiting for the cluster forever.
@@ -31,14 +30,9 @@ pub const HZ_MAP_BACKUP_COUNT: &str = "HZ_MAP_BACKUP_COUNT";
 pub const HZ_LOCAL_CACHE: &str = "HZ_LOCAL_CACHE";
 /// The local cache's capacity ([`HazelcastRepositoryBuilder::local_cache_capacity`]).
 pub const HZ_LOCAL_CACHE_CAPACITY: &str = "HZ_LOCAL_CACHE_CAPACITY";
-/// The local cache listener's buffer
-/// ([`HazelcastRepositoryBuilder::local_cache_event_buffer`]).
-pub const HZ_LOCAL_CACHE_EVENT_BUFFER: &str = "HZ_LOCAL_CACHE_EVENT_BUFFER";
 
 /// The largest `HZ_LOCAL_CACHE_CAPACITY`.
 const MAX_CAPACITY: usize = 100_000_000;
-/// The largest `HZ_LOCAL_CACHE_EVENT_BUFFER` (about 256 MiB of waiting events).
-const MAX_EVENT_BUFFER: usize = 1 << 20;
 
 /// `value` as a count from `min` to `max` (underscores allowed), or the error naming
 /// `variable`.
@@ -90,7 +84,7 @@ impl HazelcastRepositoryBuilder {
     ///     ("HZ_LOCAL_CACHE_CAPACITY", "50_000"),
     /// ]);
     /// let builder = HazelcastRepositoryBuilder::from_vars(|name| cached.get(name).map(|v| v.to_string()))?;
-    /// assert!(builder.describe().ends_with("local cache on (50000 records, event buffer 16384)"));
+    /// assert!(builder.describe().ends_with("local cache on (50000 records)"));
     /// # Ok::<(), hazelcast_client::EnvError>(())
     /// ```
     ///
@@ -138,16 +132,6 @@ impl HazelcastRepositoryBuilder {
                 "a number of records from 0 to 100000000",
             )?;
             builder = builder.local_cache_capacity(n);
-        }
-        if let Some(buffer) = var(HZ_LOCAL_CACHE_EVENT_BUFFER) {
-            let n = count_var(
-                HZ_LOCAL_CACHE_EVENT_BUFFER,
-                &buffer,
-                1,
-                MAX_EVENT_BUFFER,
-                "a number of events from 1 to 1048576",
-            )?;
-            builder = builder.local_cache_event_buffer(n);
         }
         Ok(builder)
     }
@@ -197,7 +181,7 @@ mod tests {
         for on in ["on", "ON", " true ", "1"] {
             let line = builder(&[(HZ_LOCAL_CACHE, on)]).unwrap().describe();
             assert!(
-                line.ends_with("local cache on (100000 records, event buffer 16384)"),
+                line.ends_with("local cache on (100000 records)"),
                 "{on}: {line}"
             );
         }
@@ -209,17 +193,10 @@ mod tests {
 
     #[test]
     fn the_local_cache_sizes_come_from_the_environment() {
-        let line = builder(&[
-            (HZ_LOCAL_CACHE, "on"),
-            (HZ_LOCAL_CACHE_CAPACITY, "250_000"),
-            (HZ_LOCAL_CACHE_EVENT_BUFFER, "65536"),
-        ])
-        .unwrap()
-        .describe();
-        assert!(
-            line.ends_with("local cache on (250000 records, event buffer 65536)"),
-            "{line}"
-        );
+        let line = builder(&[(HZ_LOCAL_CACHE, "on"), (HZ_LOCAL_CACHE_CAPACITY, "250_000")])
+            .unwrap()
+            .describe();
+        assert!(line.ends_with("local cache on (250000 records)"), "{line}");
         // Capacity 0 keeps nothing: the cache is off in effect.
         let line = builder(&[(HZ_LOCAL_CACHE, "on"), (HZ_LOCAL_CACHE_CAPACITY, "0")])
             .unwrap()
@@ -235,9 +212,7 @@ mod tests {
             (HZ_LOCAL_CACHE_CAPACITY, "-1"),
             (HZ_LOCAL_CACHE_CAPACITY, "100000001"),
             (HZ_LOCAL_CACHE_CAPACITY, "lots"),
-            (HZ_LOCAL_CACHE_EVENT_BUFFER, "0"),
-            (HZ_LOCAL_CACHE_EVENT_BUFFER, "1048577"),
-            (HZ_LOCAL_CACHE_EVENT_BUFFER, "99999999999999999999999"),
+            (HZ_LOCAL_CACHE_CAPACITY, "99999999999999999999999"),
         ] {
             let error = builder(&[(variable, value)]).unwrap_err();
             assert_eq!(error.variable(), Some(variable), "{variable}={value:?}");

@@ -10,11 +10,11 @@
 //! emptied again at its end, so that registrations completing on new connections are in
 //! place before records are served again.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use hazelcast_client::listener::event_type;
-use hazelcast_client::{Client, EntryListenerOptions, Member};
+use hazelcast_client::{Client, EntryEvent, EntryListenerOptions, InlineHandler, Member};
 use hazelcast_protocol::data::{Data, type_id};
 use hazelcast_protocol::serialization::DataInput;
 use tokio::time::Instant;
@@ -46,9 +46,9 @@ fn string_key(key: &Data) -> Option<&str> {
 }
 
 /// Runs while the repository lives: registers the keys-only listener (again after a
-/// failure), invalidates on every event and flushes on every gap; `buffer` events wait
-/// for this task before new ones are dropped (a gap).
-pub(crate) async fn run(inner: Weak<Inner>, buffer: usize) {
+/// failure), invalidates on every event (session keys on the connection's reader, see
+/// below) and flushes on every gap.
+pub(crate) async fn run(inner: Weak<Inner>) {
     let mut pause = Duration::from_millis(100);
     loop {
         let Some(strong) = inner.upgrade() else {
@@ -62,9 +62,23 @@ pub(crate) async fn run(inner: Weak<Inner>, buffer: usize) {
                 | event_type::EVICT_ALL
                 | event_type::CLEAR_ALL
                 | event_type::MERGED,
-            buffer: Some(buffer),
+            buffer: None,
         };
-        let mut stream = match strong.map.entry_events(options).await {
+        // Events of session keys invalidate on the connection's reader as they arrive (no
+        // buffer to overflow, no task to wait for); the rest (map-wide events, keys that
+        // are not plain strings) reach the stream below.
+        let cache = Arc::clone(&strong.cache);
+        let inline: InlineHandler =
+            Arc::new(
+                move |event: &EntryEvent| match event.key.as_ref().and_then(string_key) {
+                    Some(id) => {
+                        cache.on_event(id);
+                        true
+                    }
+                    None => false,
+                },
+            );
+        let mut stream = match strong.map.entry_events_with(options, inline).await {
             Ok(stream) => stream,
             Err(e) => {
                 tracing::warn!(error = %e, "could not register the local cache's listener; retrying");

@@ -126,19 +126,25 @@
 //!   the next request is still a hit).
 //! - **No race with a load in flight.** A load stores what it read only if no event for
 //!   the key and no flush came in between.
-//! - **Every gap empties it whole**: listener (re-)registration, events dropped by a full
-//!   buffer ([`DEFAULT_LOCAL_CACHE_EVENT_BUFFER`] events, 16,384;
-//!   [`HazelcastRepositoryBuilder::local_cache_event_buffer`]), a map-wide event, a reconnect or failover, any change of the member list or
-//!   of the client's connections (checked every 100 ms). After a gap it serves nothing
-//!   for 3 s (listener registrations on new connections settle), then starts empty again.
+//! - **Invalidated as events arrive.** The connection's reader drops a session's record
+//!   as soon as it reads the key's event, before any task runs: no buffer stands between
+//!   the two, so a burst of writes elsewhere never overflows one and never empties the
+//!   cache. Only map-wide events and keys that are not plain strings go through the
+//!   listener's buffered stream (the client's
+//!   [`listener_buffer`](hazelcast_client::ClientConfig::listener_buffer)).
+//! - **Every gap empties it whole**: listener (re-)registration, a map-wide event, events
+//!   of the buffered stream dropped by a full buffer, a reconnect or failover, any change
+//!   of the member list or of the client's connections (checked every 100 ms). After a
+//!   gap it serves nothing for 3 s (listener registrations on new connections settle),
+//!   then starts empty again.
 //! - **A stale record loses nothing**: a change is a compare-and-set against the cached
 //!   bytes, which fails if another server changed the session; the save then re-reads
 //!   and re-applies its delta.
 //! - **Staleness window**: between a write on server A returning and server B's cache
 //!   dropping the old record, a request on B sees the previous value. A change or removal
 //!   returns only once A saw its own entry event (at most 50 ms, no round trip): the
-//!   member sends it to every listener at once, which shrinks the window to B's
-//!   processing of the event. Measured by the `local_cache` test (20 changes, two
+//!   member sends it to every listener at once, which shrinks the window to the
+//!   member's delivery of the event to B (B's reader applies it as it reads it). Measured by the `local_cache` test (20 changes, two
 //!   repositories with their own clients in one process, one member, 2-core machine
 //!   shared with other builds): B's very next read saw the change 20/20 times on a real
 //!   Hazelcast 5.6 member and 19/20 on the test member; write → visible on B (the read
@@ -279,7 +285,7 @@ pub mod spring;
 pub mod telemetry;
 
 pub use builder::{BuildError, HazelcastRepositoryBuilder};
-pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, DEFAULT_LOCAL_CACHE_EVENT_BUFFER, LocalCacheStats};
+pub use cache::{DEFAULT_LOCAL_CACHE_CAPACITY, LocalCacheStats};
 pub use codec::HazelcastCodec;
 pub use compact_codec::CompactCodec;
 pub use map_config::{

@@ -62,7 +62,7 @@ pub(crate) struct Inner {
     pub(crate) events: EventBus,
     /// Records as stored: served to loads while the invalidation listener runs, and the
     /// expected value of the next compare-and-set either way.
-    pub(crate) cache: LocalCache,
+    pub(crate) cache: Arc<LocalCache>,
     pub(crate) max_save_attempts: u32,
     pub(crate) touch_fraction: f64,
     pub(crate) deadline: Duration,
@@ -125,8 +125,6 @@ pub(crate) struct Settings {
     pub(crate) local_cache: bool,
     /// Records the local cache holds at most.
     pub(crate) local_cache_capacity: usize,
-    /// Events the local cache's listener buffers before dropping them.
-    pub(crate) local_cache_event_buffer: usize,
 }
 
 impl HazelcastSessionRepository {
@@ -145,7 +143,7 @@ impl HazelcastSessionRepository {
             configured: tokio::sync::Mutex::new(s.configured),
             cluster,
             events: EventBus::default(),
-            cache: LocalCache::new(s.local_cache_capacity),
+            cache: Arc::new(LocalCache::new(s.local_cache_capacity)),
             max_save_attempts: s.max_save_attempts,
             touch_fraction: s.touch_fraction,
             deadline: s.deadline,
@@ -161,10 +159,7 @@ impl HazelcastSessionRepository {
             lock(&inner.tasks).push(task);
         }
         if s.local_cache && s.local_cache_capacity > 0 {
-            let task = tokio::spawn(crate::invalidation::run(
-                Arc::downgrade(&inner),
-                s.local_cache_event_buffer,
-            ));
+            let task = tokio::spawn(crate::invalidation::run(Arc::downgrade(&inner)));
             lock(&inner.tasks).push(task);
         }
         HazelcastSessionRepository { inner }

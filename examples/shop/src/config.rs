@@ -9,8 +9,7 @@
 //! would: the client's (`HZ_CLUSTER_NAME`, `HZ_FAILOVER_MEMBERS`,
 //! `HZ_FAILOVER_CLUSTER_NAME`, `HZ_CONNECT_TIMEOUT_SECS`, `HZ_CLIENT_NAME`, see
 //! `hazelcast_client::env`) and the session store's (`HZ_MAP_NAME`, `HZ_MAP_BACKUP_COUNT`,
-//! `HZ_LOCAL_CACHE`, `HZ_LOCAL_CACHE_CAPACITY`, `HZ_LOCAL_CACHE_EVENT_BUFFER`, see
-//! `session_hazelcast::env`). The shop names its client `shop` unless
+//! `HZ_LOCAL_CACHE`, `HZ_LOCAL_CACHE_CAPACITY`, see `session_hazelcast::env`). The shop names its client `shop` unless
 //! `HZ_CLIENT_NAME` says otherwise, and stores the basket as the Spring shop's Compact
 //! records ([`crate::basket`]). See [`crate::backend`] for how the store is built.
 
