@@ -66,7 +66,7 @@ impl AttributeCodec for HazelcastCodec {
 
     /// Values the probe finds complex are stored as a `HazelcastJsonValue`: the header
     /// (partition hash 0, type id) and the text's length before the text, exactly as
-    /// [`json_data`] writes them.
+    /// `encode` writes them.
     fn json_frame(&self, value: &dyn erased_serde::Serialize) -> Option<&'static [u8]> {
         match erased_serde::serialize(value, Probe) {
             Err(ProbeError::Complex) => Some(&JSON_HEADER),
