@@ -11,9 +11,18 @@ case "$version" in
   5.*) ;;
   *) echo "setup-hazelcast: HZ_VERSION=$version: only 5.x members are supported" >&2; exit 2 ;;
 esac
+# A JDK and Maven: installed with apt-get (as root, or with passwordless sudo) when missing.
+if ! command -v java >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then apt=(apt-get); else apt=(sudo -n apt-get); fi
+    echo "setup-hazelcast: installing openjdk-17-jdk-headless and maven with apt-get" >&2
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq openjdk-17-jdk-headless maven >&2 || true
+  fi
+fi
 for tool in java mvn; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "setup-hazelcast: '$tool' is not installed. Real Hazelcast members need a JDK (17 or newer) and Maven 3:" >&2
+    echo "setup-hazelcast: '$tool' is not installed and could not be installed. Real Hazelcast members need a JDK (17 or newer) and Maven 3:" >&2
     echo "  Debian/Ubuntu: apt-get install openjdk-17-jdk-headless maven" >&2
     exit 3
   fi

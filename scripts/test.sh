@@ -2,7 +2,7 @@
 # Runs every test of the project. This is the README's test command and what CI runs.
 # It installs what the tests need before running them: the official Hazelcast Python client
 # (cross-checks) and the open-source Hazelcast member jar from Maven Central (real members;
-# needs a JDK 17+ and Maven, and says so when they are missing).
+# a JDK 17 and Maven are installed with apt-get when missing, see setup-hazelcast.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-python.sh

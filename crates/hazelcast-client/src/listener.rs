@@ -136,7 +136,8 @@ struct Registration {
 /// A function the connection's reader calls with each event of a listener, before the
 /// event is queued on the listener's stream: `true` when it took the event (not queued),
 /// `false` to queue it as usual. It runs on the reader, so it must be quick and must
-/// not block: no locks held for long, no waiting.
+/// not block: no locks held for long, no waiting. The event's data share the reader's
+/// buffer: copy what you keep ([`Data::detached`]).
 pub type InlineHandler = Arc<dyn Fn(&EntryEvent) -> bool + Send + Sync>;
 
 /// A listener of the client: what to register and where the events go.
@@ -182,18 +183,30 @@ impl ListenerEntry {
                 return;
             }
         };
-        let event = EntryEvent {
+        let mut event = EntryEvent {
             event_type: e.event_type,
-            // Events may be kept: they must not hold the connection's read buffer.
-            key: e.key.as_ref().map(Data::detached),
-            value: e.value.as_ref().map(Data::detached),
-            old_value: e.old_value.as_ref().map(Data::detached),
-            merging_value: e.merging_value.as_ref().map(Data::detached),
+            key: e.key,
+            value: e.value,
+            old_value: e.old_value,
+            merging_value: e.merging_value,
             member: e.uuid,
             affected_entries: e.number_of_affected_entries,
         };
+        // An inline handler reads the event in place, while the read buffer is current.
         if self.inline.as_ref().is_some_and(|take| take(&event)) {
             return;
+        }
+        // Queued events may be kept: they must not hold the connection's read buffer.
+        for data in [
+            &mut event.key,
+            &mut event.value,
+            &mut event.old_value,
+            &mut event.merging_value,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *data = data.detached();
         }
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(event) {
             self.dropped.fetch_add(1, Ordering::Relaxed);

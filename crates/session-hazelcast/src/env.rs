@@ -34,24 +34,6 @@ pub const HZ_LOCAL_CACHE_CAPACITY: &str = "HZ_LOCAL_CACHE_CAPACITY";
 /// The largest `HZ_LOCAL_CACHE_CAPACITY`.
 const MAX_CAPACITY: usize = 100_000_000;
 
-/// `value` as a count from `min` to `max` (underscores allowed), or the error naming
-/// `variable`.
-fn count_var(
-    variable: &'static str,
-    value: &str,
-    min: usize,
-    max: usize,
-    expected: &'static str,
-) -> Result<usize, EnvError> {
-    value
-        .trim()
-        .replace('_', "")
-        .parse::<usize>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| EnvError::invalid(variable, value, expected))
-}
-
 impl HazelcastRepositoryBuilder {
     /// A builder configured from the process environment (see the [module docs](crate::env)),
     /// to adjust further before [`build`](Self::build).
@@ -124,13 +106,19 @@ impl HazelcastRepositoryBuilder {
             builder = builder.local_cache(on);
         }
         if let Some(capacity) = var(HZ_LOCAL_CACHE_CAPACITY) {
-            let n = count_var(
-                HZ_LOCAL_CACHE_CAPACITY,
-                &capacity,
-                0,
-                MAX_CAPACITY,
-                "a number of records from 0 to 100000000",
-            )?;
+            let n = capacity
+                .trim()
+                .replace('_', "")
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= MAX_CAPACITY)
+                .ok_or_else(|| {
+                    EnvError::invalid(
+                        HZ_LOCAL_CACHE_CAPACITY,
+                        &capacity,
+                        "a number of records from 0 to 100000000",
+                    )
+                })?;
             builder = builder.local_cache_capacity(n);
         }
         Ok(builder)

@@ -127,19 +127,14 @@ pub(crate) async fn run(inner: Weak<Inner>) {
                         dropped = now_dropped;
                         gap(&strong, &mut settle_until, "entry events dropped");
                     }
-                    let decoded;
+                    // Plain string keys were taken on the reader: what is left is a
+                    // map-wide event or a key in another serialized form.
                     let key = match &event.key {
-                        Some(k) => match string_key(k) {
-                            Some(id) => Some(id),
-                            None => {
-                                decoded = client.decode::<String>(k).await.ok();
-                                decoded.as_deref()
-                            }
-                        },
+                        Some(k) => client.decode::<String>(k).await.ok(),
                         None => None,
                     };
                     match key {
-                        Some(key) => strong.cache.on_event(key),
+                        Some(key) => strong.cache.on_event(&key),
                         // Map-wide events, or a key that is not a session id.
                         None => gap(&strong, &mut settle_until, "map-wide event"),
                     }
