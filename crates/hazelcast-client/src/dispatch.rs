@@ -55,16 +55,27 @@ impl Inner {
             }
         }
         let address = conn.address.clone();
-        let reason_s = reason.to_owned();
-        let held_here = self
-            .pending
-            .fail_connection(conn.id, || ClientError::TargetDisconnected {
-                address: address.clone(),
-                reason: reason_s.clone(),
-            });
-        // Responses held only for backup acks: the owner applied the write; a backup on the
-        // member behind this connection may never ack (see `release_held`).
-        let released = held_here + self.pending.release_held();
+        // A call answered on this connection and held for backup acks fails too: its
+        // owner, the member behind the connection, may have died before sending the
+        // backups, so the write may be gone (the caller reads back to find out).
+        let unconfirmed =
+            self.pending
+                .fail_connection(conn.id, |held| ClientError::TargetDisconnected {
+                    address: address.clone(),
+                    reason: if held {
+                        format!("{reason} (answered, backups not confirmed)")
+                    } else {
+                        reason.to_owned()
+                    },
+                });
+        Stats::add(
+            &self.stats.unconfirmed_writes,
+            metric::UNCONFIRMED_WRITES,
+            unconfirmed as u64,
+        );
+        // Held calls answered on other connections: their owners hold the writes; a
+        // backup on the member behind this connection may never ack.
+        let released = self.pending.release_held(&[]);
         if released > 0 {
             Stats::add(
                 &self.stats.released_backup_waits,
@@ -73,6 +84,7 @@ impl Inner {
             );
             tracing::debug!(
                 released,
+                unconfirmed,
                 "a member connection closed: completed writes waiting only for backup acks"
             );
         }
@@ -148,11 +160,24 @@ impl Inner {
                 };
                 if let Some(changes) = self.view.apply_members(e.version, &e.member_infos) {
                     if !changes.removed.is_empty() {
-                        // The cluster reports that a member left: writes waiting only for
-                        // backup acks are complete (their owner holds them; the cluster
-                        // re-creates the lost backups). Java waits out the backup-ack
-                        // timeout instead.
-                        let released = self.pending.release_held();
+                        // The cluster reports that members left: writes answered by the
+                        // members still present and waiting only for backup acks are
+                        // complete (their owners hold them; the cluster re-creates the
+                        // lost backups). Java waits out the backup-ack timeout instead.
+                        // Writes answered by a member that left stay held until its
+                        // connection closes (see `connection_closed`).
+                        let leavers: Vec<u64> = {
+                            let conns = self
+                                .connections
+                                .read()
+                                .unwrap_or_else(PoisonError::into_inner);
+                            changes
+                                .removed
+                                .iter()
+                                .filter_map(|m| conns.get(&m.uuid).map(|c| c.id))
+                                .collect()
+                        };
+                        let released = self.pending.release_held(&leavers);
                         Stats::add(
                             &self.stats.released_backup_waits,
                             metric::BACKUP_WAITS_RELEASED,

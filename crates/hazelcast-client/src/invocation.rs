@@ -467,7 +467,7 @@ mod tests {
             1,
             tokio::time::Instant::now() + std::time::Duration::from_secs(60),
         );
-        table.fail_connection(1, || ClientError::NoConnection("gone".into()));
+        table.fail_connection(1, |_| ClientError::NoConnection("gone".into()));
         next_attempt(&mut call, 8, Some(5), true);
         assert_ne!(Arc::as_ptr(&call), first, "copied");
         assert_eq!(queued.request().correlation_id(), 7);

@@ -4,7 +4,10 @@
 //! events for its correlation id have arrived; acks may come before the response, so they are
 //! counted from the moment the call is registered. If acks are still missing
 //! `backup_ack_timeout` after the response, the call completes normally (Java's default,
-//! `fail.on.indeterminate.state = false`).
+//! `fail.on.indeterminate.state = false`). Two events end the wait sooner: a member leaving
+//! completes the held calls of every other connection (their owners hold the writes), and
+//! the connection a held call was answered on closing fails it as of unknown outcome (its
+//! owner may have died before sending the backups).
 //!
 //! Every call carries its deadline, and one task per client (`Inner::run_deadlines`)
 //! sleeps until the earliest one and fails the calls whose deadline passed
@@ -438,32 +441,34 @@ impl PendingTable {
         complete_held(expired)
     }
 
-    /// Fails every call sent on `conn_id`. A call whose response is held for backup acks has
-    /// its answer already: it completes normally.
-    /// Returns how many held responses were completed.
-    pub(crate) fn fail_connection(&self, conn_id: u64, error: impl Fn() -> ClientError) -> usize {
+    /// Fails every call sent on `conn_id` with `error(held)`, `held` telling whether the
+    /// call's response had arrived and was held for backup acks. Such a call fails too:
+    /// the member behind the connection applied the write as partition owner, but may
+    /// have died before its backups were sent, taking the only copy with it; the outcome
+    /// is unknown, as for a call without an answer. Returns how many held calls failed.
+    pub(crate) fn fail_connection(
+        &self,
+        conn_id: u64,
+        error: impl Fn(bool) -> ClientError,
+    ) -> usize {
         let mut held = 0;
         for e in self.drain_where(|e| e.conn_id == conn_id) {
-            let outcome = match e.held {
-                Some((m, _)) => {
-                    held += 1;
-                    Ok(m)
-                }
-                None => Err(Failed::Error(error())),
-            };
-            e.call.complete(outcome);
+            let was_held = e.held.is_some();
+            held += usize::from(was_held);
+            e.call.complete(Err(Failed::Error(error(was_held))));
         }
         held
     }
 
-    /// Completes every call whose response is held only for backup acks (a member left:
-    /// the owner applied the write, the cluster re-creates the lost backups). Returns how
-    /// many.
-    pub(crate) fn release_held(&self) -> usize {
+    /// Completes every call whose response is held only for backup acks, except those
+    /// sent on the connections `except` (their owner is the member that left): a member
+    /// left, so the owners still present hold their writes and the cluster re-creates the
+    /// lost backups. Returns how many.
+    pub(crate) fn release_held(&self, except: &[u64]) -> usize {
         if self.held.load(Ordering::Relaxed) == 0 {
             return 0;
         }
-        complete_held(self.drain_where(|e| e.held.is_some()))
+        complete_held(self.drain_where(|e| e.held.is_some() && !except.contains(&e.conn_id)))
     }
 
     /// Fails every call.
@@ -573,14 +578,20 @@ mod tests {
         let t = PendingTable::default();
         let waiting = reg(&t, 1, 10, far());
         let held = reg(&t, 2, 11, far());
+        let held_on_leaver = reg(&t, 3, 12, far());
         t.on_response(response(2, 1), true);
-        assert_eq!(t.release_held(), 1);
+        t.on_response(response(3, 1), true);
+        assert_eq!(t.release_held(&[12]), 1);
         assert!(matches!(try_recv(&held), Ok(Ok(_))));
         assert!(
             try_recv(&waiting).is_err(),
             "no response yet: still pending"
         );
-        assert_eq!(t.len(), 1);
+        assert!(
+            try_recv(&held_on_leaver).is_err(),
+            "answered by the member that left: not released"
+        );
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
@@ -599,9 +610,9 @@ mod tests {
         t.on_response(response(1000, 1), true);
         t.on_response(response(1001, 1), true);
         assert_eq!(t.held.load(Ordering::Relaxed), 2);
-        t.fail_connection(1, || ClientError::ClientShutdown);
+        assert_eq!(t.fail_connection(1, |_| ClientError::ClientShutdown), 1);
         assert_eq!(t.held.load(Ordering::Relaxed), 1);
-        assert_eq!(t.release_held(), 1);
+        assert_eq!(t.release_held(&[]), 1);
         assert_eq!(t.held.load(Ordering::Relaxed), 0);
         assert_eq!(t.len(), 0);
     }
@@ -613,14 +624,24 @@ mod tests {
         let b = reg(&t, 2, 11, far());
         let held = reg(&t, 3, 10, far());
         t.on_response(response(3, 1), true);
-        t.fail_connection(10, || ClientError::NoConnection("gone".into()));
+        let held_count = t.fail_connection(10, |held| {
+            if held {
+                ClientError::ClientShutdown
+            } else {
+                ClientError::NoConnection("gone".into())
+            }
+        });
+        assert_eq!(held_count, 1);
         assert!(matches!(
             try_recv(&a),
             Ok(Err(Failed::Error(ClientError::NoConnection(_))))
         ));
         assert!(
-            matches!(try_recv(&held), Ok(Ok(_))),
-            "held response completes"
+            matches!(
+                try_recv(&held),
+                Ok(Err(Failed::Error(ClientError::ClientShutdown)))
+            ),
+            "a response held for backup acks fails with the held error: its owner may be gone"
         );
         assert!(try_recv(&b).is_err());
         t.fail_all(|| ClientError::ClientShutdown);
@@ -732,7 +753,7 @@ mod tests {
     fn a_reused_call_takes_a_new_outcome() {
         let t = PendingTable::default();
         let mut call = reg(&t, 1, 3, far());
-        t.fail_connection(3, || ClientError::NoConnection("gone".into()));
+        t.fail_connection(3, |_| ClientError::NoConnection("gone".into()));
         assert!(Arc::get_mut(&mut call).is_some(), "the table let it go");
         if let Some(c) = Arc::get_mut(&mut call) {
             c.reset();
@@ -748,7 +769,7 @@ mod tests {
         let t = PendingTable::default();
         let calls: Vec<_> = (0..40).map(|i| reg(&t, i, 9, far())).collect();
         let other = reg(&t, 100, 8, far());
-        assert_eq!(t.fail_connection(9, || ClientError::ClientShutdown), 0);
+        assert_eq!(t.fail_connection(9, |_| ClientError::ClientShutdown), 0);
         assert!(calls.iter().all(|c| matches!(
             try_recv(c),
             Ok(Err(Failed::Error(ClientError::ClientShutdown)))

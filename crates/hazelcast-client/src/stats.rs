@@ -17,6 +17,7 @@ pub(crate) struct Stats {
     pub(crate) dropped_events: AtomicU64,
     pub(crate) offline_failures: AtomicU64,
     pub(crate) released_backup_waits: AtomicU64,
+    pub(crate) unconfirmed_writes: AtomicU64,
     pub(crate) statistics_sent: AtomicU64,
     /// The `hazelcast_client_invocations` counter of the recorder installed when the first
     /// invocation was counted: looking it up per call costs more than the call's own
@@ -31,6 +32,7 @@ pub(crate) mod metric {
     pub(crate) const RECONNECTS: &str = "hazelcast_client_reconnects";
     pub(crate) const FAILOVERS: &str = "hazelcast_client_failovers";
     pub(crate) const BACKUP_WAITS_RELEASED: &str = "hazelcast_client_backup_waits_released";
+    pub(crate) const UNCONFIRMED_WRITES: &str = "hazelcast_client_unconfirmed_writes";
     pub(crate) const OFFLINE_FAILURES: &str = "hazelcast_client_offline_failures";
     pub(crate) const DROPPED_EVENTS: &str = "hazelcast_client_dropped_events";
 }
@@ -71,6 +73,7 @@ impl Stats {
             dropped_events: self.dropped_events.load(Ordering::Relaxed),
             offline_failures: self.offline_failures.load(Ordering::Relaxed),
             released_backup_waits: self.released_backup_waits.load(Ordering::Relaxed),
+            unconfirmed_writes: self.unconfirmed_writes.load(Ordering::Relaxed),
             statistics_sent: self.statistics_sent.load(Ordering::Relaxed),
         }
     }
@@ -88,6 +91,7 @@ impl Stats {
 /// | `hazelcast_client_reconnects` | reconnects after every connection was lost |
 /// | `hazelcast_client_failovers` | switches to another cluster of the failover list |
 /// | `hazelcast_client_backup_waits_released` | writes completed without waiting out the backup-ack timeout because a member left |
+/// | `hazelcast_client_unconfirmed_writes` | writes failed as of unknown outcome because the connection to their owner closed after it answered, before their backups were confirmed |
 /// | `hazelcast_client_offline_failures` | calls failed at once because the client was offline |
 /// | `hazelcast_client_dropped_events` | entry events dropped by a full listener stream |
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -107,8 +111,14 @@ pub struct ClientStats {
     /// because the client had no connection.
     pub offline_failures: u64,
     /// Writes completed without waiting out the backup-ack timeout because a member left
-    /// (or its connection closed) while they waited only for backup acks.
+    /// (or its connection closed) while they waited only for backup acks, answered by
+    /// another member (their owner, which still holds them).
     pub released_backup_waits: u64,
+    /// Writes failed with [`ClientError::TargetDisconnected`](crate::ClientError::TargetDisconnected)
+    /// (outcome unknown) because the connection to the member that answered them closed
+    /// while they waited for backup acks: that owner may have died before sending the
+    /// backups, and the write with it.
+    pub unconfirmed_writes: u64,
     /// Statistics reports the cluster accepted
     /// ([`ClientConfig::statistics_period`](crate::ClientConfig::statistics_period)).
     pub statistics_sent: u64,

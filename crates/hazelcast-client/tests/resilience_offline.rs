@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use hazelcast_client::{Client, ClientConfig, ClientError, ClusterConfig, ReconnectPolicy};
+use hazelcast_protocol::codec::map::MapSetRequest;
 use hazelcast_test_member::server::TestCluster;
 
 fn s(v: &str) -> String {
@@ -192,11 +193,12 @@ async fn failover_never_gives_up_and_moves_on_refusal_quickly() {
     assert_eq!(client.cluster_name(), "dev");
 }
 
-/// A write whose backup member crashes while the client waits for its backup ack completes
-/// when the member's connection closes (or the cluster reports it left), not after the
-/// backup-ack timeout.
+/// Writes waiting for backup acks when a member crashes end at once, not after the
+/// backup-ack timeout: those answered by the surviving member (their owner, which holds
+/// them) complete; those answered by the crashed member fail as of unknown outcome
+/// (`TargetDisconnected`), since that owner may have died before sending the backups.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_waiting_for_a_dead_backup_complete_at_once() {
+async fn writes_waiting_for_backup_acks_end_at_once_when_a_member_crashes() {
     let cluster = TestCluster::start(2).await.expect("cluster");
     let client = Client::connect(
         config(&cluster, "dev")
@@ -212,23 +214,56 @@ async fn writes_waiting_for_a_dead_backup_complete_at_once() {
             .faults(i)
             .expect("faults")
             .set_withhold_backup_acks(true);
+        cluster.clear_requests(i);
     }
-    let write = tokio::spawn({
-        let m = m.clone();
-        async move {
-            let t = Instant::now();
-            let r = m.set(&s("k"), &s("v")).await;
-            (r, t.elapsed())
-        }
-    });
+    let writes: Vec<_> = (0..16)
+        .map(|i| {
+            let m = m.clone();
+            tokio::spawn(async move {
+                let t = Instant::now();
+                let r = m.set(&format!("k{i}"), &s("v")).await;
+                (r, t.elapsed())
+            })
+        })
+        .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(!write.is_finished(), "the write waits for its backup ack");
+    assert!(
+        writes.iter().all(|w| !w.is_finished()),
+        "the writes wait for their backup acks"
+    );
+    let sets = |i| {
+        cluster
+            .requests(i)
+            .iter()
+            .filter(|r| r.message_type == MapSetRequest::MESSAGE_TYPE)
+            .count()
+    };
+    let (on_survivor, on_crashed) = (sets(0), sets(1));
+    assert_eq!(on_survivor + on_crashed, 16);
+    assert!(
+        on_survivor > 0 && on_crashed > 0,
+        "{on_survivor}/{on_crashed}"
+    );
     cluster.crash_member(1);
-    let (r, took) = tokio::time::timeout(Duration::from_secs(10), write)
-        .await
-        .expect("no hang")
-        .expect("task");
-    r.expect("the write completes normally");
-    assert!(took < Duration::from_secs(5), "{took:?}");
-    assert!(client.stats().released_backup_waits >= 1);
+    let (mut completed, mut unknown) = (0, 0);
+    for w in writes {
+        let (r, took) = tokio::time::timeout(Duration::from_secs(10), w)
+            .await
+            .expect("no hang")
+            .expect("task");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        match r {
+            Ok(()) => completed += 1,
+            Err(ClientError::TargetDisconnected { .. }) => unknown += 1,
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(
+        (completed, unknown),
+        (on_survivor, on_crashed),
+        "completed: answered by the survivor; unknown: answered by the crashed member"
+    );
+    let stats = client.stats();
+    assert_eq!(stats.released_backup_waits, on_survivor as u64);
+    assert_eq!(stats.unconfirmed_writes, on_crashed as u64);
 }

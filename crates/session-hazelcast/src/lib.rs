@@ -200,8 +200,11 @@
 //!   client is offline (it fails calls at once) the operation waits inside its deadline
 //!   for the reconnect or failover.
 //! - A write whose connection closed before the answer (`TargetDisconnected`, e.g. a
-//!   member leaving) is read back: if the key holds this write's bytes it landed,
-//!   otherwise it is applied again (re-applying a delta is idempotent).
+//!   member leaving), or after the answer but before its backups were confirmed (the
+//!   owner may have died with the only copy), is read back: if the key holds this
+//!   write's bytes it landed, otherwise it is applied again (re-applying a delta is
+//!   idempotent). So the crash of one member (with a backup count of at least 1) takes
+//!   back no save reported done.
 //! - A stored record that cannot be read as a session (another writer's type, an older
 //!   format, garbage) is treated as "no session": one warning without the id, and the
 //!   entry is removed if it still holds the same bytes, so the user gets a fresh session.

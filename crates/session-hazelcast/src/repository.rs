@@ -409,13 +409,18 @@ impl HazelcastSessionRepository {
     }
 
     /// Removes an expired record found on read; the cluster would have if its max idle
-    /// applied. `delete` fires no Deleted event, so Expired is published here.
+    /// applied. `delete` fires no Deleted event, so Expired is published here. A delete of
+    /// unknown outcome is sent again (deleting twice is harmless).
     pub(crate) async fn expire(&self, id: &str) -> Result<(), RepositoryError> {
         self.inner.cache.invalidate(id);
         let k = id;
-        self.call(|| self.inner.map.delete(k))
-            .await
-            .map_err(backend)?;
+        loop {
+            match self.call(|| self.inner.map.delete(k)).await {
+                Ok(_) => break,
+                Err(e) if outcome_unknown(&e) => telemetry::count(&telemetry::keys::RETRIES),
+                Err(e) => return Err(backend(e)),
+            }
+        }
         self.inner
             .events
             .publish(SessionEvent::Expired { id: id.to_owned() });

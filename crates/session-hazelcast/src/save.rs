@@ -234,7 +234,9 @@ impl HazelcastSessionRepository {
     /// gives a session whose interval differs from the map's max idle its own max idle
     /// again. `put` returns the value it replaced: if another request changed the entry
     /// in between, its value (which already holds our change) is put back, with our max
-    /// idle; if the entry was removed in between, our put is undone.
+    /// idle; if the entry was removed in between, our put is undone. A put of unknown
+    /// outcome (its connection closed) is sent again: putting the same value twice is
+    /// harmless (only a third writer inside that round trip could be overwritten).
     pub(crate) async fn reapply_expiry(
         &self,
         key: &str,
@@ -244,10 +246,17 @@ impl HazelcastSessionRepository {
         let k = key;
         let mut value = data;
         for _ in 0..self.inner.max_save_attempts {
-            let previous = self
+            let previous = match self
                 .call(|| self.inner.map.put_with(k, &value, None, Some(max_idle)))
                 .await
-                .map_err(backend)?;
+            {
+                Ok(previous) => previous,
+                Err(e) if outcome_unknown(&e) => {
+                    telemetry::count(&telemetry::keys::RETRIES);
+                    continue;
+                }
+                Err(e) => return Err(backend(e)),
+            };
             match previous {
                 Some(p) if p == value => return Ok(()),
                 Some(p) => value = p,

@@ -149,3 +149,72 @@ on_both_backends!(
     member_crash_during_a_request_storm_loses_no_session => crash_storm_test_member,
     crash_storm_real_member
 );
+
+/// Saves answered by a member that crashes before their backup acks arrive: the client
+/// reports them as of unknown outcome (the owner may have died before sending the
+/// backups), and the repository reads each one back instead of failing or confirming it
+/// blindly. The test member keeps its data across a crash, so every read-back finds the
+/// write: every save succeeds, and each session holds its change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saves_answered_by_a_crashed_member_are_read_back() {
+    let cluster = hazelcast_test_member::server::TestCluster::start(2)
+        .await
+        .expect("cluster");
+    let repo = common::builder(&cluster, "unconfirmed")
+        .build()
+        .await
+        .expect("repository");
+    let mut sessions = Vec::new();
+    for _ in 0..16 {
+        let s = repo.create().await.expect("create");
+        repo.save(&s).await.expect("save");
+        sessions.push(
+            repo.find_by_id(&s.id())
+                .await
+                .expect("find")
+                .expect("found"),
+        );
+    }
+    for i in 0..2 {
+        cluster
+            .faults(i)
+            .expect("faults")
+            .set_withhold_backup_acks(true);
+    }
+    let saves: Vec<_> = sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.insert("n", &i).expect("insert");
+            let (repo, s) = (repo.clone(), s.clone());
+            tokio::spawn(async move { repo.save(&s).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        saves.iter().all(|s| !s.is_finished()),
+        "the saves wait for their backup acks"
+    );
+    cluster.crash_member(1);
+    for s in saves {
+        tokio::time::timeout(Duration::from_secs(5), s)
+            .await
+            .expect("no hang")
+            .expect("task")
+            .expect("the save succeeds");
+    }
+    let stats = repo.client().stats();
+    assert!(stats.unconfirmed_writes > 0, "{stats:?}");
+    for (i, s) in sessions.iter().enumerate() {
+        let found = repo
+            .find_by_id(&s.id())
+            .await
+            .expect("find")
+            .expect("found");
+        assert_eq!(found.get::<usize>("n").unwrap(), Some(i));
+    }
+    eprintln!(
+        "unconfirmed writes read back: {}, released backup waits: {}",
+        stats.unconfirmed_writes, stats.released_backup_waits
+    );
+}

@@ -318,14 +318,16 @@ async fn crash_and_whole_cluster_down() {
         }
     }
     println!(
-        "kill -9 under load: {} confirmed writes, {lost} lost, {} failed, slowest request {} ms after the kill ({} ms before), released backup waits {}",
+        "kill -9 under load: {} confirmed writes, {lost} lost, {} failed, slowest request {} ms after the kill ({} ms before), released backup waits {}, unconfirmed writes read back {}",
         confirmed.len(),
         failures.load(Ordering::SeqCst),
         slowest_after,
         before_kill,
-        repo.client().stats().released_backup_waits
+        repo.client().stats().released_backup_waits,
+        repo.client().stats().unconfirmed_writes
     );
     assert_eq!(lost, 0);
+    assert_eq!(failures.load(Ordering::SeqCst), 0);
     assert!(slowest_after < 4000, "slowest {slowest_after} ms");
 
     // The whole cluster down.
