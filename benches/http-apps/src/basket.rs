@@ -68,11 +68,14 @@ pub trait BasketSession {
     /// request until it changes (ours, [`session_core::SessionData::get_shared`]); the
     /// others decode a new one each time.
     fn load_basket(&self) -> impl Future<Output = Result<Option<Arc<Basket>>, StoreFailed>>;
-    /// The stored basket as a value of its own, to change (decoded for every stack: a
-    /// copy of a shared one would cost more).
+    /// The stored basket as a value of its own, to change: decoded, or (ours) a copy of
+    /// the shared one when the store kept it, decoded or as stored by the previous
+    /// [`store_basket`](Self::store_basket).
     fn load_basket_to_change(&self) -> impl Future<Output = Result<Option<Basket>, StoreFailed>>;
-    /// Stores the basket in the session.
-    fn store_basket(&self, basket: &Basket) -> impl Future<Output = Result<(), StoreFailed>>;
+    /// Stores the basket in the session. Shared: a stack that keeps values hands it out
+    /// to the next requests as it is, without decoding it (ours,
+    /// [`session_core::SessionData::insert_shared`]); the others encode it and forget it.
+    fn store_basket(&self, basket: Arc<Basket>) -> impl Future<Output = Result<(), StoreFailed>>;
 }
 
 /// "Add to basket": reads the basket, appends `item`, stores it; answers with the count.
@@ -85,8 +88,9 @@ pub async fn add_to_basket<S: BasketSession>(
 ) -> Result<String, StoreFailed> {
     let mut basket = session.load_basket_to_change().await?.unwrap_or_default();
     basket.add(item);
-    session.store_basket(&basket).await?;
-    Ok(format!("{} items in your basket\n", basket.items.len()))
+    let count = basket.items.len();
+    session.store_basket(Arc::new(basket)).await?;
+    Ok(format!("{count} items in your basket\n"))
 }
 
 /// "Show basket": reads the basket and renders it as text.
@@ -117,8 +121,9 @@ pub async fn show_basket<S: BasketSession>(session: &S) -> Result<String, StoreF
 /// When the session store fails.
 pub async fn store_unchanged_basket<S: BasketSession>(session: &S) -> Result<String, StoreFailed> {
     let basket = session.load_basket().await?.unwrap_or_default();
-    session.store_basket(&basket).await?;
-    Ok(format!("{} items\n", basket.items.len()))
+    let count = basket.items.len();
+    session.store_basket(basket).await?;
+    Ok(format!("{count} items\n"))
 }
 
 /// The no-session baseline: no store, nothing kept (the upper limit of the comparison).
@@ -134,7 +139,7 @@ impl BasketSession for NoSession {
         Ok(None)
     }
 
-    async fn store_basket(&self, _basket: &Basket) -> Result<(), StoreFailed> {
+    async fn store_basket(&self, _basket: Arc<Basket>) -> Result<(), StoreFailed> {
         Ok(())
     }
 }
@@ -155,8 +160,8 @@ mod tests {
         async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
             Ok(self.0.borrow().clone())
         }
-        async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
-            *self.0.borrow_mut() = Some(basket.clone());
+        async fn store_basket(&self, basket: Arc<Basket>) -> Result<(), StoreFailed> {
+            *self.0.borrow_mut() = Some(Arc::unwrap_or_clone(basket));
             Ok(())
         }
     }

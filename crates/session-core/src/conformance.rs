@@ -418,6 +418,39 @@ pub async fn check_shared_values(repo: &dyn SessionRepository) {
     }
     let last = load(repo, &id, "find after the saves").await;
     assert_eq!(shared(&last), Some(4), "conformance: stale shared value");
+    // A value stored with `insert_shared` reads back as what was stored, in the session
+    // and after the save; a later plain insert by another load replaces it everywhere.
+    for (round, value) in [10_i64, 11].into_iter().enumerate() {
+        let c = load(repo, &id, "find").await;
+        ok_s(
+            c.insert_shared("n", std::sync::Arc::new(value)),
+            "insert_shared",
+        );
+        assert_eq!(
+            shared(&c),
+            Some(value),
+            "conformance: insert_shared read back"
+        );
+        ok(repo.save(&c).await, "save");
+        for _ in 0..2 {
+            let d = load(repo, &id, "find after insert_shared").await;
+            assert_eq!(shared(&d), Some(value), "conformance: insert_shared saved");
+            assert_eq!(
+                attr::<i64>(&d, "n"),
+                Some(value),
+                "conformance: get after insert_shared"
+            );
+        }
+        let e = load(repo, &id, "find").await;
+        ok_s(e.insert("n", &(value + 100)), "insert");
+        ok(repo.save(&e).await, "save");
+        let f = load(repo, &id, "find after a plain insert").await;
+        assert_eq!(
+            shared(&f),
+            Some(value + 100),
+            "conformance: a value stored with insert_shared served after it changed (round {round})"
+        );
+    }
     ok(repo.delete_by_id(&id).await, "delete");
 }
 

@@ -1,6 +1,6 @@
 //! [`MemorySessionRepository`]: the embedded, in-process session store.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -8,10 +8,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use bytes::Bytes;
 use tracing::debug;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::SessionConfig;
+use crate::decoded::DecodedValues;
 use crate::error::RepositoryError;
 use crate::events::{DEFAULT_EVENT_CAPACITY, EventBus, SessionEvent, SessionEventStream};
 use crate::id::is_valid_session_id;
@@ -372,18 +374,21 @@ impl MemorySessionRepository {
             return Err(RepositoryError::CapacityExceeded { limit });
         }
         shared.index(&delta.record);
-        shard.insert(id.clone(), Stored::new(delta.record.clone()));
+        let stored = Stored::new(delta.record.clone());
+        delta.seed_decoded(&stored.attributes.map, &stored.attributes.decoded);
+        shard.insert(id.clone(), stored);
         events.push(SessionEvent::Created { id: id.clone() });
         Ok(())
     }
 
     /// Applies the changes of the session stored under `old` (same id) to its record in
-    /// place, under its shard's lock.
+    /// place, under its shard's lock, then `seed`s the values decoded from the result.
     fn save_existing(
         &self,
         old: &str,
         principal_changed: bool,
         apply: impl FnOnce(&mut SessionRecord),
+        seed: impl FnOnce(&BTreeMap<String, Bytes>, &DecodedValues),
         now: SystemTime,
         expired: &mut Vec<String>,
     ) {
@@ -401,6 +406,7 @@ impl MemorySessionRepository {
         let old_expiry = stored.expires_at();
         let old_principal = principal_changed.then(|| stored.principal_name.clone());
         stored.edit(apply);
+        seed(&stored.attributes.map, &stored.attributes.decoded);
         let new_expiry = stored.expires_at();
         if let Some(old_principal) = old_principal
             && old_principal != stored.principal_name
@@ -468,7 +474,9 @@ impl MemorySessionRepository {
             Some(s) => s,
             None => old_shard,
         };
-        new_shard.insert(new.clone(), Stored::new(record));
+        let stored = Stored::new(record);
+        delta.seed_decoded(&stored.attributes.map, &stored.attributes.decoded);
+        new_shard.insert(new.clone(), stored);
         Ok(())
     }
 
@@ -491,6 +499,7 @@ impl MemorySessionRepository {
                     pending.id(),
                     pending.principal_changed(),
                     |stored| pending.apply_to(stored),
+                    |stored, decoded| pending.seed_decoded(stored, decoded),
                     now,
                     &mut expired,
                 );
@@ -522,6 +531,7 @@ impl MemorySessionRepository {
                 &delta.original_id,
                 delta.principal_changed,
                 |stored| delta.apply_to(stored),
+                |stored, decoded| delta.seed_decoded(stored, decoded),
                 now,
                 &mut expired,
             );
@@ -809,6 +819,55 @@ mod tests {
             8,
             "changed in place: nothing stale is served"
         );
+    }
+
+    #[tokio::test]
+    async fn a_value_stored_shared_is_handed_out_without_decoding() {
+        let repo = repo();
+        let s = repo.create().await.unwrap();
+        let cart = Arc::new(vec![1u32, 2]);
+        s.insert_shared("cart", Arc::clone(&cart)).unwrap();
+        repo.save(&s).await.unwrap();
+        let id = s.id();
+        let load = || async { repo.find_by_id(&id).await.unwrap().unwrap() };
+        let read = |s: SessionData| s.get_shared::<Vec<u32>>("cart").unwrap().unwrap();
+        assert!(
+            Arc::ptr_eq(&cart, &read(load().await)),
+            "a new session's save"
+        );
+        // Changed in place (the usual save of an existing session).
+        let changing = load().await;
+        let mut next = Arc::unwrap_or_clone(read(changing.clone()));
+        next.push(3);
+        let next = Arc::new(next);
+        changing.insert_shared("cart", Arc::clone(&next)).unwrap();
+        repo.save(&changing).await.unwrap();
+        let loaded = read(load().await);
+        assert!(Arc::ptr_eq(&next, &loaded), "an existing session's save");
+        assert_eq!(*cart, vec![1, 2], "the first value is not changed");
+        // Other types decode on their own.
+        assert_eq!(
+            *load()
+                .await
+                .get_shared::<Vec<i64>>("cart")
+                .unwrap()
+                .unwrap(),
+            vec![1, 2, 3]
+        );
+        // Set shared, then set again with plain bytes before the save: the bytes win.
+        let twice = load().await;
+        twice.insert_shared("cart", Arc::new(vec![9u32])).unwrap();
+        twice.insert("cart", &vec![8u32]).unwrap();
+        repo.save(&twice).await.unwrap();
+        assert_eq!(*read(load().await), vec![8]);
+        // With a change of id.
+        let renamed = load().await;
+        let kept = Arc::new(vec![5u32]);
+        renamed.insert_shared("cart", Arc::clone(&kept)).unwrap();
+        let new_id = renamed.change_id().unwrap();
+        repo.save(&renamed).await.unwrap();
+        let moved = repo.find_by_id(&new_id).await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&kept, &read(moved)), "a renamed session's save");
     }
 
     #[tokio::test]

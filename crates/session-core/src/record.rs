@@ -111,12 +111,46 @@ pub struct SessionDelta {
     /// The last accessed time changed.
     pub last_accessed_time_changed: bool,
     pub(crate) seq: u64,
+    /// Values of [`SessionData::insert_shared`](crate::SessionData::insert_shared) calls,
+    /// for [`SessionDelta::seed_decoded`].
+    pub(crate) fresh: Vec<crate::decoded::FreshValue>,
 }
 
 impl SessionDelta {
     /// Whether the session's id changed since it was stored (a stored, not new, session).
     pub fn id_changed(&self) -> bool {
         !self.is_new && self.record.id != self.original_id
+    }
+
+    /// For a store that keeps decoded values beside the records it keeps
+    /// ([`SessionConfig::load_session_shared`](crate::SessionConfig::load_session_shared)):
+    /// hands the values this save's session got through
+    /// [`SessionData::insert_shared`](crate::SessionData::insert_shared) to `decoded`, the
+    /// (new, empty) decoded values of the record the store keeps after the save, whose
+    /// attributes are `stored`. A value is kept only for an attribute `stored` holds with
+    /// the bytes the value was encoded to, so the next request reading it unchanged gets
+    /// it without decoding.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    /// use session_core::{DecodedValues, SessionConfig};
+    ///
+    /// let config = SessionConfig::default();
+    /// let session = config.new_session(SystemTime::now()).unwrap();
+    /// session.insert_shared("cart", Arc::new(vec![1, 2, 3])).unwrap();
+    /// let delta = session.delta();
+    /// let stored = delta.record.clone();
+    /// let decoded = DecodedValues::default();
+    /// delta.seed_decoded(&stored.attributes, &decoded);
+    /// assert_eq!(decoded.len(), 1);
+    /// ```
+    pub fn seed_decoded(
+        &self,
+        stored: &std::collections::BTreeMap<String, bytes::Bytes>,
+        decoded: &crate::DecodedValues,
+    ) {
+        crate::decoded::seed(&self.fresh, stored, decoded);
     }
 
     /// Whether a save has nothing to write.

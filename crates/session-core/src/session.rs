@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::codec::{AttributeCodec, decode_value, encode_value};
 use crate::config::SessionConfig;
-use crate::decoded::DecodedValues;
+use crate::decoded::{DecodedValues, FreshValue, seed};
 use crate::error::SessionDataError;
 use crate::id::SessionIdGenerator;
 use crate::modes::{FlushMode, SaveMode};
@@ -87,6 +87,9 @@ struct State {
     last_accessed_time_changed: Option<u64>,
     /// The last-accessed time as loaded or last written to the store.
     stored_last_accessed_time: SystemTime,
+    /// Values given to [`SessionData::insert_shared`] (one per attribute at most), handed
+    /// to the store by the next save.
+    fresh: Vec<FreshValue>,
 }
 
 /// Attribute values by name, encoded by the session's codec.
@@ -208,6 +211,27 @@ impl SharedAttributes {
 }
 
 impl State {
+    /// Sets attribute `name` to `bytes`, a change to write (any value kept from
+    /// [`SessionData::insert_shared`] for it is dropped).
+    fn put_bytes(&mut self, name: &str, bytes: Bytes) {
+        let seq = self.next_seq();
+        self.fresh.retain(|f| &*f.name != name);
+        let attributes = self.attributes_mut();
+        match attributes.get_mut(name) {
+            Some(slot) => *slot = bytes,
+            None => {
+                attributes.insert(name.to_owned(), bytes);
+            }
+        }
+        self.removed.remove(name);
+        match self.upserted.get_mut(name) {
+            Some(slot) => *slot = seq,
+            None => {
+                self.upserted.insert(name.to_owned(), seq);
+            }
+        }
+    }
+
     /// Attribute `name`'s bytes, counted as read under [`SaveMode::OnGetAttribute`] (written
     /// on the next save).
     fn read_attribute(&mut self, name: &str) -> Option<Bytes> {
@@ -312,6 +336,7 @@ impl SessionData {
                     max_inactive_interval_changed: None,
                     last_accessed_time_changed: None,
                     stored_last_accessed_time,
+                    fresh: Vec::new(),
                 }),
                 codec: Arc::clone(config.codec()),
                 id_generator: Arc::clone(config.id_generator()),
@@ -497,6 +522,9 @@ impl SessionData {
             let Some(bytes) = state.read_attribute(name) else {
                 return Ok(None);
             };
+            if let Some(value) = state.fresh.iter().find_map(|f| f.get::<T>(name, &bytes)) {
+                return Ok(Some(value));
+            }
             let holder = state.attributes.decoded_holder();
             if let Some(value) = holder.as_ref().and_then(|h| h.decoded().get::<T>(name)) {
                 return Ok(Some(value));
@@ -528,27 +556,53 @@ impl SessionData {
         self.insert_bytes(name, bytes)
     }
 
+    /// Sets attribute `name` to `value`, encoded with the session's codec, and keeps the
+    /// value itself: [`SessionData::get_shared`] hands it out, without decoding, in this
+    /// request and, once saved, in later ones that read the attribute unchanged from a
+    /// store that keeps decoded values (the in-memory store, the local cache of a remote
+    /// store). For a value changed on most requests (a basket: read with `get_shared`,
+    /// changed on a copy with [`Arc::unwrap_or_clone`], stored back with `insert_shared`),
+    /// this saves decoding it on the next request.
+    ///
+    /// Readers then get this value rather than one decoded from its bytes: use it for
+    /// types that decode back into an equal value (not, say, with fields the encoding
+    /// skips).
+    ///
+    /// ```
+    /// use session_core::SessionConfig;
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    ///
+    /// let session = SessionConfig::default().new_session(SystemTime::now()).unwrap();
+    /// let cart = Arc::new(vec![1, 2, 3]);
+    /// session.insert_shared("cart", Arc::clone(&cart)).unwrap();
+    /// let read = session.get_shared::<Vec<u32>>("cart").unwrap().expect("set");
+    /// assert!(Arc::ptr_eq(&cart, &read)); // not decoded
+    /// assert_eq!(session.get::<Vec<u32>>("cart").unwrap(), Some(vec![1, 2, 3]));
+    /// ```
+    pub fn insert_shared<T>(&self, name: &str, value: Arc<T>) -> Result<(), SessionDataError>
+    where
+        T: Serialize + Send + Sync + 'static,
+    {
+        check_name(name)?;
+        let bytes = encode_value(self.inner.codec.as_ref(), &*value).map_err(|source| {
+            SessionDataError::Attribute {
+                name: name.to_owned(),
+                source,
+            }
+        })?;
+        let fresh = FreshValue::new(name, value, bytes.clone());
+        self.live_change(|s| {
+            s.put_bytes(name, bytes);
+            s.fresh.push(fresh);
+        })
+    }
+
     /// Sets attribute `name` to already encoded bytes (for repositories and codecs that
     /// move values between stores; the bytes must be in the session's codec's format).
     pub fn insert_bytes(&self, name: &str, bytes: Bytes) -> Result<(), SessionDataError> {
         check_name(name)?;
-        self.live_change(|s| {
-            let seq = s.next_seq();
-            let attributes = s.attributes_mut();
-            match attributes.get_mut(name) {
-                Some(slot) => *slot = bytes,
-                None => {
-                    attributes.insert(name.to_owned(), bytes);
-                }
-            }
-            s.removed.remove(name);
-            match s.upserted.get_mut(name) {
-                Some(slot) => *slot = seq,
-                None => {
-                    s.upserted.insert(name.to_owned(), seq);
-                }
-            }
-        })
+        self.live_change(|s| s.put_bytes(name, bytes))
     }
 
     /// Removes attribute `name`; returns whether it was present. The removal is written on
@@ -561,6 +615,7 @@ impl SessionData {
                 s.attributes.contains_key(name) && s.attributes_mut().remove(name).is_some();
             s.upserted.remove(name);
             s.read.remove(name);
+            s.fresh.retain(|f| &*f.name != name);
             s.removed.insert(name.to_owned(), seq);
             was_present
         })
@@ -605,6 +660,7 @@ impl SessionData {
         self.change(|s| {
             s.invalidated = true;
             s.attributes = SharedAttributes::Owned(Attributes::new());
+            s.fresh.clear();
             s.record.principal_name = None;
             s.next_seq();
         });
@@ -745,6 +801,7 @@ impl SessionData {
             max_inactive_interval_changed: s.max_inactive_interval_changed.is_some(),
             last_accessed_time_changed: s.last_accessed_time_changed.is_some(),
             seq: s.seq,
+            fresh: s.fresh.clone(),
         }
     }
 
@@ -768,6 +825,9 @@ impl SessionData {
         s.upserted.retain(|_, seq| *seq > done);
         s.removed.retain(|_, seq| *seq > done);
         s.read.retain(|_, seq| *seq > done);
+        // Handed to the store by this save, unless set again since.
+        let upserted = &s.upserted;
+        s.fresh.retain(|f| upserted.contains_key(&*f.name));
         for flag in [
             &mut s.principal_changed,
             &mut s.max_inactive_interval_changed,
@@ -845,9 +905,17 @@ impl InPlaceSave<'_> {
         }
     }
 
+    /// Hands the values of [`SessionData::insert_shared`] to `decoded`, the values the
+    /// store keeps beside `stored`, its attributes after this save (see
+    /// [`SessionDelta::seed_decoded`]).
+    pub(crate) fn seed_decoded(&self, stored: &Attributes, decoded: &DecodedValues) {
+        seed(&self.state.fresh, stored, decoded);
+    }
+
     /// Records that the save was written (every pending change: the session stayed locked).
     pub(crate) fn mark_saved(mut self) {
         let s = &mut *self.state;
+        s.fresh.clear();
         s.upserted.clear();
         s.removed.clear();
         s.read.clear();

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use hazelcast_protocol::data::Data;
-use session_core::{DecodedValues, SessionRecord};
+use session_core::{DecodedValues, SessionDelta, SessionRecord};
 
 use crate::telemetry;
 
@@ -48,6 +48,14 @@ impl Cached {
             record,
             decoded: DecodedValues::default(),
         }
+    }
+
+    /// The record `delta`'s save wrote, with the values its session stored through
+    /// `insert_shared` kept as decoded (see [`SessionDelta::seed_decoded`]).
+    pub(crate) fn saved(data: Data, record: SessionRecord, delta: &SessionDelta) -> Self {
+        let cached = Self::new(data, record);
+        delta.seed_decoded(&cached.record.attributes, &cached.decoded);
+        cached
     }
 }
 

@@ -107,7 +107,7 @@ impl HazelcastSessionRepository {
             ticket.discard();
             return Err(RepositoryError::IdCollision);
         }
-        ticket.wrote(Arc::new(Cached::new(data, delta.record.clone())));
+        ticket.wrote(Arc::new(Cached::saved(data, delta.record.clone(), delta)));
         telemetry::count(&telemetry::keys::SAVES);
         Ok(())
     }
@@ -215,7 +215,7 @@ impl HazelcastSessionRepository {
             telemetry::count(&telemetry::keys::SAVES);
             ticket.await_own_event(OWN_EVENT_WAIT).await;
             match max_idle {
-                None => ticket.wrote(Arc::new(Cached::new(data, next))),
+                None => ticket.wrote(Arc::new(Cached::saved(data, next, delta))),
                 Some(max_idle) => {
                     // Two writes (and events) of our own: the cache does not follow.
                     ticket.discard();

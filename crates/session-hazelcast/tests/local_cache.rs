@@ -155,6 +155,60 @@ async fn a_stale_cache_loses_nothing(backend: Backend) {
 
 on_both_backends!(a_stale_cache_loses_nothing => stale_cache_test_member, stale_cache_real_member);
 
+/// A value stored with `insert_shared` is cached with the record the save wrote: the next
+/// load on the same server gets that very value, no decoding, no round trip; the other
+/// server decodes the record it reads. Changed on the other server, the value is read
+/// from the new record.
+async fn a_value_stored_shared_is_cached_as_is(backend: Backend) {
+    let (_members, a, b) = two_servers(backend, "cache-shared-values").await;
+    let s = a.create().await.unwrap();
+    let cart = Arc::new(vec![1u32, 2]);
+    s.insert_shared("cart", Arc::clone(&cart)).unwrap();
+    a.save(&s).await.unwrap();
+    let id = s.id();
+    let read = |s: session_core::SessionData| s.get_shared::<Vec<u32>>("cart").unwrap().unwrap();
+    let hits = a.local_cache_stats().hits;
+    assert!(Arc::ptr_eq(
+        &cart,
+        &read(a.find_by_id(&id).await.unwrap().unwrap())
+    ));
+    assert_eq!(
+        a.local_cache_stats().hits,
+        hits + 1,
+        "served from the cache"
+    );
+    // An existing session's change.
+    let on_a = a.find_by_id(&id).await.unwrap().unwrap();
+    let mut next = Arc::unwrap_or_clone(read(on_a.clone()));
+    next.push(3);
+    let next = Arc::new(next);
+    on_a.insert_shared("cart", Arc::clone(&next)).unwrap();
+    a.save(&on_a).await.unwrap();
+    assert!(Arc::ptr_eq(
+        &next,
+        &read(a.find_by_id(&id).await.unwrap().unwrap())
+    ));
+    // B reads the record from the cluster and decodes it.
+    let on_b = read(b.find_by_id(&id).await.unwrap().unwrap());
+    assert_eq!(*on_b, vec![1, 2, 3]);
+    assert!(!Arc::ptr_eq(&next, &on_b));
+    // Changed on B: A's next load (once its invalidation arrived) reads the new record.
+    let changing = b.find_by_id(&id).await.unwrap().unwrap();
+    changing.insert("cart", &vec![7u32]).unwrap();
+    b.save(&changing).await.unwrap();
+    let end = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = read(a.find_by_id(&id).await.unwrap().unwrap());
+        if *now == vec![7] {
+            break;
+        }
+        assert!(Instant::now() < end, "A never saw B's change: {now:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+on_both_backends!(a_value_stored_shared_is_cached_as_is => shared_value_test_member, shared_value_real_member);
+
 /// A burst of writes from another server never empties B's cache, even with the
 /// smallest listener buffer: B's reader invalidates session keys as their events
 /// arrive, no buffer in between (with events queued for a task, a buffer of one event

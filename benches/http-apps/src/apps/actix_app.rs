@@ -32,9 +32,9 @@ impl BasketSession for ActixSession {
             .get(BASKET_ATTRIBUTE)
             .map_err(|e| StoreFailed(e.to_string()))
     }
-    async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
+    async fn store_basket(&self, basket: Arc<Basket>) -> Result<(), StoreFailed> {
         self.0
-            .insert(BASKET_ATTRIBUTE, basket)
+            .insert(BASKET_ATTRIBUTE, &*basket)
             .map_err(|e| StoreFailed(e.to_string()))
     }
 }

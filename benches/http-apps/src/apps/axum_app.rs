@@ -37,9 +37,9 @@ impl BasketSession for Tower {
             .await
             .map_err(|e| StoreFailed(e.to_string()))
     }
-    async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
+    async fn store_basket(&self, basket: Arc<Basket>) -> Result<(), StoreFailed> {
         self.0
-            .insert(BASKET_ATTRIBUTE, basket)
+            .insert(BASKET_ATTRIBUTE, &*basket)
             .await
             .map_err(|e| StoreFailed(e.to_string()))
     }

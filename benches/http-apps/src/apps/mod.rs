@@ -25,8 +25,9 @@ mod populate;
 pub use populate::{SWEEP_BASKET_ITEMS, populate};
 
 /// Ours, on either adapter: both extractors deref to the request's [`LazySession`].
-/// Reads the basket to show it with `get_shared` (decoded once per stored value) and to
-/// change it with `get` (a value of its own).
+/// Reads the basket with `get_shared` (decoded once per stored value, or not at all when
+/// the previous save stored it with `insert_shared`), changes a copy, and stores it with
+/// `insert_shared`.
 struct Ours<S>(S);
 
 impl<S> BasketSession for Ours<S>
@@ -40,14 +41,14 @@ where
             .map_err(|e| StoreFailed(e.to_string()))
     }
     async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
-        self.0
-            .get(BASKET_ATTRIBUTE)
-            .await
-            .map_err(|e| StoreFailed(e.to_string()))
+        Ok(self
+            .load_basket()
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone))
     }
-    async fn store_basket(&self, basket: &Basket) -> Result<(), StoreFailed> {
+    async fn store_basket(&self, basket: std::sync::Arc<Basket>) -> Result<(), StoreFailed> {
         self.0
-            .insert(BASKET_ATTRIBUTE, basket)
+            .insert_shared(BASKET_ATTRIBUTE, basket)
             .await
             .map_err(|e| StoreFailed(e.to_string()))
     }

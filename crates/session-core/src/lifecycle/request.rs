@@ -335,6 +335,20 @@ impl LazySession {
         self.flush_if_immediate(&mut slot, &session).await
     }
 
+    /// Sets attribute `name` to a shared value, creating the session if needed: later
+    /// [`get_shared`](Self::get_shared) reads get this value without decoding it, in this
+    /// request and (with a store that keeps decoded values) the next ones, until it
+    /// changes. See [`SessionData::insert_shared`].
+    pub async fn insert_shared<T>(&self, name: &str, value: Arc<T>) -> Result<(), LifecycleError>
+    where
+        T: Serialize + Send + Sync + 'static,
+    {
+        let mut slot = self.slot().await;
+        let session = self.get_or_create_locked(&mut slot).await?;
+        session.insert_shared(name, value)?;
+        self.flush_if_immediate(&mut slot, &session).await
+    }
+
     /// Removes attribute `name`; returns whether it was there.
     pub async fn remove(&self, name: &str) -> Result<bool, LifecycleError> {
         let mut slot = self.slot().await;
