@@ -440,11 +440,21 @@ pub async fn check_shared_values(repo: &dyn SessionRepository) {
                 Some(value),
                 "conformance: get after insert_shared"
             );
+            assert_eq!(
+                ok_s(d.get_cloned::<i64>("n"), "get_cloned"),
+                Some(value),
+                "conformance: get_cloned after insert_shared"
+            );
         }
         let e = load(repo, &id, "find").await;
         ok_s(e.insert("n", &(value + 100)), "insert");
         ok(repo.save(&e).await, "save");
         let f = load(repo, &id, "find after a plain insert").await;
+        assert_eq!(
+            ok_s(f.get_cloned::<i64>("n"), "get_cloned"),
+            Some(value + 100),
+            "conformance: get_cloned served a value after it changed (round {round})"
+        );
         assert_eq!(
             shared(&f),
             Some(value + 100),

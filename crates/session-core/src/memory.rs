@@ -837,7 +837,8 @@ mod tests {
         );
         // Changed in place (the usual save of an existing session).
         let changing = load().await;
-        let mut next = Arc::unwrap_or_clone(read(changing.clone()));
+        let mut next: Vec<u32> = changing.get_cloned("cart").unwrap().unwrap();
+        assert_eq!(next, *cart, "a clone of the kept value");
         next.push(3);
         let next = Arc::new(next);
         changing.insert_shared("cart", Arc::clone(&next)).unwrap();

@@ -540,6 +540,50 @@ impl SessionData {
         Ok(Some(value))
     }
 
+    /// The value of attribute `name` as a `T` of your own, to change, or `None` if there
+    /// is no such attribute: a clone of the value kept for it (stored by
+    /// [`SessionData::insert_shared`], or decoded by an earlier
+    /// [`SessionData::get_shared`] from the record a store keeps), else decoded from its
+    /// bytes like [`SessionData::get`] (and not kept). For a value changed on most
+    /// requests and stored with `insert_shared`, the next request clones it instead of
+    /// decoding it.
+    ///
+    /// Fails with [`SessionDataError::Attribute`] when the stored value does not decode into
+    /// `T`. With [`SaveMode::OnGetAttribute`] the attribute is written on the next save.
+    ///
+    /// ```
+    /// use session_core::SessionConfig;
+    /// use std::sync::Arc;
+    /// use std::time::SystemTime;
+    ///
+    /// let session = SessionConfig::default().new_session(SystemTime::now()).unwrap();
+    /// session.insert_shared("cart", Arc::new(vec![1, 2])).unwrap();
+    /// let mut cart = session.get_cloned::<Vec<u32>>("cart").unwrap().unwrap_or_default();
+    /// cart.push(3);
+    /// session.insert_shared("cart", Arc::new(cart)).unwrap();
+    /// assert_eq!(session.get::<Vec<u32>>("cart").unwrap(), Some(vec![1, 2, 3]));
+    /// ```
+    pub fn get_cloned<T>(&self, name: &str) -> Result<Option<T>, SessionDataError>
+    where
+        T: DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        let bytes = {
+            let mut state = self.state();
+            let Some(bytes) = state.read_attribute(name) else {
+                return Ok(None);
+            };
+            if let Some(value) = state.fresh.iter().find_map(|f| f.get::<T>(name, &bytes)) {
+                return Ok(Some(T::clone(&value)));
+            }
+            let holder = state.attributes.decoded_holder();
+            if let Some(value) = holder.as_ref().and_then(|h| h.decoded().get::<T>(name)) {
+                return Ok(Some(T::clone(&value)));
+            }
+            bytes
+        };
+        self.decode_attribute(name, &bytes).map(Some)
+    }
+
     /// Sets attribute `name` to `value`, encoded with the session's codec.
     pub fn insert<T: Serialize + ?Sized>(
         &self,
@@ -560,13 +604,15 @@ impl SessionData {
     /// value itself: [`SessionData::get_shared`] hands it out, without decoding, in this
     /// request and, once saved, in later ones that read the attribute unchanged from a
     /// store that keeps decoded values (the in-memory store, the local cache of a remote
-    /// store). For a value changed on most requests (a basket: read with `get_shared`,
-    /// changed on a copy with [`Arc::unwrap_or_clone`], stored back with `insert_shared`),
-    /// this saves decoding it on the next request.
+    /// store). For a value changed on most requests (a basket: read with
+    /// [`SessionData::get_cloned`], changed, stored back with `insert_shared`), the next
+    /// request then clones it instead of decoding it.
     ///
     /// Readers then get this value rather than one decoded from its bytes: use it for
     /// types that decode back into an equal value (not, say, with fields the encoding
-    /// skips).
+    /// skips). Where nothing keeps the value (the Hazelcast store with its local cache
+    /// off), it costs a little more than [`SessionData::insert`] (measured: about 3,000
+    /// instructions per request with a 16-item basket).
     ///
     /// ```
     /// use session_core::SessionConfig;

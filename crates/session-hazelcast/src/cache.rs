@@ -51,10 +51,18 @@ impl Cached {
     }
 
     /// The record `delta`'s save wrote, with the values its session stored through
-    /// `insert_shared` kept as decoded (see [`SessionDelta::seed_decoded`]).
-    pub(crate) fn saved(data: Data, record: SessionRecord, delta: &SessionDelta) -> Self {
+    /// `insert_shared` kept as decoded (see [`SessionDelta::seed_decoded`]) when `cache`
+    /// serves loads (else nobody would read them).
+    pub(crate) fn saved(
+        data: Data,
+        record: SessionRecord,
+        delta: &SessionDelta,
+        cache: &LocalCache,
+    ) -> Self {
         let cached = Self::new(data, record);
-        delta.seed_decoded(&cached.record.attributes, &cached.decoded);
+        if cache.is_serving() {
+            delta.seed_decoded(&cached.record.attributes, &cached.decoded);
+        }
         cached
     }
 }

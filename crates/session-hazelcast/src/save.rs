@@ -107,7 +107,12 @@ impl HazelcastSessionRepository {
             ticket.discard();
             return Err(RepositoryError::IdCollision);
         }
-        ticket.wrote(Arc::new(Cached::saved(data, delta.record.clone(), delta)));
+        ticket.wrote(Arc::new(Cached::saved(
+            data,
+            delta.record.clone(),
+            delta,
+            &self.inner.cache,
+        )));
         telemetry::count(&telemetry::keys::SAVES);
         Ok(())
     }
@@ -215,7 +220,12 @@ impl HazelcastSessionRepository {
             telemetry::count(&telemetry::keys::SAVES);
             ticket.await_own_event(OWN_EVENT_WAIT).await;
             match max_idle {
-                None => ticket.wrote(Arc::new(Cached::saved(data, next, delta))),
+                None => ticket.wrote(Arc::new(Cached::saved(
+                    data,
+                    next,
+                    delta,
+                    &self.inner.cache,
+                ))),
                 Some(max_idle) => {
                     // Two writes (and events) of our own: the cache does not follow.
                     ticket.discard();

@@ -25,9 +25,10 @@ mod populate;
 pub use populate::{SWEEP_BASKET_ITEMS, populate};
 
 /// Ours, on either adapter: both extractors deref to the request's [`LazySession`].
-/// Reads the basket with `get_shared` (decoded once per stored value, or not at all when
-/// the previous save stored it with `insert_shared`), changes a copy, and stores it with
-/// `insert_shared`.
+/// Reads the basket to show it with `get_shared` (decoded once per stored value, or not at
+/// all when the previous save stored it with `insert_shared`); to change it with
+/// `get_cloned` (a clone of that value when there is one, else decoded), and stores it
+/// with `insert_shared`.
 struct Ours<S>(S);
 
 impl<S> BasketSession for Ours<S>
@@ -41,10 +42,10 @@ where
             .map_err(|e| StoreFailed(e.to_string()))
     }
     async fn load_basket_to_change(&self) -> Result<Option<Basket>, StoreFailed> {
-        Ok(self
-            .load_basket()
-            .await?
-            .map(std::sync::Arc::unwrap_or_clone))
+        self.0
+            .get_cloned(BASKET_ATTRIBUTE)
+            .await
+            .map_err(|e| StoreFailed(e.to_string()))
     }
     async fn store_basket(&self, basket: std::sync::Arc<Basket>) -> Result<(), StoreFailed> {
         self.0

@@ -323,6 +323,20 @@ impl LazySession {
         }
     }
 
+    /// Attribute `name` as a `T` of your own, to change; `None` if there is no session or
+    /// no such attribute. A clone of the value kept for it when there is one (stored with
+    /// [`insert_shared`](Self::insert_shared), or decoded by a `get_shared`), else
+    /// decoded: see [`SessionData::get_cloned`].
+    pub async fn get_cloned<T>(&self, name: &str) -> Result<Option<T>, LifecycleError>
+    where
+        T: DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        match self.load().await? {
+            Some(session) => Ok(session.get_cloned(name)?),
+            None => Ok(None),
+        }
+    }
+
     /// Sets attribute `name`, creating the session if needed.
     pub async fn insert<T: Serialize + ?Sized>(
         &self,
