@@ -38,6 +38,7 @@ pub struct SessionConfig {
     codec: Arc<dyn AttributeCodec>,
     codec_chosen: bool,
     id_generator: Arc<dyn SessionIdGenerator>,
+    values_kept: bool,
 }
 
 impl Default for SessionConfig {
@@ -49,6 +50,7 @@ impl Default for SessionConfig {
             codec: Arc::new(JsonCodec),
             codec_chosen: false,
             id_generator: Arc::new(RandomIdGenerator::default()),
+            values_kept: true,
         }
     }
 }
@@ -62,6 +64,7 @@ impl fmt::Debug for SessionConfig {
             .field("codec", &self.codec.name())
             .field("codec_chosen", &self.codec_chosen)
             .field("id_generator", &self.id_generator)
+            .field("values_kept", &self.values_kept)
             .finish()
     }
 }
@@ -83,6 +86,32 @@ impl SessionConfig {
     pub fn with_flush_mode(mut self, mode: FlushMode) -> Self {
         self.flush_mode = mode;
         self
+    }
+
+    /// Tells sessions whether the store keeps the values they store with
+    /// [`SessionData::insert_shared`](crate::SessionData::insert_shared) beside the records
+    /// it keeps (`true` by default: the in-memory store, a local cache). A repository that
+    /// keeps nothing sets `false` (the Hazelcast store does when its local cache is off):
+    /// `insert_shared` then encodes the value and lets it go, as
+    /// [`SessionData::insert`] does, instead of holding it to the end of the request for
+    /// nobody.
+    ///
+    /// ```
+    /// use session_core::SessionConfig;
+    ///
+    /// assert!(SessionConfig::default().values_kept());
+    /// assert!(!SessionConfig::default().with_values_kept(false).values_kept());
+    /// ```
+    pub fn with_values_kept(mut self, kept: bool) -> Self {
+        self.values_kept = kept;
+        self
+    }
+
+    /// Whether the store keeps the values of
+    /// [`SessionData::insert_shared`](crate::SessionData::insert_shared) (see
+    /// [`SessionConfig::with_values_kept`]).
+    pub fn values_kept(&self) -> bool {
+        self.values_kept
     }
 
     /// Sets the save mode.

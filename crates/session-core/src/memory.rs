@@ -872,6 +872,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn insert_shared_is_insert_when_values_are_not_kept() {
+        let repo = MemorySessionRepository::builder()
+            .background_purge(false)
+            .config(SessionConfig::default().with_values_kept(false))
+            .build();
+        let s = repo.create().await.unwrap();
+        let cart = Arc::new(vec![1u32, 2]);
+        s.insert_shared("cart", Arc::clone(&cart)).unwrap();
+        assert_eq!(Arc::strong_count(&cart), 1, "not held by the session");
+        let read = s.get_shared::<Vec<u32>>("cart").unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&cart, &read), "decoded");
+        assert_eq!(*read, *cart);
+        repo.save(&s).await.unwrap();
+        let loaded = repo.find_by_id(&s.id()).await.unwrap().unwrap();
+        assert_eq!(
+            loaded.get_cloned::<Vec<u32>>("cart").unwrap(),
+            Some(vec![1, 2])
+        );
+    }
+
+    #[tokio::test]
     async fn get_shared_marks_the_attribute_read_under_on_get_attribute() {
         let repo = MemorySessionRepository::builder()
             .background_purge(false)

@@ -58,6 +58,8 @@ struct Inner {
     codec: Arc<dyn AttributeCodec>,
     id_generator: Arc<dyn SessionIdGenerator>,
     flush_mode: FlushMode,
+    /// [`SessionConfig::values_kept`].
+    values_kept: bool,
     /// Bumped on every change.
     generation: AtomicU64,
     /// Created by the first [`SessionData::changes`] (most sessions are never watched).
@@ -341,6 +343,7 @@ impl SessionData {
                 codec: Arc::clone(config.codec()),
                 id_generator: Arc::clone(config.id_generator()),
                 flush_mode: config.flush_mode(),
+                values_kept: config.values_kept(),
                 generation: AtomicU64::new(0),
                 watchers: OnceLock::new(),
             }),
@@ -610,9 +613,10 @@ impl SessionData {
     ///
     /// Readers then get this value rather than one decoded from its bytes: use it for
     /// types that decode back into an equal value (not, say, with fields the encoding
-    /// skips). Where nothing keeps the value (the Hazelcast store with its local cache
-    /// off), it costs a little more than [`SessionData::insert`] (measured: about 3,000
-    /// instructions per request with a 16-item basket).
+    /// skips). A store that keeps nothing says so
+    /// ([`SessionConfig::with_values_kept`]): then this is [`SessionData::insert`], and
+    /// the value is dropped at once (held to the end of the request for nobody, a 16-item
+    /// basket cost about 3,000 more instructions per request, measured).
     ///
     /// ```
     /// use session_core::SessionConfig;
@@ -630,6 +634,9 @@ impl SessionData {
     where
         T: Serialize + Send + Sync + 'static,
     {
+        if !self.inner.values_kept {
+            return self.insert(name, &*value);
+        }
         check_name(name)?;
         let bytes = encode_value(self.inner.codec.as_ref(), &*value).map_err(|source| {
             SessionDataError::Attribute {

@@ -333,7 +333,10 @@ impl HazelcastRepositoryBuilder {
                 configured = Some(c);
             }
         }
-        let mut session_config = self.session_config;
+        // Without the local cache nothing keeps the values of `insert_shared`.
+        let mut session_config = self
+            .session_config
+            .with_values_kept(self.local_cache && self.local_cache_capacity > 0);
         if let Some(types) = self.compact_record_types {
             session_config =
                 session_config.with_codec(CompactCodec::with_record_types(client.clone(), types));
