@@ -234,6 +234,21 @@ impl State {
         }
     }
 
+    /// The value kept for attribute `name`, whose bytes are `bytes`, as a `T`: stored by
+    /// [`SessionData::insert_shared`], or decoded from the record `holder` (the store's)
+    /// by an earlier [`SessionData::get_shared`].
+    fn kept<T: std::any::Any + Send + Sync>(
+        &self,
+        name: &str,
+        bytes: &Bytes,
+        holder: Option<&dyn KeepsDecoded>,
+    ) -> Option<Arc<T>> {
+        self.fresh
+            .iter()
+            .find_map(|f| f.get::<T>(name, bytes))
+            .or_else(|| holder?.decoded().get::<T>(name))
+    }
+
     /// Attribute `name`'s bytes, counted as read under [`SaveMode::OnGetAttribute`] (written
     /// on the next save).
     fn read_attribute(&mut self, name: &str) -> Option<Bytes> {
@@ -525,11 +540,8 @@ impl SessionData {
             let Some(bytes) = state.read_attribute(name) else {
                 return Ok(None);
             };
-            if let Some(value) = state.fresh.iter().find_map(|f| f.get::<T>(name, &bytes)) {
-                return Ok(Some(value));
-            }
             let holder = state.attributes.decoded_holder();
-            if let Some(value) = holder.as_ref().and_then(|h| h.decoded().get::<T>(name)) {
+            if let Some(value) = state.kept::<T>(name, &bytes, holder.as_deref()) {
                 return Ok(Some(value));
             }
             (bytes, holder)
@@ -575,11 +587,8 @@ impl SessionData {
             let Some(bytes) = state.read_attribute(name) else {
                 return Ok(None);
             };
-            if let Some(value) = state.fresh.iter().find_map(|f| f.get::<T>(name, &bytes)) {
-                return Ok(Some(T::clone(&value)));
-            }
             let holder = state.attributes.decoded_holder();
-            if let Some(value) = holder.as_ref().and_then(|h| h.decoded().get::<T>(name)) {
+            if let Some(value) = state.kept::<T>(name, &bytes, holder.as_deref()) {
                 return Ok(Some(T::clone(&value)));
             }
             bytes
