@@ -211,6 +211,24 @@ impl Driver {
         .map(|_| ())
     }
 
+    /// Clicks `css` (a form's submit button) and waits until the page it leads to
+    /// contains `marker`: the click returns once the form is submitted, and a navigation
+    /// started right after it could overtake the form's own (its redirect then lands
+    /// last). Fails after 15 s.
+    pub(super) fn submit(&self, css: &str, marker: &str) -> Result<(), String> {
+        self.click(css)?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            if self.source()?.contains(marker) {
+                return Ok(());
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(format!("after submitting {css}: no {marker:?} within 15 s"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub(super) fn source(&self) -> Result<String, String> {
         let v = self.call("GET", &self.session_path("/source"), None)?;
         Ok(v.as_str().unwrap_or_default().to_owned())
@@ -264,7 +282,7 @@ pub(crate) fn scenario(suite: &mut Suite) -> Outcome {
             driver.go(&format!("{base}/login"))?;
             driver.type_into("input[name=username]", "user")?;
             driver.type_into("input[name=password]", "password")?;
-            driver.click("form[action='/login'] button")?;
+            driver.submit("form[action='/login'] button", "Sign out")?;
             driver.screenshot(&shots.join("browser-1-signed-in.png"))?;
             driver.go(&format!("{base}/basket/add?items=1,2"))?;
             let before = driver.source()?;

@@ -374,7 +374,7 @@ fn browser_walk(rust: App, spring: App, shots: &Path) -> Result<String, String> 
     driver.go(&format!("{s}/login"))?;
     driver.type_into("input[name=username]", "user")?;
     driver.type_into("input[name=password]", "password")?;
-    driver.click("form[action='/login'] button")?;
+    driver.submit("form[action='/login'] button", "Signed in as")?;
     let src = page(&format!("{s}/basket/add?items=1,2,2"), "spring-basket")?;
     say!(
         "spring browser: Spring basket after signing in on Spring: total {}",
@@ -413,7 +413,7 @@ fn browser_walk(rust: App, spring: App, shots: &Path) -> Result<String, String> 
     page(&format!("{s}/sessions"), "spring-sessions")?;
     // Sign out on Rust: signed out on Spring.
     driver.go(&format!("{r}/basket"))?;
-    driver.click("form[action='/logout'] button")?;
+    driver.submit("form[action='/logout'] button", "href=\"/login\"")?;
     let src = page(&format!("{s}/basket"), "spring-after-rust-sign-out")?;
     let signed_out = !src.contains("Signed in as") && src.contains("href=\"/login\"");
     say!("spring browser: Spring after signing out on Rust: signed out {signed_out}");
