@@ -107,7 +107,7 @@ pub(crate) struct FreshValue {
     pub(crate) name: Box<str>,
     type_id: TypeId,
     value: Arc<dyn Any + Send + Sync>,
-    pub(crate) bytes: Bytes,
+    bytes: Bytes,
 }
 
 impl FreshValue {

@@ -101,6 +101,14 @@ impl Stored {
         }
     }
 
+    /// The record `delta`'s save stores (new, or moved to a new id), with the values its
+    /// session stored through `insert_shared` kept as decoded.
+    fn saved(record: SessionRecord, delta: &SessionDelta) -> Self {
+        let stored = Self::new(record);
+        delta.seed_decoded(&stored.attributes.map, &stored.attributes.decoded);
+        stored
+    }
+
     /// The whole record (the attributes copied only if still shared).
     fn into_record(self) -> SessionRecord {
         let mut record = self.meta;
@@ -374,9 +382,7 @@ impl MemorySessionRepository {
             return Err(RepositoryError::CapacityExceeded { limit });
         }
         shared.index(&delta.record);
-        let stored = Stored::new(delta.record.clone());
-        delta.seed_decoded(&stored.attributes.map, &stored.attributes.decoded);
-        shard.insert(id.clone(), stored);
+        shard.insert(id.clone(), Stored::saved(delta.record.clone(), delta));
         events.push(SessionEvent::Created { id: id.clone() });
         Ok(())
     }
@@ -474,9 +480,7 @@ impl MemorySessionRepository {
             Some(s) => s,
             None => old_shard,
         };
-        let stored = Stored::new(record);
-        delta.seed_decoded(&stored.attributes.map, &stored.attributes.decoded);
-        new_shard.insert(new.clone(), stored);
+        new_shard.insert(new.clone(), Stored::saved(record, delta));
         Ok(())
     }
 

@@ -602,14 +602,23 @@ impl SessionData {
         name: &str,
         value: &T,
     ) -> Result<(), SessionDataError> {
+        let bytes = self.encode_attribute(name, value)?;
+        self.live_change(|s| s.put_bytes(name, bytes))
+    }
+
+    /// `value` encoded with the session's codec, as attribute `name` (checked).
+    fn encode_attribute<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<Bytes, SessionDataError> {
         check_name(name)?;
-        let bytes = encode_value(self.inner.codec.as_ref(), value).map_err(|source| {
+        encode_value(self.inner.codec.as_ref(), value).map_err(|source| {
             SessionDataError::Attribute {
                 name: name.to_owned(),
                 source,
             }
-        })?;
-        self.insert_bytes(name, bytes)
+        })
     }
 
     /// Sets attribute `name` to `value`, encoded with the session's codec, and keeps the
@@ -646,13 +655,7 @@ impl SessionData {
         if !self.inner.values_kept {
             return self.insert(name, &*value);
         }
-        check_name(name)?;
-        let bytes = encode_value(self.inner.codec.as_ref(), &*value).map_err(|source| {
-            SessionDataError::Attribute {
-                name: name.to_owned(),
-                source,
-            }
-        })?;
+        let bytes = self.encode_attribute(name, &*value)?;
         let fresh = FreshValue::new(name, value, bytes.clone());
         self.live_change(|s| {
             s.put_bytes(name, bytes);

@@ -51,18 +51,11 @@ impl Cached {
     }
 
     /// The record `delta`'s save wrote, with the values its session stored through
-    /// `insert_shared` kept as decoded (see [`SessionDelta::seed_decoded`]) when `cache`
-    /// serves loads (else nobody would read them).
-    pub(crate) fn saved(
-        data: Data,
-        record: SessionRecord,
-        delta: &SessionDelta,
-        cache: &LocalCache,
-    ) -> Self {
+    /// `insert_shared` kept as decoded (see [`SessionDelta::seed_decoded`]; with the
+    /// cache off the repository's sessions keep none, `SessionConfig::with_values_kept`).
+    pub(crate) fn saved(data: Data, record: SessionRecord, delta: &SessionDelta) -> Self {
         let cached = Self::new(data, record);
-        if cache.is_serving() {
-            delta.seed_decoded(&cached.record.attributes, &cached.decoded);
-        }
+        delta.seed_decoded(&cached.record.attributes, &cached.decoded);
         cached
     }
 }

@@ -107,12 +107,7 @@ impl HazelcastSessionRepository {
             ticket.discard();
             return Err(RepositoryError::IdCollision);
         }
-        ticket.wrote(Arc::new(Cached::saved(
-            data,
-            delta.record.clone(),
-            delta,
-            &self.inner.cache,
-        )));
+        ticket.wrote(Arc::new(Cached::saved(data, delta.record.clone(), delta)));
         telemetry::count(&telemetry::keys::SAVES);
         Ok(())
     }
@@ -220,12 +215,7 @@ impl HazelcastSessionRepository {
             telemetry::count(&telemetry::keys::SAVES);
             ticket.await_own_event(OWN_EVENT_WAIT).await;
             match max_idle {
-                None => ticket.wrote(Arc::new(Cached::saved(
-                    data,
-                    next,
-                    delta,
-                    &self.inner.cache,
-                ))),
+                None => ticket.wrote(Arc::new(Cached::saved(data, next, delta))),
                 Some(max_idle) => {
                     // Two writes (and events) of our own: the cache does not follow.
                     ticket.discard();
