@@ -364,8 +364,12 @@ async fn handle_request(
         }
         Some(AfterResponse::EntryEvents { mut rx, kind }) => {
             let out = out.clone();
+            let faults = member.faults.clone();
             let t = tokio::spawn(async move {
                 while let Some(ev) = rx.recv().await {
+                    if let Some(delay) = faults.event_delay() {
+                        tokio::time::sleep(delay).await;
+                    }
                     let mut m = dispatch::encode_entry_event(kind, ev);
                     m.set_correlation_id(correlation_id);
                     if out.send(m).await.is_err() {

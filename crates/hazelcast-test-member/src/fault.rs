@@ -5,6 +5,7 @@
 //! - refuse new connections (accepted then closed at once, like a dead port);
 //! - deny clients at authentication (status NOT_ALLOWED_IN_CLUSTER);
 //! - withhold the backup acks a member owes as a backup replica;
+//! - delay the entry events it sends to listeners;
 //! - crash the member when it receives a request of a given message type, either before
 //!   or after executing it (the client then sees its connection vanish mid-call);
 //! - dropping connections and crashing or stopping members are actions on the cluster
@@ -33,6 +34,7 @@ struct State {
     deny_clients: bool,
     advertised_partition_count: Option<u32>,
     withhold_backup_acks: bool,
+    event_delay: Option<Duration>,
     crash_on: Option<(i32, CrashPoint)>,
 }
 
@@ -149,6 +151,18 @@ impl Faults {
     /// Whether backup acks are withheld.
     pub fn withholds_backup_acks(&self) -> bool {
         self.lock().withhold_backup_acks
+    }
+
+    /// Delays every entry event this member sends to its listeners by `delay` (each
+    /// event in turn, in order; `None`: sent at once). Models a member slow to deliver
+    /// events, e.g. to test what a client-side cache serves before its invalidation.
+    pub fn set_event_delay(&self, delay: Option<Duration>) {
+        self.lock().event_delay = delay;
+    }
+
+    /// The entry event delay.
+    pub fn event_delay(&self) -> Option<Duration> {
+        self.lock().event_delay
     }
 
     /// Crashes the member at the next request of `message_type` (one shot).

@@ -86,7 +86,8 @@ impl fmt::Debug for SessionRecord {
 /// Made by [`SessionData::delta`](crate::SessionData::delta). A repository writes it (for an
 /// existing session: [`SessionDelta::apply_to`] the stored record, so concurrent changes
 /// to other attributes survive), then calls
-/// [`SessionData::mark_saved`](crate::SessionData::mark_saved).
+/// [`SessionData::mark_saved`](crate::SessionData::mark_saved) (or, when it found nothing
+/// to write, [`SessionData::mark_saved_unchanged`](crate::SessionData::mark_saved_unchanged)).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SessionDelta {

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
@@ -80,6 +81,46 @@ pub trait SessionRepository: Send + Sync {
         let _ = session;
         None
     }
+
+    /// Whether [`find_by_id`](Self::find_by_id) may answer from a copy kept in this
+    /// process that lags a write made through another process for a short while (a local
+    /// cache kept fresh by the store's events). `false` by default.
+    ///
+    /// When `true`, the request lifecycle keeps a client's own writes visible to it on
+    /// every server (read your writes): a response whose save wrote the session carries a
+    /// cookie with the stored record's last access time
+    /// ([`SessionData::stored_last_accessed_time`]), and a request that sends it back loads
+    /// the session with [`find_by_id_written_since`](Self::find_by_id_written_since). A
+    /// repository answering `true` must implement that method and
+    /// [`find_by_id_now_written_since`](Self::find_by_id_now_written_since), and call
+    /// [`SessionData::mark_saved_unchanged`] for a save that wrote nothing.
+    fn may_serve_stale(&self) -> bool {
+        false
+    }
+
+    /// [`find_by_id`](Self::find_by_id) for a client whose last write stored the session
+    /// with last access time `since`: never answered from a kept copy whose last access
+    /// time is earlier (such a copy predates that write; the store is read instead). The
+    /// default calls `find_by_id` (a repository that keeps no stale copies).
+    async fn find_by_id_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Result<Option<SessionData>, RepositoryError> {
+        let _ = since;
+        self.find_by_id(id).await
+    }
+
+    /// [`find_by_id_written_since`](Self::find_by_id_written_since) done at once, as
+    /// [`find_by_id_now`](Self::find_by_id_now) (the default calls it).
+    fn find_by_id_now_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        let _ = since;
+        self.find_by_id_now(id)
+    }
 }
 
 /// A repository that can also find the sessions of one principal (user), as Spring's
@@ -130,5 +171,25 @@ impl<R: SessionRepository + ?Sized> SessionRepository for Arc<R> {
 
     fn save_now(&self, session: &SessionData) -> Option<Result<(), RepositoryError>> {
         (**self).save_now(session)
+    }
+
+    fn may_serve_stale(&self) -> bool {
+        (**self).may_serve_stale()
+    }
+
+    async fn find_by_id_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Result<Option<SessionData>, RepositoryError> {
+        (**self).find_by_id_written_since(id, since).await
+    }
+
+    fn find_by_id_now_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        (**self).find_by_id_now_written_since(id, since)
     }
 }

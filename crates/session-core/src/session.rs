@@ -903,10 +903,51 @@ impl SessionData {
             }
         }
         if !delta.invalidated {
+            // A new or renamed session is written whole; a stored one gets its last access
+            // time when it moved (and never moves back: see `SessionDelta::apply_to`).
+            let wrote_time = delta.is_new || delta.id_changed() || delta.last_accessed_time_changed;
+            if wrote_time && delta.record.last_accessed_time > s.stored_last_accessed_time {
+                s.stored_last_accessed_time = delta.record.last_accessed_time;
+            }
             s.is_new = false;
             // Now stored under the delta's id.
             s.renamed_from = (s.record.id != delta.record.id).then(|| delta.record.id.clone());
         }
+    }
+
+    /// Records that a save of `delta` wrote nothing because the store already held the
+    /// same record (its last access time aside, which the store keeps as it was): the
+    /// changes are cleared as by [`SessionData::mark_saved`], and
+    /// [`SessionData::stored_last_accessed_time`] stays where it was.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use session_core::{SessionConfig, SessionRecord};
+    ///
+    /// let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+    /// let s = SessionConfig::default().load_session(SessionRecord::new("id", then, None));
+    /// s.set_last_accessed_time(then + Duration::from_secs(5));
+    /// s.insert("n", &1)?;
+    /// let delta = s.delta();
+    /// s.mark_saved_unchanged(&delta);
+    /// assert!(!s.has_changes());
+    /// assert_eq!(s.stored_last_accessed_time(), then);
+    /// s.mark_saved(&delta);
+    /// assert_eq!(s.stored_last_accessed_time(), then + Duration::from_secs(5));
+    /// # Ok::<(), session_core::SessionDataError>(())
+    /// ```
+    pub fn mark_saved_unchanged(&self, delta: &SessionDelta) {
+        let stored = self.state().stored_last_accessed_time;
+        self.mark_saved(delta);
+        self.state().stored_last_accessed_time = stored;
+    }
+
+    /// The last access time of this session's record in the store, as far as this process
+    /// knows: as loaded, or as last written by a save (a save that wrote nothing leaves it).
+    /// The request lifecycle hands it to the client as the read-your-writes cookie (see
+    /// [`SessionRepository::may_serve_stale`](crate::SessionRepository::may_serve_stale)).
+    pub fn stored_last_accessed_time(&self) -> SystemTime {
+        self.state().stored_last_accessed_time
     }
 }
 

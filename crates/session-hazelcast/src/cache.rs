@@ -96,6 +96,11 @@ pub struct LocalCacheStats {
     pub evictions: u64,
     /// Records dropped because an entry event reported a change by someone else.
     pub invalidations: u64,
+    /// Loads not served from a cached record because the request's read-your-writes
+    /// cookie named a later write than the record's (the event of a change made through
+    /// another server had not arrived yet): read from the cluster, and counted in
+    /// `misses` too.
+    pub behind_client: u64,
     /// Times the whole cache was emptied (reconnect, failover, dropped events, member
     /// changes, listener re-registration).
     pub flushes: u64,
@@ -248,6 +253,7 @@ pub(crate) struct LocalCache {
     listening: AtomicBool,
     hits: AtomicU64,
     misses: AtomicU64,
+    behind_client: AtomicU64,
     evictions: AtomicU64,
     invalidations: AtomicU64,
     flushes: AtomicU64,
@@ -303,6 +309,7 @@ impl LocalCache {
             listening: AtomicBool::new(false),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            behind_client: AtomicU64::new(0),
             evictions: AtomicU64::new(0),
             invalidations: AtomicU64::new(0),
             flushes: AtomicU64::new(0),
@@ -338,24 +345,46 @@ impl LocalCache {
         self.listening.store(on, Ordering::Release);
     }
 
-    /// The record of `key` if cached and not expired at `now`, for a load: counts a hit
-    /// or a miss. Only while serving.
-    pub(crate) fn get_for_load(&self, id: &str, now: SystemTime) -> Option<Arc<Cached>> {
+    /// The record of `key` if cached and not expired at `now`, for a load: counts a hit.
+    /// Only while serving, and only a record last accessed at `written_since` or later
+    /// when the client named its last write (read your writes; an older record is left
+    /// for the load to replace). The caller counts a miss when this answers `None`.
+    pub(crate) fn get_for_load(
+        &self,
+        id: &str,
+        now: SystemTime,
+        written_since: Option<SystemTime>,
+    ) -> Option<Arc<Cached>> {
         if !self.is_serving() {
             return None;
         }
-        let found = self.peek(id, now);
-        if found.is_some() {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            telemetry::cache_hit();
+        let found = self.peek(id, now)?;
+        if Self::behind(&found, written_since) {
+            return None;
         }
-        found
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        telemetry::cache_hit();
+        Some(found)
     }
 
-    /// Counts a load that went to the cluster.
-    pub(crate) fn count_miss(&self) {
+    /// Whether `cached` predates the client's last write (see [`LocalCache::get_for_load`]).
+    fn behind(cached: &Cached, written_since: Option<SystemTime>) -> bool {
+        written_since.is_some_and(|since| cached.record.last_accessed_time < since)
+    }
+
+    /// Counts a load that went to the cluster; `written_since`: the client's last write,
+    /// counted in `behind_client` if the record cached for `id` (at `now`) predates it.
+    pub(crate) fn count_miss(&self, id: &str, now: SystemTime, written_since: Option<SystemTime>) {
         self.misses.fetch_add(1, Ordering::Relaxed);
         telemetry::cache_miss();
+        if written_since.is_some()
+            && self.is_serving()
+            && self
+                .peek(id, now)
+                .is_some_and(|cached| Self::behind(&cached, written_since))
+        {
+            self.behind_client.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// The record of `key` if held (serving or not: the expected value of a
@@ -480,6 +509,7 @@ impl LocalCache {
         LocalCacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            behind_client: self.behind_client.load(Ordering::Relaxed),
             evictions: self.evictions.load(Ordering::Relaxed),
             invalidations: self.invalidations.load(Ordering::Relaxed),
             flushes: self.flushes.load(Ordering::Relaxed),

@@ -154,8 +154,30 @@
 //!   change in 47 of 50 rounds, and a read-modify-write request served from a stale
 //!   record (basket + 1 computed from the old basket) lost an add: the compare-and-set
 //!   protects the stored record, not a value the application computed from a stale read.
-//!   Hence off by default: switch it on where a user's requests stick to one server, or
-//!   where a briefly stale read is acceptable.
+//! - **Read your writes** closes that window for the client that made the change. With
+//!   the cache on, [`may_serve_stale`](session_core::SessionRepository::may_serve_stale)
+//!   is `true`, so the request lifecycle (both adapters) answers every request whose save
+//!   wrote the session with a second cookie, `SESSION_WRITTEN`, holding the stored
+//!   record's last access time (milliseconds), and loads a session whose request sends it
+//!   back with
+//!   [`find_by_id_written_since`](session_core::SessionRepository::find_by_id_written_since):
+//!   a cached record last accessed before that time predates the client's own write, so
+//!   it is not served; the record is read from the cluster (one `get`, counted in
+//!   [`LocalCacheStats::behind_client`]) and cached. This repository's saves never move a
+//!   stored last access time back, so once the write landed the stored record's time is
+//!   at least the cookie's. The cookie travels only with a cookie-borne id, is dropped at
+//!   logout, and is ignored when malformed; a save that writes nothing sets none.
+//!   Tested with entry events held back by the test member (`local_cache` test: B's
+//!   cache serves the old value without the cookie, the client's own write with it), and
+//!   end to end by `cargo xtask integration --only 5`, which alternates one user between
+//!   two shops on a real member, with the cache off and on.
+//! - What it does not cover: changes made by other clients of the same session (a second
+//!   tab's concurrent request, a Spring application, which sets no such cookie) are seen
+//!   once their event arrives (the window above). Hence still off by default: switch it
+//!   on where a user's requests stick to one server or come only from Rust servers, or
+//!   where a briefly stale read of another writer's change is acceptable;
+//!   [`SessionManager::with_read_your_writes(false)`](session_core::lifecycle::SessionManager::with_read_your_writes)
+//!   switches the cookie off.
 //!
 //! With the cache off, every load reads the cluster; the records are still kept (same
 //! capacity) as the expected value of the next compare-and-set.

@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     /// Records as stored: served to loads while the invalidation listener runs, and the
     /// expected value of the next compare-and-set either way.
     pub(crate) cache: Arc<LocalCache>,
+    /// The local cache serves loads (when its listener is registered and settled).
+    pub(crate) local_cache: bool,
     pub(crate) max_save_attempts: u32,
     pub(crate) touch_fraction: f64,
     pub(crate) deadline: Duration,
@@ -144,6 +146,7 @@ impl HazelcastSessionRepository {
             cluster,
             events: EventBus::default(),
             cache: Arc::new(LocalCache::new(s.local_cache_capacity)),
+            local_cache: s.local_cache && s.local_cache_capacity > 0,
             max_save_attempts: s.max_save_attempts,
             touch_fraction: s.touch_fraction,
             deadline: s.deadline,
@@ -230,6 +233,59 @@ impl HazelcastSessionRepository {
     /// listener is registered, and no gap in the events is settling.
     pub fn is_local_cache_serving(&self) -> bool {
         self.inner.cache.is_serving()
+    }
+
+    /// A load of `id` (see [`SessionRepository::find_by_id`]), never served a cached
+    /// record last accessed before `written_since`.
+    async fn load(
+        &self,
+        id: &str,
+        written_since: Option<SystemTime>,
+    ) -> Result<Option<SessionData>, RepositoryError> {
+        if !is_valid_session_id(id) {
+            return Ok(None);
+        }
+        telemetry::count(&telemetry::keys::LOADS);
+        telemetry::operation("load", async {
+            let now = SystemTime::now();
+            // Not while disconnected: no invalidation can arrive then.
+            if self.inner.client.is_connected()
+                && let Some(cached) = self.inner.cache.get_for_load(id, now, written_since)
+            {
+                return Ok(Some(self.inner.config.load_session_shared(cached)));
+            }
+            self.inner.cache.count_miss(id, now, written_since);
+            // Boxed: a cache hit must not build (and copy) the read's large future.
+            let read: Pin<Box<dyn Future<Output = _> + Send + '_>> =
+                Box::pin(self.within(self.load_fresh(id)));
+            let found = read.await?;
+            Ok(found.map(|c| self.inner.config.load_session_shared(c)))
+        })
+        .await
+    }
+
+    /// [`HazelcastSessionRepository::load`] answered at once when the local cache serves
+    /// it (or the id cannot exist); `None` when it needs the cluster.
+    fn load_now(
+        &self,
+        id: &str,
+        written_since: Option<SystemTime>,
+    ) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        if !is_valid_session_id(id) {
+            return Some(Ok(None));
+        }
+        // As `load`: not while disconnected (no invalidation can arrive then).
+        if !self.inner.cache.is_serving() || !self.inner.client.is_connected() {
+            return None;
+        }
+        let cached = self
+            .inner
+            .cache
+            .get_for_load(id, SystemTime::now(), written_since)?;
+        telemetry::count(&telemetry::keys::LOADS);
+        Some(telemetry::operation_now("load", || {
+            Ok(Some(self.inner.config.load_session_shared(cached)))
+        }))
     }
 
     /// Runs one operation within the operation deadline.
@@ -493,51 +549,37 @@ impl SessionRepository for HazelcastSessionRepository {
         let delta = session.delta();
         if delta.is_empty() {
             telemetry::count(&telemetry::keys::SAVES_SKIPPED);
-            session.mark_saved(&delta);
+            session.mark_saved_unchanged(&delta);
             return Ok(());
         }
         // Boxed: the writes' futures are large, and a future is as large as everything it
         // may await; inline, every save (even one that writes nothing) would build and
         // copy them.
-        let write: Pin<Box<dyn Future<Output = Result<(), RepositoryError>> + Send + '_>> =
+        let write: Pin<Box<dyn Future<Output = Result<bool, RepositoryError>> + Send + '_>> =
             Box::pin(async {
                 self.await_listener().await;
                 if delta.invalidated {
                     if !delta.is_new {
                         self.remove(&delta.original_id).await?;
                     }
+                    Ok(true)
                 } else if delta.is_new {
                     self.save_new(&delta).await?;
+                    Ok(true)
                 } else {
-                    self.save_existing(&delta).await?;
+                    self.save_existing(&delta).await
                 }
-                Ok(())
             });
-        telemetry::operation("save", self.within(write)).await?;
-        session.mark_saved(&delta);
+        if telemetry::operation("save", self.within(write)).await? {
+            session.mark_saved(&delta);
+        } else {
+            session.mark_saved_unchanged(&delta);
+        }
         Ok(())
     }
 
     async fn find_by_id(&self, id: &str) -> Result<Option<SessionData>, RepositoryError> {
-        if !is_valid_session_id(id) {
-            return Ok(None);
-        }
-        telemetry::count(&telemetry::keys::LOADS);
-        telemetry::operation("load", async {
-            // Not while disconnected: no invalidation can arrive then.
-            if self.inner.client.is_connected()
-                && let Some(cached) = self.inner.cache.get_for_load(id, SystemTime::now())
-            {
-                return Ok(Some(self.inner.config.load_session_shared(cached)));
-            }
-            self.inner.cache.count_miss();
-            // Boxed: a cache hit must not build (and copy) the read's large future.
-            let read: Pin<Box<dyn Future<Output = _> + Send + '_>> =
-                Box::pin(self.within(self.load_fresh(id)));
-            let found = read.await?;
-            Ok(found.map(|c| self.inner.config.load_session_shared(c)))
-        })
-        .await
+        self.load(id, None).await
     }
 
     /// A load the local cache serves (or of an id that cannot exist) answered at once,
@@ -545,18 +587,34 @@ impl SessionRepository for HazelcastSessionRepository {
     /// counters, span and histogram): the request lifecycle then builds no boxed future
     /// and arms no deadline timer. `None` when the load needs the cluster.
     fn find_by_id_now(&self, id: &str) -> Option<Result<Option<SessionData>, RepositoryError>> {
-        if !is_valid_session_id(id) {
-            return Some(Ok(None));
-        }
-        // As `find_by_id`: not while disconnected (no invalidation can arrive then).
-        if !self.inner.cache.is_serving() || !self.inner.client.is_connected() {
-            return None;
-        }
-        let cached = self.inner.cache.get_for_load(id, SystemTime::now())?;
-        telemetry::count(&telemetry::keys::LOADS);
-        Some(telemetry::operation_now("load", || {
-            Ok(Some(self.inner.config.load_session_shared(cached)))
-        }))
+        self.load_now(id, None)
+    }
+
+    /// Whether the local cache is on: a load may then be served a record that another
+    /// server changed a moment ago (see the crate docs' staleness window), which the
+    /// request lifecycle's read-your-writes cookie closes for the client that made the
+    /// change.
+    fn may_serve_stale(&self) -> bool {
+        self.inner.local_cache
+    }
+
+    /// [`find_by_id`](SessionRepository::find_by_id), but a cached record last accessed
+    /// before `since` (the client's last write, from its read-your-writes cookie) is not
+    /// served: the record is read from the cluster (and cached) instead.
+    async fn find_by_id_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Result<Option<SessionData>, RepositoryError> {
+        self.load(id, Some(since)).await
+    }
+
+    fn find_by_id_now_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Option<Result<Option<SessionData>, RepositoryError>> {
+        self.load_now(id, Some(since))
     }
 
     /// A save that writes nothing because only the last access moved, by less than the

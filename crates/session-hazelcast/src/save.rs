@@ -149,8 +149,12 @@ impl HazelcastSessionRepository {
     /// Writes a change of an existing session: the delta applied to the record as stored
     /// (decoded once, at load), compare-and-set against its bytes, re-read and re-applied
     /// on a conflict. Writes nothing when the result equals the stored record (the last
-    /// access time within the touch threshold aside).
-    pub(crate) async fn save_existing(&self, delta: &SessionDelta) -> Result<(), RepositoryError> {
+    /// access time within the touch threshold aside). Returns whether it wrote (`false`:
+    /// nothing to write, or the session is gone).
+    pub(crate) async fn save_existing(
+        &self,
+        delta: &SessionDelta,
+    ) -> Result<bool, RepositoryError> {
         let key = delta.original_id.as_str();
         let mut known: Option<Arc<Cached>> = None;
         for attempt in 1..=self.inner.max_save_attempts {
@@ -159,17 +163,19 @@ impl HazelcastSessionRepository {
                 // Deleted, expired or unreadable meanwhile: the changes are dropped.
                 None => match self.stored(key).await? {
                     Some(c) => c,
-                    None => return Ok(()),
+                    None => return Ok(false),
                 },
             };
             let mut next = current.record.clone();
             delta.apply_to(&mut next);
             if delta.id_changed() {
-                return Box::pin(self.rename(delta, key, current, next)).await;
+                return Box::pin(self.rename(delta, key, current, next))
+                    .await
+                    .map(|()| true);
             }
             if self.unchanged(&current.record, &mut next) {
                 telemetry::count(&telemetry::keys::SAVES_SKIPPED);
-                return Ok(());
+                return Ok(false);
             }
             let data = self.encode_record(&next)?;
             let max_idle = self.entry_max_idle(next.max_inactive_interval);
@@ -201,13 +207,13 @@ impl HazelcastSessionRepository {
                                 Box::pin(self.reapply_expiry(key, data, max_idle)).await?;
                             }
                             telemetry::count(&telemetry::keys::SAVES);
-                            return Ok(());
+                            return Ok(true);
                         }
                         Found::Record(d, r) => {
                             known = Some(Arc::new(Cached::new(d, r)));
                             continue;
                         }
-                        Found::Absent | Found::Bad => return Ok(()),
+                        Found::Absent | Found::Bad => return Ok(false),
                     }
                 }
             };
@@ -223,7 +229,7 @@ impl HazelcastSessionRepository {
                     self.inner.cache.invalidate(key);
                 }
             }
-            return Ok(());
+            return Ok(true);
         }
         Err(RepositoryError::Conflict {
             attempts: self.inner.max_save_attempts,

@@ -444,3 +444,132 @@ async fn answers_at_once_as_the_async_methods(backend: Backend) {
 async fn answers_at_once_test_member() {
     answers_at_once_as_the_async_methods(Backend::TestMember).await;
 }
+
+/// The `name=value` pairs of a response's cookies, added to (or, emptied, removed from)
+/// a browser's jar; the jar as a `Cookie` header.
+fn take_cookies(
+    jar: &mut std::collections::BTreeMap<String, String>,
+    update: &session_core::lifecycle::ResponseUpdate,
+) {
+    for c in &update.set_cookies {
+        let pair = c.split(';').next().unwrap_or_default();
+        let (name, value) = pair.split_once('=').expect("name=value");
+        if value.is_empty() {
+            jar.remove(name);
+        } else {
+            jar.insert(name.to_owned(), value.to_owned());
+        }
+    }
+}
+
+fn cookie_header(jar: &std::collections::BTreeMap<String, String>, skip: &str) -> String {
+    jar.iter()
+        .filter(|(n, _)| *n != skip)
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Reads attribute `n` in a request with cookie header `header` on `manager`.
+async fn read_n(manager: &session_core::lifecycle::SessionManager, header: &str) -> Option<i32> {
+    let request = session_core::lifecycle::RequestIds {
+        cookie_headers: vec![header.as_bytes()],
+        ..Default::default()
+    };
+    let session = manager.begin(&request);
+    let n = session.get::<i32>("n").await.unwrap();
+    session.commit().await.unwrap();
+    n
+}
+
+/// Read your writes through the request lifecycle: the member holds back entry events,
+/// so B's cache keeps the old record after A's change; a request carrying A's
+/// read-your-writes cookie still sees the change on B (one read of the cluster), one
+/// without it is served the stale record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_reads_its_own_write_before_the_event_arrives() {
+    use session_core::lifecycle::{RequestIds, SessionManager};
+
+    let (members, a, b) = two_servers(Backend::TestMember, "cache-read-your-writes").await;
+    let (on_a, on_b) = (
+        SessionManager::new(a.clone()),
+        SessionManager::new(b.clone()),
+    );
+    assert!(on_a.reads_your_writes() && on_b.reads_your_writes());
+    let mut jar = std::collections::BTreeMap::new();
+
+    let first = on_a.begin(&RequestIds::default());
+    first.insert("n", &1).await.unwrap();
+    take_cookies(&mut jar, &first.commit().await.unwrap());
+    assert!(jar.contains_key("SESSION_WRITTEN"), "{jar:?}");
+    assert_eq!(read_n(&on_b, &cookie_header(&jar, "")).await, Some(1));
+
+    let faults = members
+        .test_cluster()
+        .expect("test member")
+        .faults(0)
+        .expect("faults");
+    faults.set_event_delay(Some(Duration::from_secs(3)));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let header = cookie_header(&jar, "");
+    let change = on_a.begin(&RequestIds {
+        cookie_headers: vec![header.as_bytes()],
+        ..Default::default()
+    });
+    change.insert("n", &2).await.unwrap();
+    let before = jar.get("SESSION_WRITTEN").cloned();
+    take_cookies(&mut jar, &change.commit().await.unwrap());
+    assert_ne!(
+        jar.get("SESSION_WRITTEN"),
+        before.as_ref(),
+        "a new write time"
+    );
+
+    let stats = b.local_cache_stats();
+    assert_eq!(
+        read_n(&on_b, &cookie_header(&jar, "SESSION_WRITTEN")).await,
+        Some(1),
+        "without the cookie, B's cache is stale while the event is held back"
+    );
+    assert_eq!(b.local_cache_stats().hits, stats.hits + 1);
+    assert_eq!(
+        read_n(&on_b, &cookie_header(&jar, "")).await,
+        Some(2),
+        "the client's own write"
+    );
+    let after = b.local_cache_stats();
+    assert_eq!(after.behind_client, stats.behind_client + 1);
+    // B cached what it read: the next request with the cookie is a hit again.
+    let invocations = b.client().stats().invocations;
+    assert_eq!(read_n(&on_b, &cookie_header(&jar, "")).await, Some(2));
+    assert_eq!(b.local_cache_stats().hits, after.hits + 1);
+    assert_eq!(b.client().stats().invocations, invocations);
+    faults.set_event_delay(None);
+}
+
+/// A save that finds the record unchanged writes nothing, so the read-your-writes
+/// cookie keeps naming the last real write: no `Set-Cookie` (and the next request on
+/// the same server is still served from the cache).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_save_sets_no_cookie() {
+    use session_core::lifecycle::{RequestIds, SessionManager};
+
+    let (_members, a, _b) = two_servers(Backend::TestMember, "cache-unchanged-save").await;
+    let on_a = SessionManager::new(a.clone());
+    let mut jar = std::collections::BTreeMap::new();
+    let first = on_a.begin(&RequestIds::default());
+    first.insert("n", &1).await.unwrap();
+    take_cookies(&mut jar, &first.commit().await.unwrap());
+    let header = cookie_header(&jar, "");
+    let again = on_a.begin(&RequestIds {
+        cookie_headers: vec![header.as_bytes()],
+        ..Default::default()
+    });
+    again.insert("n", &1).await.unwrap();
+    let invocations = a.client().stats().invocations;
+    let update = again.commit().await.unwrap();
+    assert!(update.is_empty(), "nothing written, no cookie: {update:?}");
+    assert_eq!(a.client().stats().invocations, invocations, "no write");
+    assert_eq!(read_n(&on_a, &header).await, Some(1));
+    assert_eq!(a.client().stats().invocations, invocations, "a cache hit");
+}

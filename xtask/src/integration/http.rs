@@ -65,6 +65,11 @@ impl Jar {
     }
 
     /// The value of cookie `name`.
+    /// Forgets cookie `name` (a client that does not keep it).
+    pub(crate) fn remove(&mut self, name: &str) {
+        self.cookies.retain(|(n, _)| n != name);
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.cookies
             .iter()

@@ -311,48 +311,96 @@ async fn expiry_on(cluster: &ClusterRef) -> Result<Outcome, String> {
 /// seen by the very next request, on the other server.
 pub(crate) fn two_web_servers(suite: &mut Suite) -> Outcome {
     outcome(|| {
-        const ROUNDS: usize = 50;
         let cluster = suite.cluster(1).or_fail("cluster")?;
-        let env = suite.shop_env(&cluster);
-        let a = start_shop(suite, "shop", &env)?;
-        let b = start_shop(suite, "shop-actix", &env)?;
-        let servers = [a.address, b.address];
-        let mut jar = Jar::default();
-        shop_client::login(servers[0], &mut jar).or_fail("sign in on axum")?;
-        let cookie = jar.get("SESSION").map(str::to_owned);
-        let mut requests = 1;
-        let mut mismatches = Vec::new();
-        for round in 0..ROUNDS {
-            let writer = servers[round % 2];
-            let reader = servers[(round + 1) % 2];
-            shop_client::add(writer, &mut jar, "3").or_fail("add")?;
-            let basket: Basket = shop_client::basket(reader, &mut jar).or_fail("basket")?;
-            let user = shop_client::me(reader, &mut jar).or_fail("me")?;
-            requests += 3;
-            if basket.units != (round + 1) as u64 || user.as_deref() != Some("user") {
-                mismatches.push(format!(
-                    "round {round}: {} units, user {user:?}",
-                    basket.units
-                ));
+        let mut figures = Vec::new();
+        let mut passed = true;
+        // The default (every load reads the cluster), then the local cache, where the
+        // read-your-writes cookie keeps the next request fresh even if the other
+        // server's invalidation event has not arrived yet.
+        for local_cache in [false, true] {
+            let mut env = suite.shop_env(&cluster);
+            if local_cache {
+                env.vars
+                    .push(("HZ_LOCAL_CACHE".to_owned(), "on".to_owned()));
             }
+            let (line, ok) = alternate(suite, &env, local_cache, false)?;
+            figures.push(line);
+            passed &= ok;
         }
-        let same_cookie = cookie.is_some() && jar.get("SESSION") == cookie.as_deref();
-        let figures = format!(
-            "{requests} requests alternating axum {} / actix {}; one cookie throughout: {same_cookie}; next request on the other server saw the change: {}/{ROUNDS}; mismatches {}{}",
-            servers[0],
-            servers[1],
-            ROUNDS - mismatches.len(),
-            mismatches.len(),
-            mismatches
-                .first()
-                .map(|m| format!(" (first: {m})"))
-                .unwrap_or_default()
-        );
-        drop((a, b));
-        if mismatches.is_empty() && same_cookie {
+        // For comparison, not judged: the cache on and a client that drops the cookie,
+        // which only the invalidation events keep fresh (a race they usually win).
+        let mut env = suite.shop_env(&cluster);
+        env.vars
+            .push(("HZ_LOCAL_CACHE".to_owned(), "on".to_owned()));
+        let (line, _) = alternate(suite, &env, true, true)?;
+        figures.push(format!(
+            "{line} (a client that drops the read-your-writes cookie; not judged)"
+        ));
+        let figures = figures.join("; ");
+        if passed {
             Ok(Outcome::passed(figures))
         } else {
             Ok(Outcome::failed(figures))
         }
     })
+}
+
+/// The read-your-writes cookie of the shop's session cookie.
+const WRITTEN: &str = "SESSION_WRITTEN";
+
+/// One user alternating between an axum and an actix shop, 50 times: a change on one,
+/// then two reads on the other (`drop_written`: the user's client forgets the
+/// read-your-writes cookie after every response). Returns the figures, and whether every
+/// next request saw the change with one session cookie throughout (and the
+/// read-your-writes cookie set exactly when the local cache is on).
+fn alternate(
+    suite: &Suite,
+    env: &ShopEnv,
+    local_cache: bool,
+    drop_written: bool,
+) -> Result<(String, bool), Outcome> {
+    const ROUNDS: usize = 50;
+    let a = start_shop(suite, "shop", env)?;
+    let b = start_shop(suite, "shop-actix", env)?;
+    let servers = [a.address, b.address];
+    let mut jar = Jar::default();
+    shop_client::login(servers[0], &mut jar).or_fail("sign in on axum")?;
+    let cookie = jar.get("SESSION").map(str::to_owned);
+    let mut requests = 1;
+    let mut mismatches = Vec::new();
+    let mut written = false;
+    for round in 0..ROUNDS {
+        let writer = servers[round % 2];
+        let reader = servers[(round + 1) % 2];
+        shop_client::add(writer, &mut jar, "3").or_fail("add")?;
+        written |= jar.get(WRITTEN).is_some();
+        if drop_written {
+            jar.remove(WRITTEN);
+        }
+        let basket: Basket = shop_client::basket(reader, &mut jar).or_fail("basket")?;
+        let user = shop_client::me(reader, &mut jar).or_fail("me")?;
+        requests += 3;
+        if basket.units != (round + 1) as u64 || user.as_deref() != Some("user") {
+            mismatches.push(format!(
+                "round {round}: {} units, user {user:?}",
+                basket.units
+            ));
+        }
+    }
+    let same_cookie = cookie.is_some() && jar.get("SESSION") == cookie.as_deref();
+    let line = format!(
+        "local cache {}: {requests} requests alternating axum {} / actix {}; one cookie throughout: {same_cookie}; read-your-writes cookie: {written}; next request on the other server saw the change: {}/{ROUNDS}; mismatches {}{}",
+        if local_cache { "on" } else { "off" },
+        servers[0],
+        servers[1],
+        ROUNDS - mismatches.len(),
+        mismatches.len(),
+        mismatches
+            .first()
+            .map(|m| format!(" (first: {m})"))
+            .unwrap_or_default()
+    );
+    drop((a, b));
+    let ok = mismatches.is_empty() && same_cookie && written == local_cache;
+    Ok((line, ok))
 }

@@ -2,7 +2,7 @@
 //! writing `Set-Cookie` values.
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
@@ -13,6 +13,11 @@ use crate::lifecycle::error::LifecycleConfigError;
 
 /// Spring Session's default cookie name.
 pub const DEFAULT_COOKIE_NAME: &str = "SESSION";
+
+/// Appended to the session cookie's name to name the read-your-writes cookie (`SESSION_WRITTEN`
+/// by default), sent only with a repository that may serve stale reads (see
+/// [`SessionRepository::may_serve_stale`](crate::SessionRepository::may_serve_stale)).
+pub const WRITTEN_COOKIE_SUFFIX: &str = "_WRITTEN";
 
 /// The longest cookie value looked at, in bytes; longer values are ignored (no session).
 pub const MAX_COOKIE_VALUE_LEN: usize = 1024;
@@ -90,6 +95,8 @@ enum DomainPolicy {
 #[derive(Debug, Clone)]
 pub struct CookieConfig {
     name: String,
+    /// `name` + [`WRITTEN_COOKIE_SUFFIX`].
+    written_name: String,
     path: String,
     domain: DomainPolicy,
     http_only: bool,
@@ -103,6 +110,7 @@ impl Default for CookieConfig {
     fn default() -> Self {
         Self {
             name: DEFAULT_COOKIE_NAME.to_owned(),
+            written_name: format!("{DEFAULT_COOKIE_NAME}{WRITTEN_COOKIE_SUFFIX}"),
             path: "/".to_owned(),
             domain: DomainPolicy::HostOnly,
             http_only: true,
@@ -123,6 +131,7 @@ impl CookieConfig {
     /// Sets the cookie name.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
+        self.written_name = format!("{}{WRITTEN_COOKIE_SUFFIX}", self.name);
         self
     }
 
@@ -191,6 +200,21 @@ impl CookieConfig {
         &self.name
     }
 
+    /// The name of the read-your-writes cookie: the session cookie's name followed by
+    /// [`WRITTEN_COOKIE_SUFFIX`]. Its value is the stored session's last access time in
+    /// milliseconds since the Unix epoch; it has the session cookie's attributes and no
+    /// `Max-Age`.
+    ///
+    /// ```
+    /// use session_core::lifecycle::CookieConfig;
+    ///
+    /// assert_eq!(CookieConfig::default().written_name(), "SESSION_WRITTEN");
+    /// assert_eq!(CookieConfig::default().with_name("SHOP").written_name(), "SHOP_WRITTEN");
+    /// ```
+    pub fn written_name(&self) -> &str {
+        &self.written_name
+    }
+
     /// The configured `Max-Age`.
     pub fn max_age(&self) -> Option<Duration> {
         self.max_age
@@ -251,7 +275,42 @@ impl CookieConfig {
         secure: bool,
         host: Option<&str>,
     ) -> String {
-        let mut out = format!("{}={}", self.name, value);
+        self.set_named_cookie(&self.name, value, max_age, secure, host)
+    }
+
+    /// A `Set-Cookie` value that sets the read-your-writes cookie to `time` (see
+    /// [`CookieConfig::written_name`]).
+    pub(crate) fn set_written_cookie(
+        &self,
+        time: SystemTime,
+        secure: bool,
+        host: Option<&str>,
+    ) -> String {
+        let millis = time
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.set_named_cookie(&self.written_name, &millis.to_string(), None, secure, host)
+    }
+
+    /// The time a read-your-writes cookie's value names; `None` unless it is a plain
+    /// number of milliseconds (at most 15 digits: until the year 33658).
+    pub(crate) fn parse_written_value(value: &str) -> Option<SystemTime> {
+        if value.is_empty() || value.len() > 15 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let millis: u64 = value.parse().ok()?;
+        UNIX_EPOCH.checked_add(Duration::from_millis(millis))
+    }
+
+    fn set_named_cookie(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Option<Duration>,
+        secure: bool,
+        host: Option<&str>,
+    ) -> String {
+        let mut out = format!("{name}={value}");
         if let Some(max_age) = max_age {
             let _ = write!(out, "; Max-Age={}", max_age.as_secs());
         }
@@ -261,10 +320,16 @@ impl CookieConfig {
 
     /// A `Set-Cookie` value that makes the browser drop the cookie.
     pub(crate) fn expire_cookie(&self, secure: bool, host: Option<&str>) -> String {
-        let mut out = format!(
-            "{}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            self.name
-        );
+        self.expire_named_cookie(&self.name, secure, host)
+    }
+
+    /// A `Set-Cookie` value that makes the browser drop the read-your-writes cookie.
+    pub(crate) fn expire_written_cookie(&self, secure: bool, host: Option<&str>) -> String {
+        self.expire_named_cookie(&self.written_name, secure, host)
+    }
+
+    fn expire_named_cookie(&self, name: &str, secure: bool, host: Option<&str>) -> String {
+        let mut out = format!("{name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
         self.write_common(&mut out, secure, host);
         out
     }

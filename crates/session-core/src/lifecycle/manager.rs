@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::lifecycle::cookie::CookieConfig;
+use crate::lifecycle::cookie::{CookieConfig, CookieLookup, find_cookie};
 use crate::lifecycle::http::ForwardedHeaders;
-use crate::lifecycle::request::LazySession;
+use crate::lifecycle::request::{LazySession, ReadYourWrites};
 use crate::lifecycle::resolver::{IdResolver, RequestIds, RequestView};
 use crate::lifecycle::signing::CookieSigner;
 use crate::repository::SessionRepository;
@@ -95,6 +95,7 @@ pub(crate) struct ManagerInner {
     pub(crate) retry_after: Duration,
     pub(crate) forwarded: ForwardedHeaders,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) read_your_writes: bool,
 }
 
 /// The response an adapter gives instead of the handler's after a store failure under
@@ -152,6 +153,7 @@ impl fmt::Debug for SessionManager {
             .field("on_store_failure", &self.inner.on_store_failure)
             .field("store_deadline", &self.inner.store_deadline)
             .field("forwarded", &self.inner.forwarded)
+            .field("read_your_writes", &self.inner.read_your_writes)
             .finish_non_exhaustive()
     }
 }
@@ -177,6 +179,7 @@ impl SessionManager {
                 retry_after: DEFAULT_RETRY_AFTER,
                 forwarded: ForwardedHeaders::default(),
                 clock: Arc::new(SystemClock),
+                read_your_writes: true,
             }),
         }
     }
@@ -227,6 +230,28 @@ impl SessionManager {
     /// [`ForwardedHeaders::Ignore`]; see there).
     pub fn with_forwarded_headers(self, rule: ForwardedHeaders) -> Self {
         self.edit(|m| m.forwarded = rule)
+    }
+
+    /// Sets whether a client's own writes stay visible to it on every server (default
+    /// `true`). It matters only with a repository that may answer from a copy that lags
+    /// another server's write
+    /// ([`SessionRepository::may_serve_stale`](crate::SessionRepository::may_serve_stale):
+    /// the Hazelcast store with its local cache on) and a cookie-borne id. A response whose
+    /// save wrote the session then sets the read-your-writes cookie
+    /// ([`CookieConfig::written_name`], `SESSION_WRITTEN`) to the stored record's last
+    /// access time, and a request that sends it back is never served a copy older than
+    /// that: a basket changed on server A is seen by the client's next request on server B
+    /// even before B hears of the change. Requests without the cookie (other clients,
+    /// a Spring application's writes) rely on the repository's own freshness alone.
+    pub fn with_read_your_writes(self, on: bool) -> Self {
+        self.edit(|m| m.read_your_writes = on)
+    }
+
+    /// Whether read-your-writes is on (see [`SessionManager::with_read_your_writes`]) and
+    /// applies: the repository may serve stale reads and the id travels in a cookie.
+    pub fn reads_your_writes(&self) -> bool {
+        let m = &self.inner;
+        m.read_your_writes && m.resolver.cookie().is_some() && m.repository.may_serve_stale()
     }
 
     /// Whether forwarded headers are trusted.
@@ -306,6 +331,18 @@ impl SessionManager {
             .is_some_and(CookieConfig::domain_depends_on_host)
             .then(|| host.map(str::to_owned))
             .flatten();
-        LazySession::new(self.clone(), requested_id, source, secure, host)
+        let written = if self.reads_your_writes() {
+            ReadYourWrites::On {
+                since: self.inner.resolver.cookie().and_then(|c| {
+                    match find_cookie(request.cookie_headers, c.written_name()) {
+                        CookieLookup::One(value) => CookieConfig::parse_written_value(value),
+                        CookieLookup::Absent | CookieLookup::Ambiguous => None,
+                    }
+                }),
+            }
+        } else {
+            ReadYourWrites::Off
+        };
+        LazySession::new(self.clone(), requested_id, source, secure, host, written)
     }
 }

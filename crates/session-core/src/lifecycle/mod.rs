@@ -43,7 +43,10 @@ mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use cookie::{CookieConfig, CookieSecure, DEFAULT_COOKIE_NAME, MAX_COOKIE_VALUE_LEN, SameSite};
+pub use cookie::{
+    CookieConfig, CookieSecure, DEFAULT_COOKIE_NAME, MAX_COOKIE_VALUE_LEN, SameSite,
+    WRITTEN_COOKIE_SUFFIX,
+};
 pub use error::{LifecycleConfigError, LifecycleError};
 pub use http::{ErrorResponse, ForwardedHeaders, X_FORWARDED_HOST, X_FORWARDED_PROTO};
 pub use manager::{
@@ -56,5 +59,7 @@ pub use resolver::{
 };
 pub use signing::{CookieSigner, MAX_SIGNING_KEYS, MIN_SIGNING_KEY_LEN};
 
+#[cfg(test)]
+mod read_your_writes_tests;
 #[cfg(test)]
 mod tests;

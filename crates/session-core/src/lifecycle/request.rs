@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -48,6 +48,19 @@ struct Slot {
     remember_me: Option<Duration>,
     /// The response was committed; the immediate-flush watchers stop.
     committed: bool,
+    /// The stored last access time of the session as loaded (`None`: not loaded, or
+    /// created by this request): a save moved it when it differs after.
+    stored_at_load: Option<SystemTime>,
+}
+
+/// Whether the request takes part in read your writes (see
+/// [`SessionManager::with_read_your_writes`]), and the time its cookie named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadYourWrites {
+    /// Off, or not applicable to this manager.
+    Off,
+    /// On; `since`: the stored last access time the request's cookie names, if any.
+    On { since: Option<SystemTime> },
 }
 
 struct RequestState {
@@ -56,6 +69,7 @@ struct RequestState {
     source: Option<IdSource>,
     secure: bool,
     host: Option<String>,
+    written: ReadYourWrites,
     slot: Mutex<Slot>,
 }
 
@@ -92,6 +106,7 @@ impl LazySession {
         source: Option<IdSource>,
         secure: bool,
         host: Option<String>,
+        written: ReadYourWrites,
     ) -> Self {
         Self {
             state: Arc::new(RequestState {
@@ -100,6 +115,7 @@ impl LazySession {
                 source,
                 secure,
                 host,
+                written,
                 slot: Mutex::new(Slot::default()),
             }),
         }
@@ -173,13 +189,26 @@ impl LazySession {
             slot.loaded = true;
             if let Some(id) = &self.state.requested_id {
                 let manager = &self.state.manager.inner;
-                let found = match manager.repository.find_by_id_now(id) {
-                    Some(found) => found,
-                    None => self.bounded(manager.repository.find_by_id(id)).await,
+                let repository = &manager.repository;
+                let found = match self.state.written {
+                    ReadYourWrites::On { since: Some(since) } => {
+                        match repository.find_by_id_now_written_since(id, since) {
+                            Some(found) => found,
+                            None => {
+                                self.bounded(repository.find_by_id_written_since(id, since))
+                                    .await
+                            }
+                        }
+                    }
+                    _ => match repository.find_by_id_now(id) {
+                        Some(found) => found,
+                        None => self.bounded(repository.find_by_id(id)).await,
+                    },
                 };
                 match found {
                     Ok(Some(session)) => {
                         self.watch_if_immediate(&session);
+                        slot.stored_at_load = Some(session.stored_last_accessed_time());
                         session.set_last_accessed_time(manager.clock.now());
                         slot.current = Some(session);
                     }
@@ -530,7 +559,50 @@ impl LazySession {
                 }
             }
         }
+        if let ReadYourWrites::On { since } = self.state.written {
+            self.write_written(&mut update, &slot, saved, since);
+        }
         Ok(update)
+    }
+
+    /// Sets the read-your-writes cookie when this request's save wrote the session (or
+    /// the cookie names another time than the store's), drops it with the session.
+    fn write_written(
+        &self,
+        update: &mut ResponseUpdate,
+        slot: &Slot,
+        saved: bool,
+        since: Option<SystemTime>,
+    ) {
+        let Some(config) = self.state.manager.inner.resolver.cookie() else {
+            return;
+        };
+        if !self.targets().0 {
+            return;
+        }
+        let (secure, host) = (self.state.secure, self.state.host.as_deref());
+        match &slot.current {
+            Some(session) if saved && !session.is_invalidated() => {
+                let stored = session.stored_last_accessed_time();
+                let wrote = slot
+                    .stored_at_load
+                    .is_none_or(|at| millis(at) != millis(stored));
+                let differs = since.is_some_and(|since| millis(since) != millis(stored));
+                if wrote || differs {
+                    update
+                        .set_cookies
+                        .push(config.set_written_cookie(stored, secure, host));
+                }
+            }
+            Some(_) => {}
+            None => {
+                if slot.expire_client && since.is_some() {
+                    update
+                        .set_cookies
+                        .push(config.expire_written_cookie(secure, host));
+                }
+            }
+        }
     }
 
     fn targets(&self) -> (bool, bool) {
@@ -575,4 +647,9 @@ impl LazySession {
             update.headers.push((name.to_owned(), String::new()));
         }
     }
+}
+
+/// Milliseconds since the Unix epoch (the stores' precision), 0 before it.
+fn millis(time: SystemTime) -> u128 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())
 }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 
@@ -100,6 +101,19 @@ impl<R: SessionRepository> SessionRepository for CountingRepository<R> {
         self.inner
             .as_indexed()
             .map(|_| self as &dyn IndexedSessionRepository)
+    }
+
+    fn may_serve_stale(&self) -> bool {
+        self.inner.may_serve_stale()
+    }
+
+    async fn find_by_id_written_since(
+        &self,
+        id: &str,
+        since: SystemTime,
+    ) -> Result<Option<SessionData>, RepositoryError> {
+        self.call().await?;
+        self.inner.find_by_id_written_since(id, since).await
     }
 }
 
