@@ -289,7 +289,20 @@ impl CookieConfig {
         let millis = time
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        self.set_named_cookie(&self.written_name, &millis.to_string(), None, secure, host)
+        // Decimal digits written by hand: `to_string` goes through the formatter.
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = millis;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let value = std::str::from_utf8(&digits[start..]).unwrap_or("0");
+        self.set_named_cookie(&self.written_name, value, None, secure, host)
     }
 
     /// The time a read-your-writes cookie's value names; `None` unless it is a plain
@@ -310,7 +323,12 @@ impl CookieConfig {
         secure: bool,
         host: Option<&str>,
     ) -> String {
-        let mut out = format!("{name}={value}");
+        // Sized once and appended to (no formatting machinery): written on every
+        // response that stores a change.
+        let mut out = String::with_capacity(name.len() + value.len() + 48 + self.path.len());
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
         if let Some(max_age) = max_age {
             let _ = write!(out, "; Max-Age={}", max_age.as_secs());
         }
@@ -336,9 +354,11 @@ impl CookieConfig {
 
     fn write_common(&self, out: &mut String, secure: bool, host: Option<&str>) {
         if let Some(domain) = self.domain_for(host) {
-            let _ = write!(out, "; Domain={domain}");
+            out.push_str("; Domain=");
+            out.push_str(&domain);
         }
-        let _ = write!(out, "; Path={}", self.path);
+        out.push_str("; Path=");
+        out.push_str(&self.path);
         let secure = match self.secure {
             CookieSecure::Auto => secure,
             CookieSecure::Always => true,
@@ -413,64 +433,84 @@ pub(crate) enum CookieLookup<'a> {
 
 /// Finds cookie `name` in the request's `Cookie` header values.
 pub(crate) fn find_cookie<'a>(headers: &[&'a [u8]], name: &str) -> CookieLookup<'a> {
-    // Headers of text (all of them, in practice) are split with the standard library's
-    // word-at-a-time search; any other header byte by byte. Both find the same pairs.
-    let mut found = Found::default();
-    for &header in headers {
-        let done = match std::str::from_utf8(header) {
-            Ok(text) => text
-                .split(';')
-                .any(|pair| found.pair(pair.as_bytes(), name)),
-            Err(_) => header
-                .split(|b| *b == b';')
-                .any(|pair| found.pair(pair, name)),
-        };
-        if done {
-            return CookieLookup::Ambiguous;
-        }
-    }
-    match found.value {
-        None => CookieLookup::Absent,
-        Some(value) => match std::str::from_utf8(value) {
-            Ok(value) if value.len() <= MAX_COOKIE_VALUE_LEN => CookieLookup::One(value),
-            // Unreadable or oversized: present, but no usable value.
-            _ => CookieLookup::One(""),
-        },
-    }
+    let [found] = find_cookies(headers, [name]);
+    found
 }
 
-/// The values of one cookie seen so far by [`find_cookie`].
+/// Finds each of the cookies `names` (distinct) in one pass over the request's `Cookie`
+/// header values.
+pub(crate) fn find_cookies<'a, const N: usize>(
+    headers: &[&'a [u8]],
+    names: [&str; N],
+) -> [CookieLookup<'a>; N] {
+    let mut found: [Found<'a>; N] = std::array::from_fn(|_| Found::default());
+    let mut open = N;
+    for &header in headers {
+        // Stops once every name is ambiguous (nothing more to learn).
+        let mut visit = |pair: &'a [u8]| {
+            if let Some((name, value)) = split_pair(pair)
+                && let Some(i) = names.iter().position(|n| n.as_bytes() == name)
+                && let Some(f) = found.get_mut(i)
+                && !f.ambiguous
+                && f.add(value)
+            {
+                open -= 1;
+            }
+            open == 0
+        };
+        // Headers of text (all of them, in practice) are split with the standard
+        // library's word-at-a-time search; any other header byte by byte. Both find the
+        // same pairs.
+        let done = match std::str::from_utf8(header) {
+            Ok(text) => text.split(';').any(|pair| visit(pair.as_bytes())),
+            Err(_) => header.split(|b| *b == b';').any(visit),
+        };
+        if done {
+            break;
+        }
+    }
+    found.map(Found::lookup)
+}
+
+/// A `name=value` pair's name and value, trimmed (and the value unquoted); `None` without
+/// an `=`.
+fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
+    let pair = pair.trim_ascii();
+    let eq = pair.iter().position(|b| *b == b'=')?;
+    let mut value = pair[eq + 1..].trim_ascii();
+    if value.len() >= 2 && value.starts_with(b"\"") && value.ends_with(b"\"") {
+        value = &value[1..value.len() - 1];
+    }
+    Some((pair[..eq].trim_ascii(), value))
+}
+
+/// The values of one cookie seen so far by [`find_cookies`].
 #[derive(Default)]
 struct Found<'a> {
     value: Option<&'a [u8]>,
     seen: usize,
+    ambiguous: bool,
 }
 
 impl<'a> Found<'a> {
-    /// Looks at one `name=value` pair; `true` when the lookup is ambiguous (different
-    /// values, or too many).
-    fn pair(&mut self, pair: &'a [u8], name: &str) -> bool {
-        let pair = pair.trim_ascii();
-        let Some(eq) = pair.iter().position(|b| *b == b'=') else {
-            return false;
-        };
-        if pair[..eq].trim_ascii() != name.as_bytes() {
-            return false;
-        }
-        let mut value = pair[eq + 1..].trim_ascii();
-        if value.len() >= 2 && value.starts_with(b"\"") && value.ends_with(b"\"") {
-            value = &value[1..value.len() - 1];
-        }
+    /// Takes one more value of the cookie; `true` when it makes the lookup ambiguous
+    /// (different values, or too many).
+    fn add(&mut self, value: &'a [u8]) -> bool {
         self.seen += 1;
-        if self.seen > MAX_COOKIE_VALUES {
-            return true;
-        }
+        self.ambiguous = self.seen > MAX_COOKIE_VALUES || self.value.is_some_and(|v| v != value);
+        self.value.get_or_insert(value);
+        self.ambiguous
+    }
+
+    fn lookup(self) -> CookieLookup<'a> {
         match self.value {
-            None => {
-                self.value = Some(value);
-                false
-            }
-            Some(previous) => previous != value,
+            _ if self.ambiguous => CookieLookup::Ambiguous,
+            None => CookieLookup::Absent,
+            Some(value) => match std::str::from_utf8(value) {
+                Ok(value) if value.len() <= MAX_COOKIE_VALUE_LEN => CookieLookup::One(value),
+                // Unreadable or oversized: present, but no usable value.
+                _ => CookieLookup::One(""),
+            },
         }
     }
 }
@@ -478,6 +518,35 @@ impl<'a> Found<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn written_cookie_round_trips_milliseconds() {
+        let c = CookieConfig::default().with_path("/shop");
+        for millis in [0u64, 7, 1_796_352_477_737, 999_999_999_999_999] {
+            let time = UNIX_EPOCH + Duration::from_millis(millis) + Duration::from_nanos(999);
+            let set = c.set_written_cookie(time, true, None);
+            assert_eq!(
+                set,
+                format!("SESSION_WRITTEN={millis}; Path=/shop; Secure; HttpOnly; SameSite=Lax")
+            );
+            let value = set.split(';').next().unwrap().split_once('=').unwrap().1;
+            assert_eq!(
+                CookieConfig::parse_written_value(value),
+                Some(UNIX_EPOCH + Duration::from_millis(millis))
+            );
+        }
+        assert_eq!(
+            c.set_written_cookie(UNIX_EPOCH - Duration::from_secs(1), false, None),
+            "SESSION_WRITTEN=0; Path=/shop; HttpOnly; SameSite=Lax"
+        );
+        for bad in ["", "x", "-1", "+1", "1.5", " 1", "1000000000000000", "١"] {
+            assert_eq!(CookieConfig::parse_written_value(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            c.expire_written_cookie(false, None),
+            "SESSION_WRITTEN=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/shop; HttpOnly; SameSite=Lax"
+        );
+    }
 
     #[test]
     fn defaults_match_spring() {

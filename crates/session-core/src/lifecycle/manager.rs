@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
-use crate::lifecycle::cookie::{CookieConfig, CookieLookup, find_cookie};
+use crate::lifecycle::cookie::CookieConfig;
 use crate::lifecycle::http::ForwardedHeaders;
 use crate::lifecycle::request::{LazySession, ReadYourWrites};
 use crate::lifecycle::resolver::{IdResolver, RequestIds, RequestView};
@@ -318,10 +318,11 @@ impl SessionManager {
     /// [`SessionManager::begin`] for a request whose header values the adapter gathered in
     /// borrowed slices (no `Vec` per request).
     pub fn begin_view(&self, request: &RequestView<'_, '_>) -> LazySession {
-        let (requested_id, source) = self
-            .inner
-            .resolver
-            .resolve(request, self.inner.signer.as_ref());
+        let read_your_writes = self.reads_your_writes();
+        let (requested_id, source, written) =
+            self.inner
+                .resolver
+                .resolve(request, self.inner.signer.as_ref(), read_your_writes);
         let (secure, host) = self.inner.forwarded.effective(request);
         // Only a domain pattern reads the host: otherwise it is not copied.
         let host = self
@@ -331,14 +332,9 @@ impl SessionManager {
             .is_some_and(CookieConfig::domain_depends_on_host)
             .then(|| host.map(str::to_owned))
             .flatten();
-        let written = if self.reads_your_writes() {
+        let written = if read_your_writes {
             ReadYourWrites::On {
-                since: self.inner.resolver.cookie().and_then(|c| {
-                    match find_cookie(request.cookie_headers, c.written_name()) {
-                        CookieLookup::One(value) => CookieConfig::parse_written_value(value),
-                        CookieLookup::Absent | CookieLookup::Ambiguous => None,
-                    }
-                }),
+                since: written.and_then(CookieConfig::parse_written_value),
             }
         } else {
             ReadYourWrites::Off

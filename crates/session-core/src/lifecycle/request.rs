@@ -584,11 +584,10 @@ impl LazySession {
         match &slot.current {
             Some(session) if saved && !session.is_invalidated() => {
                 let stored = session.stored_last_accessed_time();
-                let wrote = slot
-                    .stored_at_load
-                    .is_none_or(|at| millis(at) != millis(stored));
-                let differs = since.is_some_and(|since| millis(since) != millis(stored));
-                if wrote || differs {
+                // As loaded unless a save wrote it (a write within the loaded millisecond
+                // sets the same value again: harmless).
+                let wrote = slot.stored_at_load != Some(stored);
+                if wrote || since.is_some_and(|since| millis(since) != millis(stored)) {
                     update
                         .set_cookies
                         .push(config.set_written_cookie(stored, secure, host));

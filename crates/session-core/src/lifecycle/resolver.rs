@@ -1,7 +1,7 @@
 //! Where the session id travels: a cookie, a header, or a cookie with a header fallback.
 
 use crate::id::is_valid_session_id;
-use crate::lifecycle::cookie::{CookieConfig, CookieLookup, find_cookie};
+use crate::lifecycle::cookie::{CookieConfig, CookieLookup, find_cookie, find_cookies};
 use crate::lifecycle::error::LifecycleConfigError;
 use crate::lifecycle::signing::CookieSigner;
 
@@ -80,18 +80,48 @@ impl IdResolver {
     }
 
     /// The requested session id (valid shape, signature checked), or `None` for absent,
-    /// malformed, forged or ambiguous input, and where it came from.
-    pub(crate) fn resolve(
+    /// malformed, forged or ambiguous input, and where it came from; with `written`, also
+    /// the value of the read-your-writes cookie if present once (found in the same pass).
+    pub(crate) fn resolve<'a>(
         &self,
-        request: &RequestView<'_, '_>,
+        request: &RequestView<'a, '_>,
         signer: Option<&CookieSigner>,
-    ) -> (Option<String>, Option<IdSource>) {
-        if let Some(cookie) = self.cookie() {
-            match find_cookie(request.cookie_headers, cookie.name()) {
+        written: bool,
+    ) -> (Option<String>, Option<IdSource>, Option<&'a str>) {
+        let Some(cookie) = self.cookie() else {
+            let (id, source) = self.resolve_header(request);
+            return (id, source, None);
+        };
+        let headers = request.cookie_headers;
+        let (session, written) = if written {
+            let [session, written] = find_cookies(headers, [cookie.name(), cookie.written_name()]);
+            match written {
+                CookieLookup::One(value) => (session, Some(value)),
+                CookieLookup::Absent | CookieLookup::Ambiguous => (session, None),
+            }
+        } else {
+            (find_cookie(headers, cookie.name()), None)
+        };
+        let (id, source) = match self.resolve_cookie(cookie, session, signer) {
+            Some(found) => found,
+            None => self.resolve_header(request),
+        };
+        (id, source, written)
+    }
+
+    /// The id of the session cookie's lookup; `None` when absent (the header may carry it).
+    fn resolve_cookie(
+        &self,
+        cookie: &CookieConfig,
+        lookup: CookieLookup<'_>,
+        signer: Option<&CookieSigner>,
+    ) -> Option<(Option<String>, Option<IdSource>)> {
+        {
+            match lookup {
                 CookieLookup::Absent => {}
                 CookieLookup::Ambiguous => {
                     tracing::debug!("several different session cookies; ignoring them");
-                    return (None, Some(IdSource::Cookie));
+                    return Some((None, Some(IdSource::Cookie)));
                 }
                 CookieLookup::One(value) => {
                     let id = cookie
@@ -104,10 +134,15 @@ impl IdResolver {
                     if id.is_none() {
                         tracing::debug!("unusable session cookie ignored");
                     }
-                    return (id, Some(IdSource::Cookie));
+                    return Some((id, Some(IdSource::Cookie)));
                 }
             }
         }
+        None
+    }
+
+    /// The id of the session header, if the resolver reads one.
+    fn resolve_header(&self, request: &RequestView<'_, '_>) -> (Option<String>, Option<IdSource>) {
         if self.header_name().is_some() {
             match request.header_values {
                 [] => {}
@@ -293,25 +328,69 @@ mod tests {
 
     const ID: &str = "0f4b6e3a-6a3c-4c1e-9d55-2b8f3f0a9d11";
 
+    /// The id and its source, without the read-your-writes cookie.
+    fn resolve2(
+        r: &IdResolver,
+        view: &RequestView<'_, '_>,
+        signer: Option<&CookieSigner>,
+    ) -> (Option<String>, Option<IdSource>) {
+        let (id, source, written) = r.resolve(view, signer, false);
+        assert_eq!(written, None, "not asked for");
+        (id, source)
+    }
+
+    #[test]
+    fn the_written_cookie_is_found_in_the_same_pass() {
+        let r = IdResolver::default();
+        let session = format!("SESSION={}", CookieConfig::default().encode_value(ID));
+        let both = format!("a=1; {session}; SESSION_WRITTEN=123");
+        let found = r.resolve(&ids_view(&[both.as_bytes()], &[]), None, true);
+        assert_eq!(
+            found,
+            (Some(ID.to_owned()), Some(IdSource::Cookie), Some("123"))
+        );
+        let split: [&[u8]; 2] = [b"SESSION_WRITTEN=123", session.as_bytes()];
+        assert_eq!(r.resolve(&ids_view(&split, &[]), None, true).2, Some("123"));
+        let twice = format!("{session}; SESSION_WRITTEN=1; SESSION_WRITTEN=2");
+        let found = r.resolve(&ids_view(&[twice.as_bytes()], &[]), None, true);
+        assert_eq!(
+            found,
+            (Some(ID.to_owned()), Some(IdSource::Cookie), None),
+            "ambiguous"
+        );
+        let only = r.resolve(&ids_view(&[b"SESSION_WRITTEN=5"], &[]), None, true);
+        assert_eq!(only, (None, None, Some("5")));
+        let header = IdResolver::header();
+        assert_eq!(
+            header.resolve(
+                &ids_view(&[b"SESSION_WRITTEN=5"], &[ID.as_bytes()]),
+                None,
+                true
+            ),
+            (Some(ID.to_owned()), Some(IdSource::Header), None),
+            "no cookie resolver, no cookie read"
+        );
+    }
+
     #[test]
     fn cookie_then_header() {
         let r = IdResolver::cookie_then_header(CookieConfig::default());
         let cookie = format!("SESSION={}", CookieConfig::default().encode_value(ID));
         assert_eq!(
-            r.resolve(&ids_view(&[cookie.as_bytes()], &[b"other"]), None),
+            resolve2(&r, &ids_view(&[cookie.as_bytes()], &[b"other"]), None),
             (Some(ID.to_owned()), Some(IdSource::Cookie))
         );
         assert_eq!(
-            r.resolve(&ids_view(&[b"x=1"], &[ID.as_bytes()]), None),
+            resolve2(&r, &ids_view(&[b"x=1"], &[ID.as_bytes()]), None),
             (Some(ID.to_owned()), Some(IdSource::Header))
         );
-        assert_eq!(r.resolve(&ids_view(&[], &[]), None), (None, None));
+        assert_eq!(resolve2(&r, &ids_view(&[], &[]), None), (None, None));
         assert_eq!(
-            r.resolve(&ids_view(&[], &[ID.as_bytes(), ID.as_bytes()]), None),
+            resolve2(&r, &ids_view(&[], &[ID.as_bytes(), ID.as_bytes()]), None),
             (None, Some(IdSource::Header))
         );
         assert_eq!(
-            r.resolve(&ids_view(&[], &[b"a b"]), None),
+            resolve2(&r, &ids_view(&[], &[b"a b"]), None),
             (None, Some(IdSource::Header))
         );
     }
@@ -324,14 +403,13 @@ mod tests {
         let good = format!("SESSION={}", c.encode_value(&signer.sign(ID)));
         let unsigned = format!("SESSION={}", c.encode_value(ID));
         assert_eq!(
-            r.resolve(&ids_view(&[good.as_bytes()], &[]), Some(&signer))
+            resolve2(&r, &ids_view(&[good.as_bytes()], &[]), Some(&signer))
                 .0
                 .as_deref(),
             Some(ID)
         );
         assert_eq!(
-            r.resolve(&ids_view(&[unsigned.as_bytes()], &[]), Some(&signer))
-                .0,
+            resolve2(&r, &ids_view(&[unsigned.as_bytes()], &[]), Some(&signer)).0,
             None
         );
     }
