@@ -122,7 +122,7 @@ impl HazelcastRepositoryBuilder {
             compact_attributes: false,
             compact_record_types: None,
             operation_deadline: DEFAULT_OPERATION_DEADLINE,
-            local_cache: false,
+            local_cache: true,
             local_cache_capacity: DEFAULT_LOCAL_CACHE_CAPACITY,
         }
     }
@@ -358,24 +358,26 @@ impl HazelcastRepositoryBuilder {
         }))
     }
 
-    /// Serves loads from a local cache of session records (default off, see the
-    /// [crate docs](crate#local-cache) for why): a read-only
+    /// Serves loads from a local cache of session records (default on): a read-only
     /// request costs no round trip, a change one `replaceIfSame` against the cached bytes.
     /// A keys-only entry listener drops a record as soon as another writer changes it, and
     /// every gap in its events (reconnect, failover, dropped events, member or connection
-    /// changes) empties the whole cache; see the [crate docs](crate#local-cache) for the
-    /// staleness window. Off: every load reads the cluster (the records are still kept,
-    /// within the capacity, as the expected value of the next compare-and-set).
+    /// changes) empties the whole cache. A client's own changes are never served stale
+    /// (the request lifecycle's read-your-writes cookie); another writer's change is seen
+    /// once its event arrives: see the [crate docs](crate#local-cache) for the staleness
+    /// window and the costs. Off: every load reads the cluster (the records are still
+    /// kept, within the capacity, as the expected value of the next compare-and-set).
     ///
     /// ```
     /// use hazelcast_client::ClientConfig;
     /// use session_hazelcast::HazelcastSessionRepository;
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// // Sticky sessions in front: each user's requests reach one server.
+    /// // Many web servers writing the same sessions (each write sends every server an
+    /// // event), or other applications changing sessions that must be seen at once.
     /// let builder = HazelcastSessionRepository::builder(ClientConfig::builder().build()?)
-    ///     .local_cache(true)
-    ///     .local_cache_capacity(50_000);
+    ///     .local_cache(false);
+    /// assert!(builder.describe().ends_with("local cache off"));
     /// # drop(builder);
     /// # Ok(())
     /// # }

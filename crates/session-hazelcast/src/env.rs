@@ -9,7 +9,7 @@
 //! | --- | --- | --- |
 //! | `HZ_MAP_NAME` | the session map | `spring:session:sessions` |
 //! | `HZ_MAP_BACKUP_COUNT` | synchronous backups of the session map (0–6) | 1 |
-//! | `HZ_LOCAL_CACHE` | the [local cache](crate#local-cache): `on` or `off` (also `true`/`false`, `1`/`0`) | `off` |
+//! | `HZ_LOCAL_CACHE` | the [local cache](crate#local-cache): `on` or `off` (also `true`/`false`, `1`/`0`) | `on` |
 //! | `HZ_LOCAL_CACHE_CAPACITY` | records the local cache holds (0 to 100,000,000) | 100,000 |
 //!
 //! Start-up gives up when no cluster answered within the connect timeout per cluster
@@ -163,9 +163,9 @@ mod tests {
     }
 
     #[test]
-    fn the_local_cache_is_off_unless_switched_on() {
+    fn the_local_cache_is_on_unless_switched_off() {
         let line = builder(&[]).unwrap().describe();
-        assert!(line.ends_with("local cache off"), "{line}");
+        assert!(line.ends_with("local cache on (100000 records)"), "{line}");
         for on in ["on", "ON", " true ", "1"] {
             let line = builder(&[(HZ_LOCAL_CACHE, on)]).unwrap().describe();
             assert!(

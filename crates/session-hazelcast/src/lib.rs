@@ -99,7 +99,7 @@
 //! by the `round_trips` test with the client's invocation counter, on the test member and
 //! on real members):
 //!
-//! | Request | local cache on | local cache off (default) |
+//! | Request | local cache on (default) | local cache off |
 //! |---|---|---|
 //! | create (new session, saved) | 1 | 1 |
 //! | read-only (load, touch, save) | 0 | 1 |
@@ -112,8 +112,9 @@
 //!
 //! # Local cache
 //!
-//! Off by default ([`HazelcastRepositoryBuilder::local_cache`] switches it on): see the
-//! staleness window below. Each repository keeps up to [`DEFAULT_LOCAL_CACHE_CAPACITY`] session records (100,000;
+//! On by default ([`HazelcastRepositoryBuilder::local_cache`]`(false)` or
+//! `HZ_LOCAL_CACHE=off` switches it off: see the staleness window and the costs below).
+//! Each repository keeps up to [`DEFAULT_LOCAL_CACHE_CAPACITY`] session records (100,000;
 //! [`HazelcastRepositoryBuilder::local_cache_capacity`]) as stored — the exact bytes (the
 //! expected value of the next compare-and-set) and the record decoded from them, so a
 //! request decodes the record at most once and a save re-encodes only when something
@@ -173,11 +174,17 @@
 //!   two shops on a real member, with the cache off and on.
 //! - What it does not cover: changes made by other clients of the same session (a second
 //!   tab's concurrent request, a Spring application, which sets no such cookie) are seen
-//!   once their event arrives (the window above). Hence still off by default: switch it
-//!   on where a user's requests stick to one server or come only from Rust servers, or
-//!   where a briefly stale read of another writer's change is acceptable;
+//!   once their event arrives (the window above).
 //!   [`SessionManager::with_read_your_writes(false)`](session_core::lifecycle::SessionManager::with_read_your_writes)
 //!   switches the cookie off.
+//! - **Costs**, the reasons to switch it off: each server holds up to the capacity in
+//!   records (bytes and decoded values); every write of a session sends an entry event
+//!   (keys only) to every other server's client, so the member's work per write grows with
+//!   the number of web servers; a changed response carries the `SESSION_WRITTEN` cookie.
+//!   Switch it off where sessions change often on many servers, or where other
+//!   applications' changes must be seen at once. On by default since every test and
+//!   integration scenario passes with it on (`cargo xtask integration` runs the shops
+//!   with their defaults, scenario 5 with the cache off and on).
 //!
 //! With the cache off, every load reads the cluster; the records are still kept (same
 //! capacity) as the expected value of the next compare-and-set.

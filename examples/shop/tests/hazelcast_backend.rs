@@ -52,19 +52,41 @@ impl Reply {
     }
 }
 
-/// A browser with one cookie, talking to an in-process axum shop.
+/// A browser talking to an in-process axum shop: it keeps every cookie it is sent (the
+/// session's, and with the local cache the read-your-writes `SESSION_WRITTEN`).
 struct Browser {
-    cookie: Option<String>,
+    cookies: Vec<(String, String)>,
 }
 
 impl Browser {
     fn new() -> Self {
-        Self { cookie: None }
+        Self {
+            cookies: Vec::new(),
+        }
+    }
+
+    /// The `SESSION=...` pair, if the browser holds a session cookie.
+    fn session(&self) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == "SESSION")
+            .map(|(n, v)| format!("{n}={v}"))
+    }
+
+    /// The `Cookie` header it sends.
+    fn header(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
     }
 
     async fn request(&mut self, app: &Router, method: &str, path: &str, form: &str) -> Reply {
         let mut request = Request::builder().method(method).uri(path);
-        if let Some(cookie) = &self.cookie {
+        if let Some(cookie) = self.header() {
             request = request.header("cookie", cookie);
         }
         if method == "POST" {
@@ -76,17 +98,21 @@ impl Browser {
             .await
             .unwrap();
         let status = response.status().as_u16();
-        let set_cookie = response
-            .headers()
-            .get("set-cookie")
-            .map(|v| v.to_str().unwrap().to_owned());
-        if let Some(set) = &set_cookie {
-            if set.contains("Max-Age=0") {
-                self.cookie = None;
-            } else {
-                self.cookie = set.split(';').next().map(str::to_owned);
+        for set in response.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !set.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
             }
         }
+        // The session cookie's, if any.
+        let set_cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("SESSION="));
         let body = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .unwrap();
@@ -140,7 +166,7 @@ async fn shop_scenario_on_three_members_survives_a_shop_restart() {
     assert_eq!(home.status, 200);
     assert!(home.set_cookie.is_none());
     assert_eq!(alice.get(&first, "/products/3").await.status, 200);
-    let anonymous = alice.cookie.clone().expect("a session cookie");
+    let anonymous = alice.session().expect("a session cookie");
     assert_eq!(alice.get(&first, "/products/999").await.status, 404);
 
     // Basket at list prices.
@@ -160,7 +186,7 @@ async fn shop_scenario_on_three_members_survives_a_shop_restart() {
         401
     );
     assert_eq!(alice.post(&first, "/login", LOGIN).await.status, 303);
-    assert_ne!(alice.cookie.as_ref(), Some(&anonymous));
+    assert_ne!(alice.session().as_ref(), Some(&anonymous));
     assert_eq!(alice.user(&first).await, "user");
     assert_eq!(alice.get(&first, "/api/basket").await.json()["units"], 3);
 
@@ -205,7 +231,7 @@ async fn shop_scenario_on_three_members_survives_a_shop_restart() {
     .await;
     let request = test::TestRequest::get()
         .uri("/api/basket")
-        .insert_header(("cookie", alice.cookie.clone().unwrap()))
+        .insert_header(("cookie", alice.header().unwrap()))
         .to_request();
     let body = test::call_and_read_body(&actix, request).await;
     let basket: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -228,7 +254,7 @@ async fn shop_scenario_on_three_members_survives_a_shop_restart() {
     assert_eq!(carol.user(&second).await, serde_json::Value::Null);
     let out = alice.post(&second, "/logout", "").await;
     assert_eq!(out.status, 303);
-    assert!(alice.cookie.is_none());
+    assert!(alice.session().is_none());
     cluster.shutdown();
 }
 
