@@ -42,34 +42,44 @@ async fn the_docs_example_keeps_sessions_in_a_real_cluster() {
     )
     .await;
     assert_eq!(response.status(), 200);
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .expect("a session cookie")
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    // A browser: it sends back every cookie it was sent (the session's, and with the
+    // local cache on, the read-your-writes cookie after each change).
+    let cookies = set_cookies(&response);
+    assert!(cookies[0].starts_with("SESSION="), "{cookies:?}");
+    assert!(cookies[1].starts_with("SESSION_WRITTEN="), "{cookies:?}");
     assert_eq!(test::read_body(response).await, "visit number 1");
 
-    let request = || {
+    let request = |cookie: String| {
         test::TestRequest::get()
             .uri("/")
-            .insert_header(("cookie", cookie.clone()))
+            .insert_header(("cookie", cookie))
             .to_request()
     };
-    let response = test::call_service(&second_server, request()).await;
+    let response = test::call_service(&second_server, request(cookies.join("; "))).await;
+    let again = set_cookies(&response);
     assert!(
-        response.headers().get("set-cookie").is_none(),
-        "same session"
+        again.iter().all(|c| !c.starts_with("SESSION=")),
+        "same session, no new session cookie: {again:?}"
     );
     assert_eq!(
         test::read_body(response).await,
         "visit number 2",
         "the other server read the cluster's session"
     );
-    let body = test::call_and_read_body(&first_server, request()).await;
-    assert_eq!(body, "visit number 3");
+    let written = again.iter().find(|c| c.starts_with("SESSION_WRITTEN="));
+    let jar = format!("{}; {}", cookies[0], written.expect("a new write time"));
+    let body = test::call_and_read_body(&first_server, request(jar)).await;
+    assert_eq!(
+        body, "visit number 3",
+        "the second server's write, seen at once"
+    );
+}
+
+/// The `name=value` pairs a response sets.
+fn set_cookies<B>(response: &actix_web::dev::ServiceResponse<B>) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect()
 }

@@ -14,7 +14,9 @@ use hazelcast_real_member::RealCluster;
 use session_axum::hazelcast::ClientConfig;
 use tower::ServiceExt;
 
-async fn get(app: &Router, cookie: Option<&str>) -> (Option<String>, String) {
+/// A `GET /` with cookie header `cookie`: the `name=value` pairs the response sets (the
+/// session cookie, and the read-your-writes cookie after a change), and the body.
+async fn get(app: &Router, cookie: Option<&str>) -> (Vec<String>, String) {
     let mut request = Request::get("/");
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
@@ -27,8 +29,10 @@ async fn get(app: &Router, cookie: Option<&str>) -> (Option<String>, String) {
     assert_eq!(response.status(), 200);
     let cookie = response
         .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
     let body = axum::body::to_bytes(response.into_body(), 1024)
         .await
         .unwrap();
@@ -53,15 +57,28 @@ async fn the_docs_example_keeps_sessions_in_a_real_cluster() {
     let first_server = example::app(config()).await.expect("the example's app");
     let second_server = example::app(config()).await.expect("the example's app");
 
-    let (cookie, body) = get(&first_server, None).await;
+    // A browser: it sends back every cookie it was sent.
+    let (cookies, body) = get(&first_server, None).await;
     assert_eq!(body, "visit number 1");
-    let cookie = cookie.expect("a session cookie");
-    let (again, body) = get(&second_server, Some(&cookie)).await;
+    assert!(cookies[0].starts_with("SESSION="), "{cookies:?}");
+    assert!(
+        cookies[1].starts_with("SESSION_WRITTEN="),
+        "the local cache is on: {cookies:?}"
+    );
+    let (again, body) = get(&second_server, Some(&cookies.join("; "))).await;
     assert_eq!(
         body, "visit number 2",
         "the other server read the cluster's session"
     );
-    assert!(again.is_none(), "same session, no new cookie");
-    let (_, body) = get(&first_server, Some(&cookie)).await;
-    assert_eq!(body, "visit number 3");
+    assert!(
+        again.iter().all(|c| !c.starts_with("SESSION=")),
+        "same session, no new session cookie: {again:?}"
+    );
+    let written = again.iter().find(|c| c.starts_with("SESSION_WRITTEN="));
+    let jar = format!("{}; {}", cookies[0], written.expect("a new write time"));
+    let (_, body) = get(&first_server, Some(&jar)).await;
+    assert_eq!(
+        body, "visit number 3",
+        "the second server's write, seen at once"
+    );
 }
